@@ -1,0 +1,57 @@
+# Starfail - user-facing targets. CMake does the building; this file only
+# wraps it so that one command is enough on a fresh Debian machine.
+#
+#   make          build build/starfaild and build/starfailctl
+#   make test     install missing packages, build, run every test; then the
+#                 same tests again in an ASan/UBSan build
+#   make demo     network-namespace lab showing a failover (needs root)
+#   make bench    benchmarks with figures and ratios against baselines
+#   make fuzz     build the libFuzzer harnesses and run each briefly
+#   make clean
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all deps build test test-release test-asan demo bench fuzz clean
+
+all: build
+
+deps:
+	@./tools/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps
+	$(MAKE) test-release
+	$(MAKE) test-asan
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure --timeout 300
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSF_SANITIZE=ON $(CMAKE_ARGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure --timeout 300
+
+demo: deps build
+	./tools/demo.sh $(BUILD)
+
+bench: deps build
+	./bench/run.sh $(BUILD)
+
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DSF_FUZZ=ON -DSF_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	./fuzz/run.sh $(FUZZ_BUILD) 30
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

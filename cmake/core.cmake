@@ -1,0 +1,8 @@
+# cmake/core.cmake - logging, config, daemon, API, CLI
+target_sources(sfcore PRIVATE src/log.c)
+
+add_executable(starfaild src/main.c)
+target_link_libraries(starfaild PRIVATE sfcore)
+
+add_executable(starfailctl src/starfailctl.c)
+target_link_libraries(starfailctl PRIVATE PkgConfig::JSONC)

@@ -1,0 +1,1 @@
+# cmake/lab.cmake - sources, tests and tools of this subsystem (filled in by its issue)

@@ -1,0 +1,1 @@
+# cmake/uci.cmake - sources, tests and tools of this subsystem (filled in by its issue)

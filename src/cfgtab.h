@@ -1,0 +1,46 @@
+/*
+ * cfgtab.h - typed option tables.
+ *
+ * Each module that has tunables describes them in a table of cfg_option:
+ * name, type, where the value lives in the module's struct (offset), range,
+ * default and a one-line help. config.c fills the structs from UCI sections
+ * through these tables, checks ranges, prints the effective config, and
+ * compares old and new configs on reload. Defaults live here and nowhere else.
+ */
+#ifndef SF_CFGTAB_H
+#define SF_CFGTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CFG_STR_MAX 64		/* longest string option value */
+#define CFG_LIST_MAX 8		/* most entries of a list option */
+
+enum cfg_type {
+	CFG_BOOL,	/* bool: 0/1, on/off, true/false, yes/no, enabled/disabled */
+	CFG_INT,	/* int, with min/max */
+	CFG_DOUBLE,	/* double, with min/max */
+	CFG_STRING,	/* char[CFG_STR_MAX] */
+	CFG_ENUM,	/* int index into enum_names */
+	CFG_LIST,	/* struct cfg_list; accepts "list" and "option" (space separated) */
+};
+
+struct cfg_list {
+	int n;
+	char v[CFG_LIST_MAX][CFG_STR_MAX];
+};
+
+struct cfg_option {
+	const char *name;
+	enum cfg_type type;
+	size_t offset;			/* offsetof(struct ..., field) */
+	double min, max;		/* CFG_INT/CFG_DOUBLE range, inclusive */
+	const char *def;		/* default, in UCI text form; NULL = empty/0 */
+	const char *const *enum_names;	/* CFG_ENUM: NULL-terminated */
+	const char *unit;		/* "ms", "%", "points", ... for docs */
+	const char *help;		/* one line for docs and `config` output */
+};
+
+#define CFG_OPT_END { .name = NULL }
+
+#endif

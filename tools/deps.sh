@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install the Debian packages listed in tools/debian-packages.txt that are missing.
+# Needs root (or sudo) only when something is missing.
+set -eu
+here=$(dirname "$0")
+missing=""
+for p in $(grep -v '^#' "$here/debian-packages.txt"); do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
