@@ -110,7 +110,8 @@ void sf_log(enum log_level lvl, const char *fmt, ...)
 		emit(LOG_LVL_INFO, note);
 		repeats = 0;
 	}
-	snprintf(last_line, sizeof(last_line), "%s", line);
+	memcpy(last_line, line, sizeof(last_line) - 1);
+	last_line[sizeof(last_line) - 1] = 0;
 	last_time = now;
 	emit(lvl, line);
 }
