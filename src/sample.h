@@ -68,6 +68,18 @@ struct starlink_metrics {
 	int gps_sats;			/* -1 unknown */
 	double uptime_s;
 	enum tri reachable;		/* the dish answered the last poll */
+	/* appended by the Starlink collector (starlink.h) */
+	int dish_error;			/* enum starlink_error of the last poll; -1 unknown */
+	int grpc_status;		/* grpc-status of a failed call; -1 none */
+	double hist_seconds;		/* new one-second history samples folded in; NAN none */
+	double hist_drop_pct;		/* mean drop over those seconds (loss since last sample) */
+	double hist_latency_ms;		/* mean latency of those seconds with drop < 100 % */
+	double hist_latency_max_ms;	/* worst latency of those seconds */
+	int hist_max_drop_run_s;	/* longest run of 100 % drop seconds among them; -1 unknown */
+	enum tri dish_rebooted;		/* history counter went back: dish rebooted since last sample */
+	enum tri update_pending;	/* install_pending alert or update state REBOOT_REQUIRED */
+	double obstruction_rise_pct;	/* obstruction_pct now minus ~1 min ago; NAN unknown */
+	double outage_start_s;		/* outage start_timestamp_ns / 1e9 as the dish sends it */
 };
 
 struct cellular_metrics {
@@ -115,6 +127,11 @@ static inline void sample_init(struct sample *s, int64_t t_ms)
 	sl->gps_sats = -1;
 	sl->uptime_s = NAN;
 	sl->reachable = TRI_UNKNOWN;
+	sl->dish_error = sl->grpc_status = -1;
+	sl->hist_seconds = sl->hist_drop_pct = sl->hist_latency_ms = sl->hist_latency_max_ms = NAN;
+	sl->hist_max_drop_run_s = -1;
+	sl->dish_rebooted = sl->update_pending = TRI_UNKNOWN;
+	sl->obstruction_rise_pct = sl->outage_start_s = NAN;
 
 	s->cell.rsrp_dbm = s->cell.rsrq_db = s->cell.sinr_db = s->cell.rssi_dbm = NAN;
 	s->cell.roaming = TRI_UNKNOWN;
