@@ -1,2 +1,384 @@
-/* placeholder until the daemon lands (issue: Foundation) */
-int main(void) { return 0; }
+/*
+ * starfailctl - thin client of starfaild's JSON API.
+ *
+ *   starfailctl [-s SOCKET] [--json] COMMAND [ARGS]
+ *
+ * Each command is one API request; replies are printed as tables, or raw
+ * with --json. The same binary is the rpcd exec plugin that makes the API a
+ * ubus object: installed as /usr/libexec/rpcd/starfail, rpcd runs it as
+ * `starfail list` and `starfail call METHOD` (arguments as JSON on stdin).
+ *
+ * Exit codes: 0 ok, 1 the daemon answered with an error, 2 usage,
+ * 3 daemon not reachable, 4 permission denied.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#define DEFAULT_SOCKET "/var/run/starfail.sock"
+#define REPLY_MAX (4 * 1024 * 1024)
+#define TIMEOUT_MS 10000
+
+enum { EXIT_OK, EXIT_METHOD_ERR, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_DENIED };
+
+struct cmd;
+typedef void (*print_fn)(struct json_object *result);
+typedef int (*params_fn)(const struct cmd *c, int argc, char **argv, struct json_object *params);
+
+struct cmd {
+	const char *name;
+	const char *method;
+	const char *args;	/* usage of the arguments */
+	const char *help;
+	params_fn params;
+	print_fn print;
+};
+
+static const char *socket_path = DEFAULT_SOCKET;
+
+/* ---- transport --------------------------------------------------------- */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One request, one reply. Returns the parsed reply or NULL with a message on stderr. */
+static struct json_object *call(const char *method, struct json_object *params, int *exit_code)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(socket_path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "starfailctl: socket path too long: %s\n", socket_path);
+		*exit_code = EXIT_USAGE;
+		return NULL;
+	}
+	strcpy(sa.sun_path, socket_path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "starfailctl: cannot reach starfaild at %s: %s\n", socket_path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		*exit_code = EXIT_UNREACHABLE;
+		return NULL;
+	}
+
+	struct json_object *req = json_object_new_object();
+	json_object_object_add(req, "method", json_object_new_string(method));
+	if (params)
+		json_object_object_add(req, "params", json_object_get(params));
+	const char *txt = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(txt), off = 0;
+	while (off < len) {
+		ssize_t n = send(fd, txt + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	json_object_put(req);
+
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *reply = NULL;
+	size_t total = 0;
+	int64_t deadline = mono_ms() + TIMEOUT_MS;
+	for (;;) {
+		int left = (int)(deadline - mono_ms());
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (left <= 0 || poll(&p, 1, left) <= 0) {
+			fprintf(stderr, "starfailctl: no reply from starfaild within %d ms\n", TIMEOUT_MS);
+			break;
+		}
+		char buf[8192];
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "starfailctl: connection closed before a complete reply\n");
+			break;
+		}
+		total += (size_t)n;
+		if (total > REPLY_MAX) {
+			fprintf(stderr, "starfailctl: reply larger than %d bytes\n", REPLY_MAX);
+			break;
+		}
+		reply = json_tokener_parse_ex(tok, buf, (int)n);
+		enum json_tokener_error e = json_tokener_get_error(tok);
+		if (e == json_tokener_continue)
+			continue;
+		if (e != json_tokener_success) {
+			fprintf(stderr, "starfailctl: reply is not JSON: %s\n", json_tokener_error_desc(e));
+			json_object_put(reply);
+			reply = NULL;
+		}
+		break;
+	}
+	json_tokener_free(tok);
+	close(fd);
+	if (!reply)
+		*exit_code = EXIT_UNREACHABLE;
+	return reply;
+}
+
+/* ---- printing helpers -------------------------------------------------- */
+
+static const char *s_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return "-";
+	return json_object_get_string(v);
+}
+
+static void num_of(struct json_object *o, const char *key, int decimals, char *buf, size_t len)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.*f", decimals, json_object_get_double(v));
+}
+
+static void print_members_table(struct json_object *arr)
+{
+	printf("%-12s %-9s %-10s %-8s %-9s %4s %4s %9s %7s  %s\n", "MEMBER", "CLASS", "INTERFACE",
+	       "DEVICE", "STATE", "PRIO", "WGHT", "LAT_MS", "LOSS%", "REASON");
+	size_t n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *m = json_object_array_get_idx(arr, i);
+		char lat[16], loss[16];
+		num_of(m, "latency_ms", 1, lat, sizeof(lat));
+		num_of(m, "loss_pct", 1, loss, sizeof(loss));
+		printf("%-12s %-9s %-10s %-8s %-9s %4s %4s %9s %7s  %s\n", s_of(m, "name"),
+		       s_of(m, "class"), s_of(m, "interface"), s_of(m, "device"), s_of(m, "state"),
+		       s_of(m, "priority"), s_of(m, "weight"), lat, loss, s_of(m, "reason"));
+	}
+}
+
+static void print_status(struct json_object *r)
+{
+	struct json_object *cfg = NULL, *mem = NULL, *members = NULL;
+	json_object_object_get_ex(r, "config", &cfg);
+	json_object_object_get_ex(r, "memory", &mem);
+	printf("state:      %s\n", s_of(r, "state"));
+	printf("current:    %s\n", s_of(r, "current"));
+	printf("controller: %s%s\n", s_of(r, "controller"),
+	       json_object_get_boolean(json_object_object_get(r, "dry_run")) ? " (dry run)" : "");
+	printf("uptime:     %s s\n", s_of(r, "uptime_s"));
+	printf("log level:  %s\n", s_of(r, "log_level"));
+	if (cfg) {
+		printf("config:     %s (%s", s_of(cfg, "path"), s_of(cfg, "result"));
+		if (strcmp(s_of(cfg, "result"), "ok"))
+			printf(": %s", s_of(cfg, "error"));
+		printf(", %s reloads, %s failed)\n", s_of(cfg, "reloads"), s_of(cfg, "failed_reloads"));
+	}
+	if (mem)
+		printf("memory:     rss %s kB (peak %s kB)\n", s_of(mem, "rss_kb"), s_of(mem, "rss_peak_kb"));
+	if (json_object_object_get_ex(r, "members", &members)) {
+		printf("\n");
+		print_members_table(members);
+	}
+}
+
+static void print_members(struct json_object *r)
+{
+	print_members_table(r);
+}
+
+static void print_kv(struct json_object *o, const char *prefix)
+{
+	json_object_object_foreach(o, k, v) {
+		if (v && json_object_is_type(v, json_type_object)) {
+			char p[128];
+			snprintf(p, sizeof(p), "%s%s.", prefix, k);
+			print_kv(v, p);
+		} else {
+			printf("%s%s = %s\n", prefix, k, v ? json_object_get_string(v) : "-");
+		}
+	}
+}
+
+static void print_config(struct json_object *r)
+{
+	struct json_object *main_sec, *members;
+	printf("# %s\n", s_of(r, "path"));
+	if (json_object_object_get_ex(r, "main", &main_sec))
+		print_kv(main_sec, "main.");
+	if (json_object_object_get_ex(r, "members", &members))
+		for (size_t i = 0; i < json_object_array_length(members); i++) {
+			struct json_object *m = json_object_array_get_idx(members, i);
+			char p[64];
+			snprintf(p, sizeof(p), "member.%s.", s_of(m, "name"));
+			print_kv(m, p);
+		}
+}
+
+static void print_generic(struct json_object *r)
+{
+	if (json_object_is_type(r, json_type_object))
+		print_kv(r, "");
+	else
+		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
+}
+
+/* ---- parameters -------------------------------------------------------- */
+
+static int p_level(const struct cmd *c, int argc, char **argv, struct json_object *params)
+{
+	if (argc != 1)
+		return -1;
+	json_object_object_add(params, "level", json_object_new_string(argv[0]));
+	return 0;
+}
+
+static int p_none(const struct cmd *c, int argc, char **argv, struct json_object *params)
+{
+	return argc == 0 ? 0 : -1;
+}
+
+static const struct cmd cmds[] = {
+	{ "status", "status", "", "overall state, current uplink, members, config result", p_none, print_status },
+	{ "members", "members", "", "the uplinks and their state", p_none, print_members },
+	{ "config", "config", "", "the effective configuration", p_none, print_config },
+	{ "reload", "reload", "", "re-read the config file (old one kept on errors)", p_none, print_generic },
+	{ "setlog", "setlog", "LEVEL", "set the log level: error|warn|info|debug|trace", p_level, print_generic },
+	{ "version", "version", "", "daemon version", p_none, print_generic },
+};
+#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: starfailctl [-s SOCKET] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < N_CMDS; i++)
+		fprintf(f, "  %-8s %-8s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+	fprintf(f, "\noptions:\n  -s PATH   API socket (default %s)\n  --json    print the raw JSON reply\n"
+		   "  -h        this text\n\nrpcd plugin mode: starfailctl list | starfailctl call METHOD < args.json\n"
+		   "exit codes: 0 ok, 1 error reply, 2 usage, 3 daemon unreachable, 4 permission denied\n",
+		DEFAULT_SOCKET);
+}
+
+/* Exit code for a reply; prints the error message. */
+static int reply_error(struct json_object *reply, bool quiet)
+{
+	struct json_object *e, *code;
+	if (!json_object_object_get_ex(reply, "error", &e))
+		return EXIT_OK;
+	if (!quiet)
+		fprintf(stderr, "starfailctl: %s\n", s_of(e, "message"));
+	if (json_object_object_get_ex(e, "code", &code) && json_object_get_int(code) == -32001)
+		return EXIT_DENIED;
+	return EXIT_METHOD_ERR;
+}
+
+/* rpcd exec plugin protocol */
+static int rpcd_mode(int argc, char **argv)
+{
+	if (strcmp(argv[0], "list") == 0) {
+		struct json_object *o = json_object_new_object();
+		for (size_t i = 0; i < N_CMDS; i++) {
+			struct json_object *sig = json_object_new_object();
+			if (cmds[i].params == p_level)
+				json_object_object_add(sig, "level", json_object_new_string("str"));
+			json_object_object_add(o, cmds[i].method, sig);
+		}
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		return 0;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "starfailctl: call needs a METHOD\n");
+		return EXIT_USAGE;
+	}
+	struct json_object *params = json_object_from_fd(STDIN_FILENO);
+	if (params && !json_object_is_type(params, json_type_object)) {
+		json_object_put(params);
+		params = NULL;
+	}
+	int rc = EXIT_OK;
+	struct json_object *reply = call(argv[1], params, &rc);
+	json_object_put(params);
+	if (!reply) {
+		printf("{\"error\":{\"code\":-32000,\"message\":\"starfaild not reachable\"}}\n");
+		return rc;
+	}
+	struct json_object *res;
+	if (json_object_object_get_ex(reply, "result", &res) && json_object_is_type(res, json_type_object))
+		printf("%s\n", json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
+	else if (json_object_object_get_ex(reply, "result", &res)) {
+		/* ubus replies must be objects: wrap arrays */
+		struct json_object *w = json_object_new_object();
+		json_object_object_add(w, argv[1], json_object_get(res));
+		printf("%s\n", json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN));
+		json_object_put(w);
+	} else
+		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+	rc = reply_error(reply, true);
+	json_object_put(reply);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	bool raw = false;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+			socket_path = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+			raw = true;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "starfailctl: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "list") == 0 || strcmp(argv[i], "call") == 0)
+		return rpcd_mode(argc - i, argv + i);
+
+	const struct cmd *c = NULL;
+	for (size_t k = 0; k < N_CMDS; k++)
+		if (strcmp(cmds[k].name, argv[i]) == 0)
+			c = &cmds[k];
+	if (!c) {
+		fprintf(stderr, "starfailctl: unknown command '%s'\n", argv[i]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	struct json_object *params = json_object_new_object();
+	if (c->params(c, argc - i - 1, argv + i + 1, params) < 0) {
+		fprintf(stderr, "usage: starfailctl %s %s\n", c->name, c->args);
+		json_object_put(params);
+		return EXIT_USAGE;
+	}
+	int rc = EXIT_OK;
+	struct json_object *reply = call(c->method, params, &rc);
+	json_object_put(params);
+	if (!reply)
+		return rc;
+	rc = reply_error(reply, raw);
+	if (raw)
+		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY));
+	else if (rc == EXIT_OK)
+		c->print(json_object_object_get(reply, "result"));
+	json_object_put(reply);
+	return rc;
+}

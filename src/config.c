@@ -1,0 +1,405 @@
+/*
+ * config.c - /etc/config/starfail: the schema and its checks.
+ *
+ * uci.c reads the file; this file maps `starfail` and `member` sections
+ * onto struct sf_config through option tables, reports every problem with
+ * file, line, section and option, and resolves what needs resolving
+ * (member class "auto", anonymous member names).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <net/if.h>
+
+#include "cfgtab_impl.h"
+#include "log.h"
+#include "uci.h"
+
+static const char *const log_level_names[] = { "error", "warn", "info", "debug", "trace", NULL };
+static const char *const controller_names[] = { "route", "dryrun", NULL };
+static const char *const class_names[] = { "auto", "starlink", "cellular", "wifi", "lan", NULL };
+
+#define CORE(f) offsetof(struct core_params, f)
+static const struct cfg_option core_options[] = {
+	{ "enable", CFG_BOOL, CORE(enable), 0, 0, "1", NULL, NULL,
+	  "Master switch. 0: the daemon runs and answers the API but changes no routes." },
+	{ "use_mwan3", CFG_BOOL, CORE(use_mwan3), 0, 0, "0", NULL, NULL,
+	  "Drive mwan3 instead of the routing table. The mwan3 controller is not in this build yet: 1 is refused." },
+	{ "controller", CFG_ENUM, CORE(controller), 0, 0, "route", controller_names, NULL,
+	  "How decisions are applied: `route` (own default route via rtnetlink) or `dryrun` (log only)." },
+	{ "poll_interval_ms", CFG_INT, CORE(poll_interval_ms), 200, 60000, "1500", NULL, "ms",
+	  "Probe interval of the primary uplink." },
+	{ "log_level", CFG_ENUM, CORE(log_level), 0, 0, "info", log_level_names, NULL,
+	  "error, warn, info, debug or trace. The -log-level flag overrides it." },
+	{ "api_socket", CFG_STRING, CORE(api_socket), 0, 0, "/var/run/starfail.sock", NULL, NULL,
+	  "Path of the JSON API unix socket. The -socket flag overrides it." },
+	{ "api_socket_mode", CFG_STRING, CORE(api_socket_mode), 0, 0, "0660", NULL, NULL,
+	  "Permissions of the socket, octal. Whoever can connect can read; see api_group for changes." },
+	{ "api_group", CFG_STRING, CORE(api_group), 0, 0, "", NULL, NULL,
+	  "Group owning the socket; its members (and root) may call mutating methods. Empty: the daemon's group." },
+	{ "api_max_clients", CFG_INT, CORE(api_max_clients), 1, 64, "16", NULL, "clients",
+	  "API connections served at once; more are refused with an error reply." },
+	{ "api_timeout_ms", CFG_INT, CORE(api_timeout_ms), 100, 60000, "5000", NULL, "ms",
+	  "A client that has not sent a complete request by then is dropped." },
+	{ "api_max_request_bytes", CFG_INT, CORE(api_max_request_bytes), 256, 1048576, "65536", NULL,
+	  "bytes", "Largest accepted API request." },
+	CFG_OPT_END
+};
+
+#define MEMB(f) offsetof(struct member_config, f)
+static const struct cfg_option member_options[] = {
+	{ "interface", CFG_STRING, MEMB(interface), 0, 0, "", NULL, NULL,
+	  "netifd interface name (wan, mob1s1a1, ...). Needed by the mwan3 controller." },
+	{ "device", CFG_STRING, MEMB(device), 0, 0, "", NULL, NULL,
+	  "Linux network device the uplink uses (eth1, wwan0, ...); probes are bound to it." },
+	{ "class", CFG_ENUM, MEMB(class_cfg), 0, 0, "auto", class_names, NULL,
+	  "Uplink class; `auto` guesses from the names (starlink*, mob*/wwan*, wlan*/phy*, else lan)." },
+	{ "priority", CFG_INT, MEMB(priority), 1, 255, "10", NULL, NULL,
+	  "Preference tier, lower is preferred (like a route metric)." },
+	{ "weight", CFG_INT, MEMB(weight), 0, 100, "50", NULL, "points",
+	  "Preference within a tier; see docs/ENGINE.md for how it enters the score." },
+	{ "metered", CFG_BOOL, MEMB(metered), 0, 0, "0", NULL, NULL,
+	  "Data costs money: probe it less while it is not the primary." },
+	{ "enabled", CFG_BOOL, MEMB(enabled), 0, 0, "1", NULL, NULL,
+	  "0: the member is kept in the config but not used." },
+	{ "probe_targets", CFG_LIST, MEMB(probe_targets), 0, 0, "", NULL, NULL,
+	  "Probe targets of this member; empty: the global defaults." },
+	{ "reliability", CFG_INT, MEMB(reliability), 0, 8, "0", NULL, "targets",
+	  "Targets that must answer for a round to count as up; 0: the global default." },
+	CFG_OPT_END
+};
+
+struct table_ref {
+	const struct cfg_option *opts;
+	size_t offset;		/* of the params struct inside sf_config / member_config */
+	const char *title;
+};
+
+static const struct table_ref main_tables[] = {
+	{ core_options, offsetof(struct sf_config, core), "Daemon and API" },
+};
+
+static const struct table_ref member_tables[] = {
+	{ member_options, 0, "Member" },
+};
+
+#define N_TABLES(t) (sizeof(t) / sizeof((t)[0]))
+
+const char *member_class_name(int cls)
+{
+	return cls >= 0 && cls < __CLASS_MAX ? class_names[cls] : "?";
+}
+
+const char *controller_kind_name(int kind)
+{
+	return kind >= 0 && kind < __CTL_KIND_MAX ? controller_names[kind] : "?";
+}
+
+/* ---- reports ---------------------------------------------------------- */
+
+struct ctx {
+	const char *file;
+	struct config_report *rep;
+};
+
+__attribute__((format(printf, 4, 5))) static void report(struct ctx *c, bool error, int line,
+							   const char *fmt, ...)
+{
+	struct config_report *r = c->rep;
+	int *n = error ? &r->n_errors : &r->n_warnings;
+	char(*slot)[CONFIG_MSG_MAX] = error ? r->errors : r->warnings;
+	if (*n >= CONFIG_MAX_ERRORS) {
+		r->dropped++;
+		if (error)
+			r->n_errors++;	/* still an error, just not stored */
+		return;
+	}
+	char msg[CONFIG_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	int len = line > 0 ? snprintf(slot[*n], CONFIG_MSG_MAX, "%s:%d: %s", c->file, line, msg)
+			   : snprintf(slot[*n], CONFIG_MSG_MAX, "%s: %s", c->file, msg);
+	if (len >= CONFIG_MSG_MAX)	/* keep the end visible as cut */
+		memcpy(slot[*n] + CONFIG_MSG_MAX - 4, "...", 4);
+	(*n)++;
+}
+
+void config_report_print(const struct config_report *rep, FILE *f)
+{
+	int ne = rep->n_errors < CONFIG_MAX_ERRORS ? rep->n_errors : CONFIG_MAX_ERRORS;
+	int nw = rep->n_warnings < CONFIG_MAX_ERRORS ? rep->n_warnings : CONFIG_MAX_ERRORS;
+	for (int i = 0; i < ne; i++)
+		fprintf(f, "error: %s\n", rep->errors[i]);
+	for (int i = 0; i < nw; i++)
+		fprintf(f, "warning: %s\n", rep->warnings[i]);
+	if (rep->dropped)
+		fprintf(f, "(%d more messages not shown)\n", rep->dropped);
+}
+
+const char *config_report_first_error(const struct config_report *rep)
+{
+	return rep->n_errors ? rep->errors[0] : "";
+}
+
+/* ---- mapping ---------------------------------------------------------- */
+
+void config_defaults(struct sf_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < N_TABLES(main_tables); i++)
+		cfg_apply_defaults(main_tables[i].opts, (char *)cfg + main_tables[i].offset);
+}
+
+static void member_defaults(struct member_config *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < N_TABLES(member_tables); i++)
+		cfg_apply_defaults(member_tables[i].opts, (char *)m + member_tables[i].offset);
+}
+
+/* Apply one UCI option through the first table that knows it. */
+static void apply_option(struct ctx *c, const struct table_ref *tabs, size_t n_tabs, void *base,
+			 const struct uci_section *s, const struct uci_option *o)
+{
+	const char *sname = s->anonymous ? s->type : s->name;
+	for (size_t i = 0; i < n_tabs; i++) {
+		const struct cfg_option *opt = cfg_find(tabs[i].opts, o->name);
+		if (!opt)
+			continue;
+		if (cfg_set(opt, (char *)base + tabs[i].offset, (const char *const *)o->values,
+			    o->n_values, o->is_list) == 0)
+			return;
+		char want[200];
+		cfg_expectation(opt, want, sizeof(want));
+		if (o->is_list && opt->type != CFG_LIST)
+			report(c, true, o->line,
+			       "section '%s' option '%s': expected a single value (option), got a list",
+			       sname, o->name);
+		else
+			report(c, true, o->line, "section '%s' option '%s': expected %s, got '%.60s'",
+			       sname, o->name, want, o->n_values ? o->values[0] : "");
+		return;
+	}
+	report(c, false, o->line, "section '%s': unknown option '%s' ignored", sname, o->name);
+}
+
+static bool valid_member_name(const char *s)
+{
+	if (!*s || strlen(s) >= MEMBER_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+static bool prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+/* class "auto": guess from the member, interface and device names. */
+static int guess_class(const struct member_config *m)
+{
+	const char *names[] = { m->name, m->interface, m->device };
+	for (size_t i = 0; i < 3; i++) {
+		const char *n = names[i];
+		if (!*n)
+			continue;
+		if (prefix(n, "starlink"))
+			return CLASS_STARLINK;
+		if (prefix(n, "mob") || prefix(n, "wwan") || prefix(n, "lte") || prefix(n, "cell") ||
+		    prefix(n, "usb") || prefix(n, "rmnet"))
+			return CLASS_CELLULAR;
+		if (prefix(n, "wlan") || prefix(n, "phy") || prefix(n, "wifi") || prefix(n, "wwlan"))
+			return CLASS_WIFI;
+	}
+	return CLASS_LAN;
+}
+
+static void load_member(struct ctx *c, struct sf_config *cfg, const struct uci_section *s)
+{
+	struct member_config m;
+	member_defaults(&m);
+	m.line = s->line;
+
+	for (int i = 0; i < s->n_options; i++)
+		apply_option(c, member_tables, N_TABLES(member_tables), &m, s, &s->options[i]);
+
+	/* anonymous `config member`: named after its interface, else its device */
+	const char *name = s->anonymous ? (*m.interface ? m.interface : m.device) : s->name;
+	if (!valid_member_name(name)) {
+		report(c, true, s->line,
+		       "section 'member': name '%.40s' must be 1-%d characters of A-Z a-z 0-9 _ -"
+		       " (anonymous members take the name of their interface or device)",
+		       name, MEMBER_NAME_MAX - 1);
+		return;
+	}
+	snprintf(m.name, sizeof(m.name), "%s", name);
+
+	if (!*m.interface && !*m.device)
+		report(c, true, s->line,
+		       "section '%s': a member needs option 'interface' (netifd) or 'device' (Linux)",
+		       m.name);
+	if (strlen(m.device) >= IFNAMSIZ)
+		report(c, true, s->line, "section '%s' option 'device': '%s' is longer than %d characters",
+		       m.name, m.device, IFNAMSIZ - 1);
+	m.cls = m.class_cfg == CLASS_AUTO ? guess_class(&m) : m.class_cfg;
+
+	for (int i = 0; i < cfg->n_members; i++) {
+		const struct member_config *o = &cfg->members[i];
+		if (strcmp(o->name, m.name) == 0) {
+			report(c, true, s->line, "section '%s': member defined twice (also line %d)",
+			       m.name, o->line);
+			return;
+		}
+		if (*m.device && strcmp(o->device, m.device) == 0)
+			report(c, true, s->line,
+			       "section '%s' option 'device': '%s' is already used by member '%s'",
+			       m.name, m.device, o->name);
+	}
+	if (cfg->n_members >= MAX_MEMBERS) {
+		report(c, true, s->line, "section '%s': more than %d members", m.name, MAX_MEMBERS);
+		return;
+	}
+	cfg->members[cfg->n_members++] = m;
+}
+
+static void load_sections(struct ctx *c, const struct uci_file *f, struct sf_config *cfg)
+{
+	int n_main = 0;
+	for (int i = 0; i < f->n_sections; i++) {
+		const struct uci_section *s = &f->sections[i];
+		if (strcmp(s->type, "starfail") == 0) {
+			if (n_main++)
+				report(c, false, s->line,
+				       "another 'starfail' section: its options override the first");
+			for (int j = 0; j < s->n_options; j++)
+				apply_option(c, main_tables, N_TABLES(main_tables), cfg, s, &s->options[j]);
+		} else if (strcmp(s->type, "member") == 0) {
+			load_member(c, cfg, s);
+		} else {
+			report(c, false, s->line, "unknown section type '%s' ignored", s->type);
+		}
+	}
+	if (!n_main)
+		report(c, false, 0, "no `config starfail 'main'` section: defaults used");
+
+	if (cfg->core.use_mwan3)
+		report(c, true, 0,
+		       "section 'main' option 'use_mwan3': the mwan3 controller is not in this build yet;"
+		       " set use_mwan3 '0' (the route controller is used)");
+	unsigned long mode;
+	char *end;
+	mode = strtoul(cfg->core.api_socket_mode, &end, 8);
+	if (!*cfg->core.api_socket_mode || *end || mode > 0777)
+		report(c, true, 0, "section 'main' option 'api_socket_mode': expected octal permissions"
+				   " like 0660, got '%s'", cfg->core.api_socket_mode);
+	if (cfg->core.api_socket[0] != '/')
+		report(c, true, 0, "section 'main' option 'api_socket': expected an absolute path, got '%s'",
+		       cfg->core.api_socket);
+	if (cfg->n_members == 0)
+		report(c, false, 0, "no `config member` sections: nothing to watch");
+}
+
+static int finish(struct ctx *c, const struct uci_file *f, struct uci_error *uerr, int rc,
+		  struct sf_config *cfg, const char *name)
+{
+	config_defaults(cfg);
+	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	if (rc) {
+		if (uerr->line > 0)
+			report(c, true, uerr->line, "%s", uerr->msg);
+		else
+			report(c, true, 0, "%s", uerr->msg);
+		return -1;
+	}
+	load_sections(c, f, cfg);
+	return c->rep->n_errors ? -1 : 0;
+}
+
+int config_load(const char *path, struct sf_config *cfg, struct config_report *rep)
+{
+	struct uci_file *f = NULL;
+	struct uci_error uerr = { 0 };
+	struct ctx c = { path, rep };
+	memset(rep, 0, sizeof(*rep));
+	int rc = uci_parse_file(path, &f, &uerr);
+	rc = finish(&c, f, &uerr, rc, cfg, path);
+	uci_free(f);
+	return rc;
+}
+
+int config_load_buffer(const char *name, const char *buf, size_t len, struct sf_config *cfg,
+		       struct config_report *rep)
+{
+	struct uci_file *f = NULL;
+	struct uci_error uerr = { 0 };
+	struct ctx c = { name, rep };
+	memset(rep, 0, sizeof(*rep));
+	int rc = uci_parse_buffer(name, buf, len, &f, &uerr);
+	rc = finish(&c, f, &uerr, rc, cfg, name);
+	uci_free(f);
+	return rc;
+}
+
+const struct member_config *config_find_member(const struct sf_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->n_members; i++)
+		if (strcmp(cfg->members[i].name, name) == 0)
+			return &cfg->members[i];
+	return NULL;
+}
+
+bool config_member_equal(const struct member_config *a, const struct member_config *b)
+{
+	if (strcmp(a->name, b->name) || a->cls != b->cls)
+		return false;
+	for (size_t i = 0; i < N_TABLES(member_tables); i++)
+		if (!cfg_equal(member_tables[i].opts, (const char *)a + member_tables[i].offset,
+			       (const char *)b + member_tables[i].offset))
+			return false;
+	return true;
+}
+
+struct json_object *config_to_json(const struct sf_config *cfg)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *main = json_object_new_object();
+	for (size_t i = 0; i < N_TABLES(main_tables); i++)
+		cfg_to_json(main_tables[i].opts, (const char *)cfg + main_tables[i].offset, main);
+	json_object_object_add(root, "path", json_object_new_string(cfg->path));
+	json_object_object_add(root, "main", main);
+
+	struct json_object *members = json_object_new_array();
+	for (int m = 0; m < cfg->n_members; m++) {
+		const struct member_config *mc = &cfg->members[m];
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(mc->name));
+		for (size_t i = 0; i < N_TABLES(member_tables); i++)
+			cfg_to_json(member_tables[i].opts, (const char *)mc + member_tables[i].offset, o);
+		json_object_object_add(o, "class_resolved", json_object_new_string(member_class_name(mc->cls)));
+		json_object_array_add(members, o);
+	}
+	json_object_object_add(root, "members", members);
+	return root;
+}
+
+void config_print_reference(FILE *out)
+{
+	for (size_t i = 0; i < N_TABLES(main_tables); i++) {
+		fprintf(out, "\n### `config starfail 'main'`: %s\n\n", main_tables[i].title);
+		cfg_print_markdown(main_tables[i].opts, out);
+	}
+	for (size_t i = 0; i < N_TABLES(member_tables); i++) {
+		fprintf(out, "\n### `config member '<name>'`: %s\n\n", member_tables[i].title);
+		cfg_print_markdown(member_tables[i].opts, out);
+	}
+}

@@ -1,0 +1,107 @@
+/*
+ * config.h - Starfail's typed configuration (/etc/config/starfail).
+ *
+ * The file is read with uci.c, then mapped section by section onto plain
+ * structs through the option tables of each module (cfgtab.h):
+ *
+ *   config starfail 'main'     core, API, engine, probe... options
+ *   config member '<name>'     one uplink: netifd interface and/or device,
+ *                              class, priority, weight, metered, targets
+ *
+ * A config is a value: it can be copied, compared (config_member_equal) and
+ * thrown away. Reload parses a complete new config first and only then
+ * replaces the running one, so a bad file never disturbs the daemon.
+ */
+#ifndef SF_CONFIG_H
+#define SF_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cfgtab.h"
+#include "sample.h"
+
+struct json_object;
+
+#define MAX_MEMBERS 16
+#define MEMBER_NAME_MAX 32
+#define CONFIG_MAX_ERRORS 32
+#define CONFIG_MSG_MAX 320
+
+enum controller_kind { CTL_KIND_ROUTE, CTL_KIND_DRYRUN, __CTL_KIND_MAX };
+
+/* `config starfail 'main'`: the daemon's own options (see core_options). */
+struct core_params {
+	bool enable;
+	bool use_mwan3;
+	int poll_interval_ms;
+	int log_level;			/* enum log_level */
+	int controller;			/* enum controller_kind */
+	char api_socket[CFG_STR_MAX];
+	char api_socket_mode[CFG_STR_MAX];	/* octal text, e.g. "0660" */
+	char api_group[CFG_STR_MAX];	/* empty: the daemon's group */
+	int api_max_clients;
+	int api_timeout_ms;
+	int api_max_request_bytes;
+};
+
+/* `config member '<name>'` */
+struct member_config {
+	char name[MEMBER_NAME_MAX];
+	char interface[CFG_STR_MAX];	/* netifd interface name (e.g. wan, mob1s1a1) */
+	char device[CFG_STR_MAX];	/* Linux device (e.g. eth1, wwan0) */
+	int class_cfg;			/* enum member_class as written (may be CLASS_AUTO) */
+	int cls;			/* resolved class, never CLASS_AUTO */
+	int priority;
+	int weight;
+	bool metered;
+	bool enabled;
+	struct cfg_list probe_targets;
+	int reliability;
+	int line;			/* line of the section in the file */
+};
+
+struct sf_config {
+	char path[256];
+	struct core_params core;
+	int n_members;
+	struct member_config members[MAX_MEMBERS];
+};
+
+/* Outcome of a load: errors make it fail, warnings do not. */
+struct config_report {
+	int n_errors, n_warnings;
+	int dropped;			/* messages beyond the cap, counted */
+	char errors[CONFIG_MAX_ERRORS][CONFIG_MSG_MAX];
+	char warnings[CONFIG_MAX_ERRORS][CONFIG_MSG_MAX];
+};
+
+/* Fill *cfg with every default and no members. */
+void config_defaults(struct sf_config *cfg);
+
+/* Read and validate a file. Returns 0 when usable (warnings allowed), -1 on errors. */
+int config_load(const char *path, struct sf_config *cfg, struct config_report *rep);
+
+/* Same from a buffer (tests, fuzzing). */
+int config_load_buffer(const char *name, const char *buf, size_t len, struct sf_config *cfg,
+		       struct config_report *rep);
+
+const struct member_config *config_find_member(const struct sf_config *cfg, const char *name);
+bool config_member_equal(const struct member_config *a, const struct member_config *b);
+
+const char *member_class_name(int cls);
+const char *controller_kind_name(int kind);
+
+/* The effective config as JSON (API `config`). */
+struct json_object *config_to_json(const struct sf_config *cfg);
+
+/* Markdown tables of every option, generated from the option tables (docs). */
+void config_print_reference(FILE *out);
+
+/* Print a report, one message a line, to f. */
+void config_report_print(const struct config_report *rep, FILE *f);
+
+/* First error, or "" (for status and the log line on a failed reload). */
+const char *config_report_first_error(const struct config_report *rep);
+
+#endif

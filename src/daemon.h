@@ -1,0 +1,91 @@
+/*
+ * daemon.h - the daemon object: one event loop, the running config, the
+ * members (uplinks) with their collectors, the engine, the controller and
+ * the API server. It owns the lifecycle: start, reload (SIGHUP / API),
+ * stop (SIGTERM / SIGINT) with the controller restoring what it changed.
+ *
+ * Objects and states are described in docs/ARCHITECTURE.md.
+ */
+#ifndef SF_DAEMON_H
+#define SF_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <ev.h>
+
+#include "config.h"
+#include "sample.h"
+
+enum member_state {
+	MEMBER_UNKNOWN,		/* no evidence yet */
+	MEMBER_UP,
+	MEMBER_DOWN,
+	MEMBER_UNUSABLE,	/* cannot even be measured: no device/address/gateway */
+	MEMBER_DISABLED,	/* enabled '0' */
+	__MEMBER_STATE_MAX
+};
+
+struct member {
+	struct member_config cfg;
+	int64_t since_ms;		/* monotonic ms when this member object was created */
+	enum member_state state;
+	char reason[160];
+	struct sample last;		/* latest merged observation */
+};
+
+struct daemon_opts {
+	const char *config_path;
+	const char *socket_path;	/* NULL: from config */
+	int log_level;			/* -1: from config */
+	bool dry_run;
+	bool foreground_stderr;
+};
+
+struct config_status {
+	bool ok;			/* last load/reload succeeded */
+	time_t loaded_at;		/* wall clock of the running config */
+	time_t attempted_at;		/* wall clock of the last attempt */
+	char error[CONFIG_MSG_MAX];	/* first error of the last failed attempt */
+	int warnings;
+	unsigned reloads, failed_reloads;
+};
+
+struct api_server;
+struct api_peer;
+struct api_error;
+struct json_object;
+
+struct daemon {
+	struct ev_loop *loop;
+	struct daemon_opts opts;
+	struct sf_config cfg;
+	struct config_status cstat;
+	int n_members;
+	struct member *members[MAX_MEMBERS];
+	struct api_server *api;
+	ev_signal sig_hup, sig_term, sig_int;
+	time_t started_wall;
+	int64_t started_ms;
+	bool stopping;
+};
+
+int64_t daemon_now_ms(const struct daemon *d);
+
+/* Load the config and start everything; -1 with a message on stderr. */
+int daemon_init(struct daemon *d, const struct daemon_opts *opts);
+void daemon_run(struct daemon *d);
+void daemon_fini(struct daemon *d);
+
+/* Parse the config file again; keep the old one on errors. 0 on success. */
+int daemon_reload(struct daemon *d, char *err, size_t errlen);
+
+const char *member_state_name(enum member_state s);
+struct member *daemon_find_member(struct daemon *d, const char *name);
+
+/* API dispatcher (api_methods.c). */
+struct json_object *daemon_api_dispatch(void *ctx, const char *method, struct json_object *params,
+					const struct api_peer *peer, struct api_error *err);
+
+#endif
