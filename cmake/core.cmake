@@ -6,3 +6,11 @@ target_link_libraries(starfaild PRIVATE sfcore)
 
 add_executable(starfailctl src/starfailctl.c)
 target_link_libraries(starfailctl PRIVATE PkgConfig::JSONC)
+
+sf_unit_test(test_config tests/unit/test_config.c)
+
+# The real daemon over its real socket (Debian's python3, standard library only).
+if(SF_TESTS)
+  add_test(NAME daemon_api COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py)
+  set_tests_properties(daemon_api PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
+endif()

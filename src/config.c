@@ -242,7 +242,7 @@ static void load_member(struct ctx *c, struct sf_config *cfg, const struct uci_s
 		       name, MEMBER_NAME_MAX - 1);
 		return;
 	}
-	snprintf(m.name, sizeof(m.name), "%s", name);
+	memcpy(m.name, name, strlen(name) + 1);	/* length checked above */
 
 	if (!*m.interface && !*m.device)
 		report(c, true, s->line,

@@ -1,0 +1,318 @@
+#!/usr/bin/python3
+"""The real starfaild over its real unix socket: methods, reload, permissions,
+hostile requests, signals. Run by ctest (daemon_api)."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from sfdaemon import STARFAILCTL, STARFAILD, Daemon, api_call  # noqa: E402
+
+BASE = """
+config starfail 'main'
+	option poll_interval_ms '1500'
+	option api_socket_mode '0666'
+	option api_timeout_ms '400'
+	option api_max_clients '4'
+	option api_max_request_bytes '4096'
+
+config member 'wan'
+	option device 'eth0'
+	option interface 'wan'
+
+config member 'mob1s1a1'
+	option device 'wwan0'
+	option metered '1'
+"""
+
+
+def run_as_nobody(fn):
+    """Run fn() in a child process with uid/gid 65534; return its result via a pipe."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            out = json.dumps(fn())
+        except BaseException as e:  # report everything to the parent
+            out = json.dumps({"exception": repr(e)})
+        os.write(w, out.encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return json.loads(data.decode())
+
+
+class DaemonApi(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon(BASE)
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def test_status_members_config_version(self):
+        st = self.d.call("status")["result"]
+        self.assertEqual(st["state"], "running")
+        self.assertIsNone(st["current"])
+        self.assertTrue(st["dry_run"])
+        self.assertEqual(st["config"]["result"], "ok")
+        self.assertEqual(st["config"]["path"], self.d.config)
+        self.assertGreater(st["memory"]["rss_kb"], 0)
+        self.assertGreaterEqual(st["uptime_s"], 0)
+        names = [m["name"] for m in st["members"]]
+        self.assertEqual(names, ["wan", "mob1s1a1"])
+        mob = st["members"][1]
+        self.assertEqual(mob["class"], "cellular")
+        self.assertTrue(mob["metered"])
+        self.assertEqual(mob["state"], "unknown")
+
+        members = self.d.call("members")["result"]
+        self.assertEqual([m["device"] for m in members], ["eth0", "wwan0"])
+
+        cfg = self.d.call("config")["result"]
+        self.assertEqual(cfg["main"]["api_timeout_ms"], 400)
+        self.assertEqual(cfg["main"]["poll_interval_ms"], 1500)
+        self.assertEqual(cfg["members"][1]["class_resolved"], "cellular")
+
+        ver = self.d.call("version")["result"]
+        self.assertRegex(ver["version"], r"^\d+\.\d+\.\d+$")
+
+    def test_unknown_method(self):
+        r = self.d.call("failover_everything")
+        self.assertEqual(r["error"]["code"], -32601)
+        self.assertIn("unknown method", r["error"]["message"])
+
+    def test_reload_good_keeps_unchanged_members(self):
+        before = {m["name"]: m["age_s"] for m in self.d.call("members")["result"]}
+        time.sleep(0.3)
+        self.d.write_config(BASE.replace("option metered '1'", "option metered '0'") +
+                            "\nconfig member 'starlink'\n\toption device 'eth1'\n")
+        r = self.d.call("reload")
+        self.assertTrue(r["result"]["reloaded"], r)
+        self.assertEqual(r["result"]["members"], 3)
+        after = {m["name"]: m for m in self.d.call("members")["result"]}
+        # wan unchanged: same object, its age continued
+        self.assertGreaterEqual(after["wan"]["age_s"], before["wan"] + 0.25)
+        # mob1s1a1 changed: rebuilt
+        self.assertLess(after["mob1s1a1"]["age_s"], 0.25)
+        self.assertFalse(after["mob1s1a1"]["metered"])
+        self.assertEqual(after["starlink"]["class"], "starlink")
+        st = self.d.call("status")["result"]
+        self.assertEqual(st["config"]["reloads"], 1)
+        self.assertIn("reload done: added=1 changed=1 unchanged=1 removed=0", self.d.read_log())
+
+    def test_reload_bad_keeps_old(self):
+        self.d.write_config(BASE + "\nconfig member 'x'\n\toption device 'eth5'\n\toption weight '500'\n")
+        r = self.d.call("reload")
+        self.assertEqual(r["error"]["code"], -32000)
+        self.assertIn(":19: section 'x' option 'weight'", r["error"]["message"])
+        st = self.d.call("status")["result"]
+        self.assertEqual(st["config"]["result"], "error")
+        self.assertIn("weight", st["config"]["error"])
+        self.assertEqual(st["config"]["failed_reloads"], 1)
+        self.assertEqual([m["name"] for m in st["members"]], ["wan", "mob1s1a1"])
+        self.assertEqual(self.d.call("config")["result"]["main"]["api_timeout_ms"], 400)
+        # SIGHUP with a broken file: same outcome, daemon keeps running
+        self.d.write_config("config starfail 'main'\n\toption enable 'x\n")
+        self.d.proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            st = self.d.call("status")["result"]
+            if st["config"]["failed_reloads"] == 2:
+                break
+            time.sleep(0.05)
+        self.assertEqual(st["config"]["failed_reloads"], 2)
+        self.assertEqual(len(st["members"]), 2)
+        self.assertIn("reload failed, old config kept", self.d.read_log())
+        # a good file again clears the error
+        self.d.write_config(BASE)
+        self.assertTrue(self.d.call("reload")["result"]["reloaded"])
+        self.assertEqual(self.d.call("status")["result"]["config"]["result"], "ok")
+
+    def test_setlog(self):
+        r = self.d.call("setlog", {"level": "trace"})
+        self.assertEqual(r["result"], {"level": "trace", "previous": "debug"})
+        self.assertEqual(self.d.call("status")["result"]["log_level"], "trace")
+        self.assertEqual(self.d.call("setlog", {"level": "loud"})["error"]["code"], -32602)
+        self.assertEqual(self.d.call("setlog", {})["error"]["code"], -32602)
+        self.assertEqual(self.d.call("setlog")["error"]["code"], -32602)
+
+    def test_non_root_reads_but_cannot_mutate(self):
+        sock = self.d.sock
+
+        def probe():
+            return {
+                "status": api_call(sock, "status"),
+                "reload": api_call(sock, "reload"),
+                "setlog": api_call(sock, "setlog", {"level": "error"}),
+                "uid": os.getuid(),
+            }
+
+        out = run_as_nobody(probe)
+        self.assertNotIn("exception", out, out)
+        self.assertEqual(out["uid"], 65534)
+        self.assertEqual(out["status"]["result"]["state"], "running")
+        self.assertEqual(out["reload"]["error"]["code"], -32001)
+        self.assertEqual(out["setlog"]["error"]["code"], -32001)
+        self.assertEqual(self.d.call("status")["result"]["log_level"], "debug")
+        self.assertEqual(self.d.call("status")["result"]["api"]["denied"], 2)
+        # and the CLI says so with its exit code
+        p = subprocess.run([STARFAILCTL, "-s", sock, "reload"], capture_output=True, text=True,
+                           user=65534, group=65534, extra_groups=[])
+        self.assertEqual(p.returncode, 4, p.stderr)
+        self.assertIn("only root or the socket's group", p.stderr)
+
+    def test_malformed_requests(self):
+        r = self.d.call(None, raw=b"{not json")
+        self.assertEqual(r["error"]["code"], -32700)
+        r = self.d.call(None, raw=b"[1,2,3]")
+        self.assertEqual(r["error"]["code"], -32600)
+        r = self.d.call(None, raw=b'{"method": 5}')
+        self.assertEqual(r["error"]["code"], -32600)
+        r = self.d.call(None, raw=b'{"method": "status", "params": [1]}')
+        self.assertEqual(r["error"]["code"], -32600)
+        r = self.d.call(None, raw=b'{"method": "status"} trailing')
+        self.assertIn("result", r)  # first complete object answered, rest ignored
+        r = self.d.call(None, raw=b"\x00\xff\xfe" * 10)
+        self.assertEqual(r["error"]["code"], -32700)
+        r = self.d.call(None, raw=b'{"method":"status","params":{"x":"' + b"a" * 10000 + b'"}}')
+        self.assertEqual(r["error"]["code"], -32003)
+        deep = b'{"method":"status","params":' + b'{"a":' * 200 + b"1" + b"}" * 201
+        r = self.d.call(None, raw=deep)
+        self.assertEqual(r["error"]["code"], -32700)
+        # the daemon is unaffected
+        self.assertEqual(self.d.call("status")["result"]["state"], "running")
+
+    def test_silent_client_dropped_others_served(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(self.d.sock)
+        t0 = time.time()
+        self.assertEqual(self.d.call("status")["result"]["state"], "running")
+        s.settimeout(5)
+        data = s.recv(4096)
+        waited = time.time() - t0
+        s.close()
+        self.assertEqual(json.loads(data)["error"]["code"], -32004)
+        self.assertGreater(waited, 0.3)
+        self.assertLess(waited, 3.0)
+        self.assertEqual(self.d.call("status")["result"]["api"]["timeouts"], 1)
+
+    def test_client_cap(self):
+        idle = []
+        for _ in range(4):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(self.d.sock)
+            idle.append(s)
+        time.sleep(0.1)
+        r = api_call(self.d.sock, "status")
+        self.assertEqual(r["error"]["code"], -32002)
+        for s in idle:
+            s.close()
+        time.sleep(0.1)
+        self.assertIn("result", self.d.call("status"))
+
+    def test_sigterm_clean_exit(self):
+        rc = self.d.stop(signal.SIGTERM)
+        self.assertEqual(rc, 0, self.d.read_log())
+        self.assertFalse(os.path.exists(self.d.sock))
+        self.assertIn("stopped", self.d.read_log())
+
+    def test_second_daemon_refused(self):
+        p = subprocess.run([STARFAILD, "-config", self.d.config, "-socket", self.d.sock],
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("another daemon answers", p.stderr)
+        self.assertIn("result", self.d.call("status"))
+
+
+class Cli(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon(BASE)
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def ctl(self, *args, stdin=None):
+        return subprocess.run([STARFAILCTL, "-s", self.d.sock] + list(args), capture_output=True,
+                              text=True, input=stdin, timeout=10)
+
+    def test_tables_and_json(self):
+        p = self.ctl("status")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"state:\s+running")
+        self.assertRegex(p.stdout, r"MEMBER\s+CLASS")
+        self.assertRegex(p.stdout, r"mob1s1a1\s+cellular\s+-\s+wwan0\s+unknown")
+        p = self.ctl("--json", "members")
+        self.assertEqual(json.loads(p.stdout)["result"][0]["name"], "wan")
+        p = self.ctl("config")
+        self.assertIn("main.poll_interval_ms = 1500", p.stdout)
+        self.assertIn("member.wan.device = eth0", p.stdout)
+        p = self.ctl("setlog", "info")
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("level = info", p.stdout)
+
+    def test_exit_codes(self):
+        self.assertEqual(self.ctl("setlog").returncode, 2)
+        self.assertEqual(self.ctl("nosuchcommand").returncode, 2)
+        p = self.ctl("setlog", "loud")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("unknown level", p.stderr)
+        p = subprocess.run([STARFAILCTL, "-s", "/nonexistent/sock", "status"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 3)
+        self.assertIn("cannot reach starfaild", p.stderr)
+        p = subprocess.run([STARFAILCTL, "-h"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("setlog", p.stdout)
+
+    def test_rpcd_plugin_protocol(self):
+        p = self.ctl("list")
+        sig = json.loads(p.stdout)
+        self.assertEqual(sig["setlog"], {"level": "str"})
+        self.assertIn("status", sig)
+        p = self.ctl("call", "status", stdin="{}")
+        self.assertEqual(json.loads(p.stdout)["state"], "running")
+        p = self.ctl("call", "members", stdin="")
+        self.assertEqual(len(json.loads(p.stdout)["members"]), 2)
+        p = self.ctl("call", "setlog", stdin='{"level":"warn"}')
+        self.assertEqual(json.loads(p.stdout)["level"], "warn")
+
+
+class CheckConfig(unittest.TestCase):
+    def test_check_config(self):
+        here = os.path.dirname(__file__)
+        good = os.path.join(here, "..", "data", "config", "good.conf")
+        p = subprocess.run([STARFAILD, "--check-config", "-config", good], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.strip(), "configuration OK")
+        bad = os.path.join(os.environ.get("TMPDIR", "/tmp"), "sf-bad-%d.conf" % os.getpid())
+        with open(bad, "w") as f:
+            f.write("config starfail 'main'\n\toption poll_interval_ms 'fast'\n")
+        try:
+            p = subprocess.run([STARFAILD, "-check-config", "-config", bad], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn(bad + ":2: section 'main' option 'poll_interval_ms'", p.stderr)
+            # the daemon refuses to start on it, exit 1
+            p = subprocess.run([STARFAILD, "-config", bad, "-socket", bad + ".sock"], capture_output=True,
+                               text=True, timeout=10)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("not starting", p.stderr)
+        finally:
+            os.unlink(bad)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
