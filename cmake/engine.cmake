@@ -1,1 +1,3 @@
-# cmake/engine.cmake - sources, tests and tools of this subsystem (filled in by its issue)
+# cmake/engine.cmake - decision engine, simulator, trace generator, tests, fuzzer
+target_sources(sfcore PRIVATE src/engine.c src/engine_params.c src/engine_score.c
+                              src/engine_predict.c)

@@ -1,0 +1,636 @@
+/*
+ * engine.c - member states, hysteresis and decisions, events, manual pin,
+ * member reconfiguration and the getters. Scores come from engine_score.c,
+ * predictive triggers from engine_predict.c. The rules, in the order
+ * engine_decide() applies them (docs/ENGINE.md has the full story):
+ *
+ *   0. pin: a pinned member that is not down is primary;
+ *   1. hard failure of the primary (link down, hard_fail_rounds fully lost
+ *      rounds, Starlink outage): switch at once to the best eligible member
+ *      (else the best usable one), ignoring windows, cooldown and margin;
+ *   2. predictive trigger on the primary: switch if the best eligible
+ *      challenger leads the penalised primary by switch_margin (cooldown);
+ *   3. soft failure: primary bad for fail_window_ms, challenger leads by
+ *      switch_margin (cooldown); no eligible challenger = all bad: move to
+ *      the least bad only if it leads by the margin, else keep and say so;
+ *   4. promotion: a member of a better tier (or the same tier, leading by
+ *      the margin) that has been good for restore_window_ms (cooldown).
+ *
+ * Eligible = enabled, not down, scored, not bad, up for min_uptime_ms.
+ */
+#include "engine_impl.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const reason_names[__RSN_MAX] = {
+	[RSN_NONE] = "none",
+	[RSN_INITIAL] = "initial",
+	[RSN_HARD_FAIL_LINK] = "hard_fail_link",
+	[RSN_HARD_FAIL_LOSS] = "hard_fail_loss",
+	[RSN_HARD_FAIL_STARLINK] = "hard_fail_starlink_outage",
+	[RSN_SOFT_FAIL] = "soft_fail",
+	[RSN_PREDICT_LATENCY] = "predictive_latency",
+	[RSN_PREDICT_LOSS] = "predictive_loss",
+	[RSN_PREDICT_SCORE] = "predictive_score",
+	[RSN_PREDICT_OBSTRUCTION] = "predictive_obstruction",
+	[RSN_PREDICT_SNR] = "predictive_snr",
+	[RSN_PREDICT_THERMAL] = "predictive_thermal",
+	[RSN_PREDICT_REBOOT] = "predictive_reboot",
+	[RSN_PREDICT_SIGNAL] = "predictive_signal",
+	[RSN_PREDICT_ROAMING] = "predictive_roaming",
+	[RSN_RESTORE] = "restore",
+	[RSN_BETTER] = "better_score",
+	[RSN_COOLDOWN_SUPPRESSED] = "cooldown_suppressed",
+	[RSN_MARGIN_SUPPRESSED] = "margin_suppressed",
+	[RSN_ALL_BAD_KEEP] = "all_bad_keep_least_bad",
+	[RSN_ALL_BAD_LEAST_BAD] = "all_bad_switch_least_bad",
+	[RSN_ALL_DOWN] = "all_down",
+	[RSN_MANUAL_PIN] = "manual_pin",
+	[RSN_MANUAL_UNPIN] = "manual_unpin",
+	[RSN_PIN_OVERRIDDEN] = "pin_overridden_down",
+	[RSN_RECOVERED] = "recovered",
+	[RSN_STATE] = "state",
+	[RSN_SLOT_PHASE] = "slot_phase_learned",
+	[RSN_MEMBER_REMOVED] = "member_removed",
+};
+
+static const char *const event_names[__EV_MAX] = {
+	[EV_SWITCH] = "switch", [EV_SUPPRESSED] = "suppressed", [EV_STATE] = "state",
+	[EV_PREDICT] = "predict", [EV_ALL_BAD] = "all_bad", [EV_INFO] = "info",
+};
+
+static const char *const state_names[__MS_MAX] = {
+	[MS_UNKNOWN] = "unknown", [MS_DOWN] = "down", [MS_WARMUP] = "warmup", [MS_BAD] = "bad",
+	[MS_DEGRADED] = "degraded", [MS_GOOD] = "good", [MS_DISABLED] = "disabled",
+};
+
+const char *engine_reason_name(enum engine_reason r)
+{
+	return (unsigned)r < __RSN_MAX ? reason_names[r] : "invalid";
+}
+
+const char *engine_event_type_name(enum engine_event_type t)
+{
+	return (unsigned)t < __EV_MAX ? event_names[t] : "invalid";
+}
+
+const char *engine_state_name(enum engine_member_state s)
+{
+	return (unsigned)s < __MS_MAX ? state_names[s] : "invalid";
+}
+
+void eng_emit(struct engine *e, int64_t t_ms, enum engine_event_type type, enum engine_reason r,
+	      int member, int from, int to, const char *fmt, ...)
+{
+	if (!e->cb)
+		return;
+	struct engine_event ev = {
+		.t_ms = t_ms, .type = type, .reason = r, .member = member, .from = from, .to = to,
+	};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ev.text, sizeof(ev.text), fmt, ap);
+	va_end(ap);
+	e->cb(e->cb_ctx, &ev);
+}
+
+static int check_members(const struct engine_member *m, int n, char *err, size_t errlen)
+{
+	if (n < 0 || n > ENGINE_MAX_MEMBERS || (n > 0 && !m)) {
+		snprintf(err, errlen, "member count %d outside 0..%d", n, ENGINE_MAX_MEMBERS);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t len = strnlen(m[i].name, ENGINE_NAME_MAX);
+		if (len == 0 || len >= ENGINE_NAME_MAX) {
+			snprintf(err, errlen, "member %d: name empty or longer than %d", i,
+				 ENGINE_NAME_MAX - 1);
+			return -1;
+		}
+		if ((unsigned)m[i].cls >= __CLASS_MAX || m[i].priority < 1 || m[i].priority > 255 ||
+		    m[i].weight < 0 || m[i].weight > 100) {
+			snprintf(err, errlen, "member %s: class, priority (1-255) or weight (0-100) invalid",
+				 m[i].name);
+			return -1;
+		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(m[i].name, m[j].name)) {
+				snprintf(err, errlen, "member %s listed twice", m[i].name);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+static void free_rings(struct engine *e)
+{
+	for (int i = 0; i < e->n; i++) {
+		free(e->m[i].ring);
+		e->m[i].ring = NULL;
+	}
+}
+
+struct engine *engine_create(const struct engine_params *p, const struct engine_member *m, int n,
+			     char *err, size_t errlen)
+{
+	char dummy[8];
+	if (!err || !errlen)
+		err = dummy, errlen = sizeof(dummy);
+	if (!p || engine_params_check(p, err, errlen) || check_members(m, n, err, errlen))
+		return NULL;
+	struct engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->p = *p;
+	e->primary = e->pinned = -1;
+	e->last_switch_ms = INT64_MIN;
+	e->last_suppr_to = -1;
+	e->mem_bytes = sizeof(*e);
+	for (int i = 0; i < n; i++) {
+		e->m[i].cfg = m[i];
+		if (eng_member_alloc(&e->m[i], p)) {
+			e->n = i;
+			engine_destroy(e);
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		e->mem_bytes += (size_t)e->m[i].cap * sizeof(struct eng_round);
+	}
+	e->n = n;
+	return e;
+}
+
+void engine_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	free_rings(e);
+	free(e);
+}
+
+void engine_set_event_cb(struct engine *e, engine_event_fn fn, void *ctx)
+{
+	e->cb = fn;
+	e->cb_ctx = ctx;
+}
+
+void engine_set_utc_offset(struct engine *e, int64_t utc_minus_mono_ms)
+{
+	e->utc_known = true;
+	e->utc_off_ms = utc_minus_mono_ms;
+}
+
+int engine_set_members(struct engine *e, const struct engine_params *p,
+		       const struct engine_member *m, int n, char *err, size_t errlen)
+{
+	char dummy[8];
+	if (!err || !errlen)
+		err = dummy, errlen = sizeof(dummy);
+	const struct engine_params *np = p ? p : &e->p;
+	if (engine_params_check(np, err, errlen) || check_members(m, n, err, errlen))
+		return -1;
+	bool resize = np->window_ms / np->min_round_interval_ms !=
+		      e->p.window_ms / e->p.min_round_interval_ms;
+	struct eng_member nm[ENGINE_MAX_MEMBERS];
+	int old_of[ENGINE_MAX_MEMBERS];
+	for (int i = 0; i < n; i++) {
+		old_of[i] = resize ? -1 : engine_member_index(e, m[i].name);
+		if (old_of[i] >= 0) {
+			nm[i] = e->m[old_of[i]];
+		} else if (eng_member_alloc(&nm[i], np)) {
+			for (int j = 0; j < i; j++)
+				if (old_of[j] < 0)
+					free(nm[j].ring);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		nm[i].cfg = m[i];
+	}
+	/* free the rings no longer referenced */
+	for (int k = 0; k < e->n; k++) {
+		bool kept = false;
+		for (int i = 0; i < n; i++)
+			kept |= old_of[i] == k;
+		if (!kept)
+			free(e->m[k].ring);
+	}
+	int new_primary = -1, new_pin = -1;
+	for (int i = 0; i < n; i++) {
+		if (old_of[i] >= 0 && old_of[i] == e->primary)
+			new_primary = i;
+		if (old_of[i] >= 0 && old_of[i] == e->pinned)
+			new_pin = i;
+	}
+	if (e->primary >= 0 && new_primary < 0 && !resize)
+		eng_emit(e, e->last_switch_ms == INT64_MIN ? 0 : e->last_switch_ms, EV_INFO,
+			 RSN_MEMBER_REMOVED, -1, e->primary, -1, "member=%s",
+			 e->m[e->primary].cfg.name);
+	if (resize) {
+		/* ring geometry changed: keep the primary by name, restart evidence */
+		const char *pname = e->primary >= 0 ? e->m[e->primary].cfg.name : NULL;
+		new_primary = pname ? -1 : -1;
+		for (int i = 0; pname && i < n; i++)
+			if (!strcmp(m[i].name, pname))
+				new_primary = i;
+	}
+	e->p = *np;
+	memcpy(e->m, nm, (size_t)n * sizeof(nm[0]));
+	e->n = n;
+	e->primary = new_primary;
+	e->pinned = new_pin;
+	e->mem_bytes = sizeof(*e);
+	for (int i = 0; i < n; i++)
+		e->mem_bytes += (size_t)e->m[i].cap * sizeof(struct eng_round);
+	return 0;
+}
+
+int engine_observe(struct engine *e, int idx, const struct sample *s)
+{
+	if (!e || !s || idx < 0 || idx >= e->n)
+		return -1;
+	struct eng_member *m = &e->m[idx];
+	if (m->last_t_ms != INT64_MIN && s->t_ms < m->last_t_ms)
+		return -1;
+	bool round = !isnan(s->loss_pct);
+	if (round && !(s->loss_pct >= 0 && s->loss_pct <= 100))
+		return -1;
+	m->last_t_ms = s->t_ms;
+	if (s->link_up != TRI_UNKNOWN) {
+		m->link_up = s->link_up;
+		m->link_t_ms = s->t_ms;
+	}
+	if (round)
+		eng_add_round(e, idx, s);
+	eng_add_class(m, s);
+	return 0;
+}
+
+/* ---- per-member state ---- */
+
+static enum engine_reason hard_failure(const struct engine *e, const struct eng_member *m,
+				       int64_t now_ms)
+{
+	if (m->link_up == TRI_FALSE)
+		return RSN_HARD_FAIL_LINK;
+	if (m->cfg.cls == CLASS_STARLINK && eng_class_fresh(e, m->sl_t_ms, now_ms) &&
+	    m->sl.outage_cause >= SL_OUTAGE_UNKNOWN)
+		return RSN_HARD_FAIL_STARLINK;
+	if (m->lost_in_row >= e->p.hard_fail_rounds ||
+	    (m->lost_in_row > 0 && m->ext_lost_in_row >= e->p.hard_fail_rounds))
+		return RSN_HARD_FAIL_LOSS;
+	return RSN_NONE;
+}
+
+static void set_state(struct engine *e, int idx, enum engine_member_state st, enum engine_reason r,
+		      int64_t now_ms)
+{
+	struct eng_member *m = &e->m[idx];
+	if (m->state == st)
+		return;
+	eng_emit(e, now_ms, EV_STATE, r, idx, -1, -1,
+		 "from=%s to=%s score=%.1f loss_pct=%.1f latency_ms=%.0f lost_in_row=%d",
+		 engine_state_name(m->state), engine_state_name(st), m->instant, m->loss_pct,
+		 m->lat_ms, m->lost_in_row);
+	m->state = st;
+	m->state_since_ms = now_ms;
+	m->last_reason = r;
+}
+
+static void update_member(struct engine *e, int idx, int64_t now_ms)
+{
+	struct eng_member *m = &e->m[idx];
+	const struct engine_params *p = &e->p;
+	eng_score(e, idx, now_ms);
+
+	enum engine_reason hf = hard_failure(e, m, now_ms);
+	if (hf != RSN_NONE) {
+		m->down = true;
+		m->down_reason = hf;
+		m->up_since_ms = INT64_MIN;
+	} else if (m->down || m->up_since_ms == INT64_MIN) {
+		if (m->down || !isnan(m->instant)) {
+			if (m->down)
+				eng_emit(e, now_ms, EV_STATE, RSN_RECOVERED, idx, -1, -1,
+					 "was=%s", engine_reason_name(m->down_reason));
+			m->down = false;
+			m->up_since_ms = now_ms;
+		}
+	}
+	eng_predict(e, idx, now_ms);
+	if (!isnan(m->eff) && m->predict != RSN_NONE)
+		m->eff -= p->predict_penalty;
+
+	bool known = !isnan(m->instant);
+	bool bad = !m->down && known && m->instant < p->bad_score;
+	bool good = !m->down && known && m->instant >= p->good_score && m->predict == RSN_NONE;
+	if (!bad)
+		m->bad_since_ms = INT64_MIN;
+	else if (m->bad_since_ms == INT64_MIN)
+		m->bad_since_ms = now_ms;
+	if (!good)
+		m->good_since_ms = INT64_MIN;
+	else if (m->good_since_ms == INT64_MIN)
+		m->good_since_ms = now_ms;
+
+	enum engine_member_state st;
+	enum engine_reason r = RSN_STATE;
+	if (!m->cfg.enabled)
+		st = MS_DISABLED;
+	else if (m->down)
+		st = MS_DOWN, r = m->down_reason;
+	else if (!known)
+		st = MS_UNKNOWN;
+	else if (bad)
+		st = MS_BAD;
+	else if (now_ms - m->up_since_ms < p->min_uptime_ms)
+		st = MS_WARMUP;
+	else if (good)
+		st = MS_GOOD;
+	else
+		st = MS_DEGRADED;
+	if (m->predict != RSN_NONE && st == MS_DEGRADED)
+		r = m->predict;
+	set_state(e, idx, st, r, now_ms);
+}
+
+static bool usable(const struct eng_member *m)
+{
+	return m->cfg.enabled && !m->down && !isnan(m->instant);
+}
+
+static bool eligible(const struct engine *e, const struct eng_member *m, int64_t now_ms)
+{
+	return usable(m) && m->state != MS_BAD && m->up_since_ms != INT64_MIN &&
+	       now_ms - m->up_since_ms >= e->p.min_uptime_ms;
+}
+
+/* a ranks before b: lower priority tier, then higher effective score */
+static bool ranks_before(const struct eng_member *a, const struct eng_member *b)
+{
+	if (a->cfg.priority != b->cfg.priority)
+		return a->cfg.priority < b->cfg.priority;
+	return a->eff > b->eff;
+}
+
+/* Best member other than `except` passing the filter: 2 eligible, 1 usable, 0 usable & not bad. */
+static int best_member(const struct engine *e, int except, int64_t now_ms, int filter)
+{
+	int best = -1;
+	for (int i = 0; i < e->n; i++) {
+		const struct eng_member *m = &e->m[i];
+		if (i == except)
+			continue;
+		bool ok = filter == 2 ? eligible(e, m, now_ms) :
+			  filter == 1 ? usable(m) : usable(m) && m->state != MS_BAD;
+		if (ok && (best < 0 || ranks_before(m, &e->m[best])))
+			best = i;
+	}
+	return best;
+}
+
+static void do_switch(struct engine *e, int to, enum engine_reason r, int64_t now_ms,
+		      const char *detail)
+{
+	int from = e->primary;
+	const struct eng_member *f = from >= 0 ? &e->m[from] : NULL, *t = to >= 0 ? &e->m[to] : NULL;
+	snprintf(e->primary_text, sizeof(e->primary_text),
+		 "from=%s to=%s from_score=%.1f to_score=%.1f margin=%d %s",
+		 f ? f->cfg.name : "-", t ? t->cfg.name : "-", f ? f->eff : NAN, t ? t->eff : NAN,
+		 e->p.switch_margin, detail ? detail : "");
+	e->primary = to;
+	e->primary_reason = r;
+	if (from >= 0 && to >= 0)
+		e->last_switch_ms = now_ms;
+	e->last_suppr = RSN_NONE;
+	eng_emit(e, now_ms, EV_SWITCH, r, to, from, to, "%s", e->primary_text);
+}
+
+/* Switch unless the cooldown forbids it; then say so once per episode. */
+static bool try_switch(struct engine *e, int to, enum engine_reason r, int64_t now_ms,
+		       const char *detail, bool *suppressed)
+{
+	int64_t since = e->last_switch_ms == INT64_MIN ? INT64_MAX : now_ms - e->last_switch_ms;
+	if (since < e->p.cooldown_ms) {
+		*suppressed = true;
+		if (e->last_suppr != RSN_COOLDOWN_SUPPRESSED || e->last_suppr_to != to) {
+			e->last_suppr = RSN_COOLDOWN_SUPPRESSED;
+			e->last_suppr_to = to;
+			eng_emit(e, now_ms, EV_SUPPRESSED, RSN_COOLDOWN_SUPPRESSED, to, e->primary, to,
+				 "would=%s since_switch_ms=%lld cooldown_ms=%d %s",
+				 engine_reason_name(r), (long long)since, e->p.cooldown_ms,
+				 detail ? detail : "");
+		}
+		return false;
+	}
+	do_switch(e, to, r, now_ms, detail);
+	return true;
+}
+
+static void suppress_margin(struct engine *e, int to, enum engine_reason r, int64_t now_ms,
+			    bool *suppressed)
+{
+	const struct eng_member *c = &e->m[e->primary], *t = &e->m[to];
+	*suppressed = true;
+	if (e->last_suppr == RSN_MARGIN_SUPPRESSED && e->last_suppr_to == to)
+		return;
+	e->last_suppr = RSN_MARGIN_SUPPRESSED;
+	e->last_suppr_to = to;
+	eng_emit(e, now_ms, EV_SUPPRESSED, RSN_MARGIN_SUPPRESSED, to, e->primary, to,
+		 "would=%s primary_score=%.1f challenger_score=%.1f lead=%.1f margin=%d",
+		 engine_reason_name(r), c->eff, t->eff, t->eff - c->eff, e->p.switch_margin);
+}
+
+static bool leads(const struct engine *e, int a, int b)
+{
+	return e->m[a].eff >= e->m[b].eff + e->p.switch_margin;
+}
+
+static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
+{
+	const struct engine_params *p = &e->p;
+	int cur = e->primary;
+	struct eng_member *c = &e->m[cur];
+	char detail[ENGINE_TEXT_MAX];
+
+	/* 1. hard failure */
+	if (c->down || !c->cfg.enabled) {
+		enum engine_reason r = c->cfg.enabled ? c->down_reason : RSN_STATE;
+		int to = best_member(e, cur, now_ms, 2);
+		if (to < 0)
+			to = best_member(e, cur, now_ms, 1);
+		snprintf(detail, sizeof(detail), "lost_in_row=%d target_state=%s", c->lost_in_row,
+			 to >= 0 ? engine_state_name(e->m[to].state) : "-");
+		if (to < 0) {
+			do_switch(e, -1, RSN_ALL_DOWN, now_ms, detail);
+			return;
+		}
+		do_switch(e, to, r, now_ms, detail);
+		return;
+	}
+	int best = best_member(e, cur, now_ms, 2);
+
+	/* 2. predictive trigger on the primary */
+	if (c->predict != RSN_NONE && best >= 0) {
+		snprintf(detail, sizeof(detail), "signal=%s %.150s", engine_reason_name(c->predict),
+			 c->predict_text);
+		if (leads(e, best, cur))
+			try_switch(e, best, c->predict, now_ms, detail, suppressed);
+		else
+			suppress_margin(e, best, c->predict, now_ms, suppressed);
+		return;
+	}
+
+	/* 3. soft failure */
+	if (c->bad_since_ms != INT64_MIN && now_ms - c->bad_since_ms >= p->fail_window_ms) {
+		snprintf(detail, sizeof(detail), "bad_ms=%lld score=%.1f loss_pct=%.1f latency_ms=%.0f",
+			 (long long)(now_ms - c->bad_since_ms), c->instant, c->loss_pct, c->lat_ms);
+		if (best >= 0) {
+			e->all_bad = false;
+			if (leads(e, best, cur))
+				try_switch(e, best, RSN_SOFT_FAIL, now_ms, detail, suppressed);
+			else
+				suppress_margin(e, best, RSN_SOFT_FAIL, now_ms, suppressed);
+			return;
+		}
+		int least = best_member(e, cur, now_ms, 1);
+		if (least >= 0 && leads(e, least, cur)) {
+			e->all_bad = false;
+			try_switch(e, least, RSN_ALL_BAD_LEAST_BAD, now_ms, detail, suppressed);
+		} else if (!e->all_bad) {
+			e->all_bad = true;
+			e->primary_reason = RSN_ALL_BAD_KEEP;
+			snprintf(e->primary_text, sizeof(e->primary_text), "member=%s %.150s", c->cfg.name,
+				 detail);
+			eng_emit(e, now_ms, EV_ALL_BAD, RSN_ALL_BAD_KEEP, cur, cur, cur,
+				 "keep=%s score=%.1f best_other=%s best_other_score=%.1f", c->cfg.name,
+				 c->eff, least >= 0 ? e->m[least].cfg.name : "-",
+				 least >= 0 ? e->m[least].eff : NAN);
+		}
+		return;
+	}
+	if (c->state != MS_BAD)
+		e->all_bad = false;
+
+	/* 4. promotion of a preferred member that has been good long enough */
+	if (best < 0)
+		return;
+	const struct eng_member *b = &e->m[best];
+	bool better_tier = b->cfg.priority < c->cfg.priority;
+	bool same_tier_lead = b->cfg.priority == c->cfg.priority && leads(e, best, cur);
+	if ((better_tier || same_tier_lead) && b->good_since_ms != INT64_MIN &&
+	    now_ms - b->good_since_ms >= p->restore_window_ms) {
+		snprintf(detail, sizeof(detail), "good_ms=%lld tier=%d primary_tier=%d",
+			 (long long)(now_ms - b->good_since_ms), b->cfg.priority, c->cfg.priority);
+		try_switch(e, best, better_tier ? RSN_RESTORE : RSN_BETTER, now_ms, detail, suppressed);
+	}
+}
+
+int engine_decide(struct engine *e, int64_t now_ms, struct engine_decision *out)
+{
+	int prev = e->primary;
+	for (int i = 0; i < e->n; i++)
+		update_member(e, i, now_ms);
+
+	bool suppressed = false;
+	if (e->pinned >= 0 && usable(&e->m[e->pinned])) {
+		if (e->primary != e->pinned)
+			do_switch(e, e->pinned, RSN_MANUAL_PIN, now_ms, "pinned=1");
+	} else if (e->primary < 0) {
+		int to = best_member(e, -1, now_ms, 0);
+		if (to < 0)
+			to = best_member(e, -1, now_ms, 1);
+		if (to >= 0)
+			do_switch(e, to, e->last_switch_ms == INT64_MIN ? RSN_INITIAL : RSN_RECOVERED,
+				  now_ms, NULL);
+	} else {
+		if (e->pinned >= 0 && e->primary == e->pinned)
+			eng_emit(e, now_ms, EV_INFO, RSN_PIN_OVERRIDDEN, e->pinned, -1, -1,
+				 "pinned=%s is down", e->m[e->pinned].cfg.name);
+		decide_rules(e, now_ms, &suppressed);
+	}
+	if (!suppressed)
+		e->last_suppr = RSN_NONE;
+	if (out) {
+		out->primary = e->primary;
+		out->previous = prev;
+		out->changed = prev != e->primary;
+		out->reason = e->primary >= 0 || prev >= 0 ? e->primary_reason : RSN_ALL_DOWN;
+		snprintf(out->text, sizeof(out->text), "%s", e->primary_text);
+	}
+	return e->primary;
+}
+
+int engine_pin(struct engine *e, int idx, int64_t now_ms)
+{
+	if (idx < 0 || idx >= e->n)
+		return -1;
+	e->pinned = idx;
+	eng_emit(e, now_ms, EV_INFO, RSN_MANUAL_PIN, idx, e->primary, idx, "pinned=%s",
+		 e->m[idx].cfg.name);
+	return 0;
+}
+
+void engine_unpin(struct engine *e, int64_t now_ms)
+{
+	if (e->pinned < 0)
+		return;
+	eng_emit(e, now_ms, EV_INFO, RSN_MANUAL_UNPIN, e->pinned, -1, -1, "unpinned=%s",
+		 e->m[e->pinned].cfg.name);
+	e->pinned = -1;
+}
+
+int engine_pinned(const struct engine *e)
+{
+	return e->pinned;
+}
+
+int engine_primary(const struct engine *e)
+{
+	return e->primary;
+}
+
+int engine_member_count(const struct engine *e)
+{
+	return e->n;
+}
+
+int engine_member_index(const struct engine *e, const char *name)
+{
+	for (int i = 0; name && i < e->n; i++)
+		if (!strcmp(e->m[i].cfg.name, name))
+			return i;
+	return -1;
+}
+
+const struct engine_member *engine_member_cfg(const struct engine *e, int idx)
+{
+	return idx >= 0 && idx < e->n ? &e->m[idx].cfg : NULL;
+}
+
+int engine_member_score(const struct engine *e, int idx, struct engine_score_info *out)
+{
+	if (idx < 0 || idx >= e->n || !out)
+		return -1;
+	const struct eng_member *m = &e->m[idx];
+	*out = (struct engine_score_info){
+		.instant = m->instant, .ewma = m->ewma, .window = m->window, .final = m->final,
+		.effective = m->eff, .latency_ms = m->lat_ms, .loss_pct = m->loss_pct,
+		.jitter_ms = m->jit_ms, .state = m->state, .primary = idx == e->primary,
+		.predict = m->predict, .last_reason = m->last_reason,
+		.state_since_ms = m->state_since_ms, .rounds = m->n, .slot_phase_ms = m->slot_phase_ms,
+	};
+	out->eligible = m->state != MS_UNKNOWN && m->state != MS_DOWN && m->state != MS_BAD &&
+			m->state != MS_WARMUP && m->state != MS_DISABLED;
+	return 0;
+}
+
+size_t engine_memory_bytes(const struct engine *e)
+{
+	return e->mem_bytes;
+}

@@ -1,0 +1,114 @@
+/*
+ * engine_impl.h - private state of the engine, shared by engine.c
+ * (states, hysteresis, decisions, events), engine_score.c (history ring,
+ * windows, scores, Starlink slot phase) and engine_predict.c (slopes and
+ * class signals). Not for use outside src/engine*.c.
+ */
+#ifndef SF_ENGINE_IMPL_H
+#define SF_ENGINE_IMPL_H
+
+#include "engine.h"
+
+#define SLOT_BINS 60		/* phase histogram bins over one slot period */
+#define SERIES_CAP 64		/* class metric history (obstruction, RSRP) */
+
+/* One probe round. */
+struct eng_round {
+	int64_t t_ms;
+	float latency_ms;	/* NAN: nothing answered */
+	float loss;		/* 0..1 share of the round's probes lost */
+	float w;		/* evidence weight (slot guard) */
+	float score;		/* instant score computed at the last decide after it, NAN */
+};
+
+/* A short (t, value) history of one class metric, for slopes. */
+struct eng_series {
+	int64_t t_ms[SERIES_CAP];
+	double v[SERIES_CAP];
+	int head, n;
+};
+
+struct eng_member {
+	struct engine_member cfg;
+	struct eng_round *ring;
+	int cap, head, n;		/* head = index of the next write */
+	int64_t last_t_ms;		/* newest sample of any kind; INT64_MIN none */
+	int lost_in_row;		/* own count of fully lost rounds */
+	int ext_lost_in_row;		/* probes_lost_in_row from the probe module, -1 */
+	enum tri link_up;
+	int64_t link_t_ms;
+
+	struct starlink_metrics sl;
+	int64_t sl_t_ms;
+	struct cellular_metrics cell;
+	int64_t cell_t_ms;
+	struct wifi_metrics wifi;
+	int64_t wifi_t_ms;
+	struct eng_series obstruction, rsrp;
+
+	/* slot phase learning (Starlink) */
+	float slot_hist[SLOT_BINS];
+	float slot_events;
+	double slot_phase_ms;		/* learned boundary phase mod period, NAN */
+
+	/* scores of the last decide */
+	double instant, ewma, window, final, eff;
+	double lat_ms, loss_pct, jit_ms;
+	int64_t ewma_t_ms;
+
+	/* state machine */
+	enum engine_member_state state;
+	int64_t state_since_ms;
+	bool down;
+	enum engine_reason down_reason;
+	int64_t up_since_ms;		/* start of the current up period, INT64_MIN none */
+	int64_t bad_since_ms, good_since_ms;	/* INT64_MIN when not */
+	enum engine_reason predict;	/* active trigger */
+	int64_t predict_until_ms;
+	char predict_text[ENGINE_TEXT_MAX];
+	enum engine_reason last_reason;
+};
+
+struct engine {
+	struct engine_params p;
+	int n;
+	struct eng_member m[ENGINE_MAX_MEMBERS];
+	int primary;
+	enum engine_reason primary_reason;
+	char primary_text[ENGINE_TEXT_MAX];
+	int64_t last_switch_ms;		/* INT64_MIN: never */
+	int pinned;
+	bool utc_known;
+	int64_t utc_off_ms;
+	engine_event_fn cb;
+	void *cb_ctx;
+	/* de-duplication of repeated suppression / all-bad events */
+	enum engine_reason last_suppr;
+	int last_suppr_to;
+	bool all_bad;
+	size_t mem_bytes;
+};
+
+/* engine.c */
+void eng_emit(struct engine *e, int64_t t_ms, enum engine_event_type type, enum engine_reason r,
+	      int member, int from, int to, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+/* engine_score.c */
+int eng_member_alloc(struct eng_member *m, const struct engine_params *p);
+void eng_member_reset(struct eng_member *m);
+void eng_add_round(struct engine *e, int idx, const struct sample *s);
+void eng_add_class(struct eng_member *m, const struct sample *s);
+bool eng_class_fresh(const struct engine *e, int64_t t_ms, int64_t now_ms);
+void eng_score(struct engine *e, int idx, int64_t now_ms);
+double eng_norm(double x, double ok, double bad);
+/* Least-squares slope (value per second) of the ring's rounds newer than
+ * since_ms; what: 0 latency, 1 loss (pct), 2 score. NAN if too few points. */
+double eng_ring_slope(const struct eng_member *m, int64_t since_ms, int what);
+void eng_series_push(struct eng_series *s, int64_t t_ms, double v);
+double eng_series_slope(const struct eng_series *s, int64_t since_ms, double *latest);
+
+/* engine_predict.c */
+void eng_predict(struct engine *e, int idx, int64_t now_ms);
+
+#endif

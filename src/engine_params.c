@@ -1,0 +1,191 @@
+/*
+ * engine_params.c - the engine's tunables: option table (names, defaults,
+ * ranges, units, help) and the cross-field checks. Defaults live only in
+ * engine_options[]; engine_params_defaults() reads them from there so the
+ * simulator and the tests use exactly what a fresh router would.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define P(f) offsetof(struct engine_params, f)
+#define INT(n, f, lo, hi, d, u, h) { n, CFG_INT, P(f), lo, hi, d, NULL, u, h }
+#define DBL(n, f, lo, hi, d, u, h) { n, CFG_DOUBLE, P(f), lo, hi, d, NULL, u, h }
+#define BOOL(n, f, d, h) { n, CFG_BOOL, P(f), 0, 1, d, NULL, NULL, h }
+
+const struct cfg_option engine_options[] = {
+	INT("fail_window_ms", fail_window_ms, 0, 600000, "1500", "ms",
+	    "how long the primary must be bad before a soft demotion"),
+	INT("restore_window_ms", restore_window_ms, 0, 3600000, "30000", "ms",
+	    "how long a preferred member must be good before it is promoted back"),
+	INT("min_uptime_ms", min_uptime_ms, 0, 3600000, "10000", "ms",
+	    "how long a member must be up after (re)appearing before it may be chosen"),
+	INT("cooldown_ms", cooldown_ms, 0, 3600000, "20000", "ms",
+	    "minimum time between two switches that are not hard failures"),
+	INT("switch_margin", switch_margin, 0, 100, "10", "points",
+	    "a challenger must lead the primary's effective score by this much"),
+	INT("hard_fail_rounds", hard_fail_rounds, 1, 100, "3", "rounds",
+	    "consecutive probe rounds with every probe lost that count as a hard failure"),
+	BOOL("predictive", predictive, "1", "demote the primary early on predictive signals"),
+
+	INT("short_window_ms", short_window_ms, 500, 60000, "4000", "ms",
+	    "window of the instant score (latency median, loss, jitter)"),
+	INT("window_ms", window_ms, 5000, 600000, "60000", "ms",
+	    "window of the window-average score and of the round history"),
+	INT("ewma_tau_ms", ewma_tau_ms, 100, 600000, "10000", "ms",
+	    "time constant of the EWMA score"),
+	INT("min_round_interval_ms", min_round_interval_ms, 50, 10000, "200", "ms",
+	    "shortest expected probe round interval; sizes the history ring"),
+	INT("class_stale_ms", class_stale_ms, 1000, 3600000, "30000", "ms",
+	    "class metrics (Starlink, cellular, Wi-Fi) older than this are unknown"),
+	DBL("score_weight_instant", weight_instant, 0, 1, "0.5", NULL,
+	    "share of the instant score in the final score"),
+	DBL("score_weight_ewma", weight_ewma, 0, 1, "0.3", NULL,
+	    "share of the EWMA score in the final score"),
+	DBL("score_weight_window", weight_window, 0, 1, "0.2", NULL,
+	    "share of the window-average score in the final score"),
+	DBL("weight_points_per_unit", weight_points_per_unit, 0, 2, "0.2", "points",
+	    "a member weight w adds (w - 50) * this to its effective score"),
+	INT("bad_score", bad_score, 0, 100, "60", "points", "instant score below this is bad"),
+	INT("good_score", good_score, 0, 100, "75", "points",
+	    "instant score at or above this is good"),
+	DBL("latency_ok_ms", latency_ok_ms, 0, 10000, "150", "ms", "latency without penalty"),
+	DBL("latency_bad_ms", latency_bad_ms, 1, 60000, "500", "ms",
+	    "latency at which the full latency penalty applies"),
+	DBL("latency_penalty", latency_penalty, 0, 100, "45", "points", "full latency penalty"),
+	DBL("loss_ok_pct", loss_ok_pct, 0, 100, "2", "%", "loss without penalty"),
+	DBL("loss_bad_pct", loss_bad_pct, 0.1, 100, "15", "%",
+	    "loss at which the full loss penalty applies"),
+	DBL("loss_penalty", loss_penalty, 0, 100, "50", "points", "full loss penalty"),
+	DBL("jitter_ok_ms", jitter_ok_ms, 0, 10000, "30", "ms", "jitter without penalty"),
+	DBL("jitter_bad_ms", jitter_bad_ms, 1, 60000, "200", "ms",
+	    "jitter at which the full jitter penalty applies"),
+	DBL("jitter_penalty", jitter_penalty, 0, 100, "10", "points", "full jitter penalty"),
+
+	DBL("obstruction_ok_pct", obstruction_ok_pct, 0, 100, "1", "%",
+	    "Starlink fraction obstructed without penalty"),
+	DBL("obstruction_bad_pct", obstruction_bad_pct, 0.1, 100, "10", "%",
+	    "Starlink fraction obstructed at which the full penalty applies"),
+	DBL("obstruction_penalty", obstruction_penalty, 0, 100, "20", "points",
+	    "full Starlink obstruction penalty"),
+	DBL("obstructed_now_penalty", obstructed_now_penalty, 0, 100, "15", "points",
+	    "penalty while the dish reports currently_obstructed"),
+	DBL("snr_low_penalty", snr_low_penalty, 0, 100, "20", "points",
+	    "penalty while the dish reports is_snr_persistently_low"),
+	DBL("thermal_penalty", thermal_penalty, 0, 100, "10", "points",
+	    "penalty while the dish reports thermal throttling"),
+	DBL("rsrp_ok_dbm", rsrp_ok_dbm, -160, 0, "-95", "dBm", "cellular RSRP without penalty"),
+	DBL("rsrp_bad_dbm", rsrp_bad_dbm, -160, 0, "-120", "dBm",
+	    "cellular RSRP at which the full penalty applies"),
+	DBL("rsrp_penalty", rsrp_penalty, 0, 100, "25", "points", "full cellular RSRP penalty"),
+	DBL("sinr_ok_db", sinr_ok_db, -30, 50, "5", "dB", "cellular SINR without penalty"),
+	DBL("sinr_bad_db", sinr_bad_db, -30, 50, "-5", "dB",
+	    "cellular SINR at which the full penalty applies"),
+	DBL("sinr_penalty", sinr_penalty, 0, 100, "10", "points", "full cellular SINR penalty"),
+	DBL("roaming_penalty", roaming_penalty, 0, 100, "10", "points",
+	    "penalty while a cellular member roams"),
+	DBL("wifi_signal_ok_dbm", wifi_signal_ok_dbm, -120, 0, "-67", "dBm",
+	    "Wi-Fi signal without penalty"),
+	DBL("wifi_signal_bad_dbm", wifi_signal_bad_dbm, -120, 0, "-85", "dBm",
+	    "Wi-Fi signal at which the full penalty applies"),
+	DBL("wifi_signal_penalty", wifi_signal_penalty, 0, 100, "25", "points",
+	    "full Wi-Fi signal penalty"),
+
+	BOOL("starlink_slot_aware", starlink_slot_aware, "1",
+	     "weigh Starlink evidence near satellite-reassignment boundaries less"),
+	INT("slot_period_ms", slot_period_ms, 1000, 600000, "15000", "ms",
+	    "Starlink reassignment period"),
+	INT("slot_offset_ms", slot_offset_ms, 0, 600000, "12000", "ms",
+	    "boundary phase within the UTC period (:12, :27, :42, :57)"),
+	INT("slot_guard_ms", slot_guard_ms, 0, 5000, "500", "ms",
+	    "evidence within this distance of a boundary weighs slot_weight"),
+	DBL("slot_weight", slot_weight, 0, 1, "0.2", NULL,
+	    "weight of a probe round inside the boundary guard"),
+	INT("slot_learn_min_events", slot_learn_min_events, 1, 1000, "8", "events",
+	    "boundary anomalies needed before the learned phase is used"),
+
+	INT("predict_window_ms", predict_window_ms, 5000, 600000, "30000", "ms",
+	    "window of the latency/loss/score slopes"),
+	DBL("predict_latency_slope_ms_per_s", predict_latency_slope_ms_per_s, 0, 10000, "4",
+	    "ms/s", "latency rising faster than this is a predictive signal"),
+	DBL("predict_latency_min_ms", predict_latency_min_ms, 0, 10000, "120", "ms",
+	    "...when the short-window latency is at least this"),
+	DBL("predict_loss_slope_pct_per_s", predict_loss_slope_pct_per_s, 0, 100, "0.08",
+	    "%/s", "loss rising faster than this is a predictive signal"),
+	DBL("predict_loss_min_pct", predict_loss_min_pct, 0, 100, "1.5", "%",
+	    "...when the short-window loss is at least this"),
+	DBL("predict_score_slope_per_s", predict_score_slope_per_s, 0, 100, "1.5", "points/s",
+	    "score falling faster than this (below good_score) is a predictive signal"),
+	DBL("predict_obstruction_slope_pct_per_min", predict_obstruction_slope_pct_per_min,
+	    0, 100, "1", "%/min", "Starlink obstruction rising faster than this is a signal"),
+	DBL("predict_obstruction_min_pct", predict_obstruction_min_pct, 0, 100, "2", "%",
+	    "...when the obstruction is at least this"),
+	INT("predict_reboot_lead_s", predict_reboot_lead_s, 0, 86400, "120", "s",
+	    "leave a Starlink member this long before an announced reboot"),
+	DBL("predict_rsrp_slope_db_per_s", predict_rsrp_slope_db_per_s, 0, 100, "0.3", "dB/s",
+	    "cellular RSRP falling faster than this is a predictive signal"),
+	DBL("predict_rsrp_max_dbm", predict_rsrp_max_dbm, -160, 0, "-100", "dBm",
+	    "...when the RSRP is at most this"),
+	DBL("predict_penalty", predict_penalty, 0, 100, "30", "points",
+	    "points taken from the effective score of a member with an active trigger"),
+	INT("predict_hold_ms", predict_hold_ms, 0, 600000, "20000", "ms",
+	    "a predictive trigger stays active this long after it last fired"),
+	CFG_OPT_END,
+};
+
+void engine_params_defaults(struct engine_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (const struct cfg_option *o = engine_options; o->name; o++) {
+		char *base = (char *)p + o->offset;
+		double v = o->def ? strtod(o->def, NULL) : 0;
+		switch (o->type) {
+		case CFG_BOOL: *(bool *)base = v != 0; break;
+		case CFG_INT: *(int *)base = (int)v; break;
+		case CFG_DOUBLE: *(double *)base = v; break;
+		default: break;
+		}
+	}
+}
+
+static int fail(char *err, size_t errlen, const char *msg)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", msg);
+	return -1;
+}
+
+int engine_params_check(const struct engine_params *p, char *err, size_t errlen)
+{
+	for (const struct cfg_option *o = engine_options; o->name; o++) {
+		const char *base = (const char *)p + o->offset;
+		double v = o->type == CFG_INT ? *(const int *)base :
+			   o->type == CFG_DOUBLE ? *(const double *)base : 0;
+		if ((o->type == CFG_INT || o->type == CFG_DOUBLE) && !(v >= o->min && v <= o->max)) {
+			if (err && errlen)
+				snprintf(err, errlen, "option %s=%g out of range [%g, %g]", o->name,
+					 v, o->min, o->max);
+			return -1;
+		}
+	}
+	if (p->good_score < p->bad_score)
+		return fail(err, errlen, "good_score must be >= bad_score");
+	if (p->short_window_ms > p->window_ms)
+		return fail(err, errlen, "short_window_ms must be <= window_ms");
+	if (p->predict_window_ms > p->window_ms)
+		return fail(err, errlen, "predict_window_ms must be <= window_ms");
+	if (p->latency_bad_ms <= p->latency_ok_ms || p->loss_bad_pct <= p->loss_ok_pct ||
+	    p->jitter_bad_ms <= p->jitter_ok_ms || p->obstruction_bad_pct <= p->obstruction_ok_pct)
+		return fail(err, errlen, "each *_bad threshold must be above its *_ok threshold");
+	if (p->rsrp_bad_dbm >= p->rsrp_ok_dbm || p->sinr_bad_db >= p->sinr_ok_db ||
+	    p->wifi_signal_bad_dbm >= p->wifi_signal_ok_dbm)
+		return fail(err, errlen, "signal *_bad thresholds must be below their *_ok thresholds");
+	if (p->weight_instant + p->weight_ewma + p->weight_window <= 0)
+		return fail(err, errlen, "score weights must not all be zero");
+	if (p->slot_guard_ms * 2 >= p->slot_period_ms)
+		return fail(err, errlen, "slot_guard_ms must be below half of slot_period_ms");
+	return 0;
+}

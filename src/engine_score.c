@@ -1,0 +1,414 @@
+/*
+ * engine_score.c - what the engine knows about one member: the ring of
+ * probe rounds, the latest class metrics, the learned Starlink slot phase,
+ * and the scores computed from them (instant, EWMA, window average, final).
+ *
+ * Scores are 100 minus penalties; each penalty is weight * norm(x, ok, bad)
+ * with norm() 0 at/better than ok, 1 at/worse than bad, linear between.
+ * Evidence of rounds near a Starlink boundary weighs slot_weight (< 1), so
+ * the scheduler's single lost probes and +40 ms spikes barely move a score
+ * while a real outage (many rounds, most outside the guard) moves it fully.
+ */
+#include "engine_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SPIKE_MS 25.0		/* latency above baseline that counts as a slot anomaly */
+#define SLOT_DECAY_EVENTS 200	/* halve the phase histogram beyond this many events */
+
+double eng_norm(double x, double ok, double bad)
+{
+	if (isnan(x))
+		return 0;
+	double f = (x - ok) / (bad - ok);
+	return f < 0 ? 0 : f > 1 ? 1 : f;
+}
+
+int eng_member_alloc(struct eng_member *m, const struct engine_params *p)
+{
+	int cap = p->window_ms / p->min_round_interval_ms + 2;
+	m->ring = calloc((size_t)cap, sizeof(*m->ring));
+	if (!m->ring)
+		return -1;
+	m->cap = cap;
+	eng_member_reset(m);
+	return 0;
+}
+
+void eng_member_reset(struct eng_member *m)
+{
+	m->head = m->n = 0;
+	m->last_t_ms = INT64_MIN;
+	m->lost_in_row = 0;
+	m->ext_lost_in_row = -1;
+	m->link_up = TRI_UNKNOWN;
+	m->link_t_ms = INT64_MIN;
+	struct sample s;
+	sample_init(&s, 0);
+	m->sl = s.sl;
+	m->cell = s.cell;
+	m->wifi = s.wifi;
+	m->sl_t_ms = m->cell_t_ms = m->wifi_t_ms = INT64_MIN;
+	memset(&m->obstruction, 0, sizeof(m->obstruction));
+	memset(&m->rsrp, 0, sizeof(m->rsrp));
+	memset(m->slot_hist, 0, sizeof(m->slot_hist));
+	m->slot_events = 0;
+	m->slot_phase_ms = NAN;
+	m->instant = m->ewma = m->window = m->final = m->eff = NAN;
+	m->lat_ms = m->loss_pct = m->jit_ms = NAN;
+	m->ewma_t_ms = INT64_MIN;
+	m->state = MS_UNKNOWN;
+	m->state_since_ms = INT64_MIN;
+	m->down = false;
+	m->down_reason = RSN_NONE;
+	m->up_since_ms = INT64_MIN;
+	m->bad_since_ms = m->good_since_ms = INT64_MIN;
+	m->predict = RSN_NONE;
+	m->predict_until_ms = INT64_MIN;
+	m->predict_text[0] = '\0';
+	m->last_reason = RSN_NONE;
+}
+
+static struct eng_round *ring_at(const struct eng_member *m, int back)
+{
+	/* back = 0 is the newest round */
+	int i = (m->head - 1 - back + 2 * m->cap) % m->cap;
+	return &m->ring[i];
+}
+
+static int64_t pmod(int64_t a, int64_t b)
+{
+	int64_t r = a % b;
+	return r < 0 ? r + b : r;
+}
+
+/* Distance (ms) of t to the nearest boundary, or -1 when the phase is unknown. */
+static int64_t slot_distance(const struct engine *e, const struct eng_member *m, int64_t t_ms)
+{
+	const struct engine_params *p = &e->p;
+	int64_t phase;
+	if (!isnan(m->slot_phase_ms))
+		phase = pmod(t_ms - (int64_t)m->slot_phase_ms, p->slot_period_ms);
+	else if (e->utc_known)
+		phase = pmod(t_ms + e->utc_off_ms - p->slot_offset_ms, p->slot_period_ms);
+	else
+		return -1;
+	return phase < p->slot_period_ms - phase ? phase : p->slot_period_ms - phase;
+}
+
+/* Learn the boundary phase from isolated anomalies: a round with some loss
+ * after a clean one, or a latency spike over the recent median. */
+static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, double lat)
+{
+	struct eng_member *m = &e->m[idx];
+	const struct engine_params *p = &e->p;
+	if (m->n < 2)
+		return;
+	const struct eng_round *prev = ring_at(m, 0);
+	double base = NAN;
+	float v[16];
+	int nv = 0;
+	for (int k = 0; k < m->n && k < 16; k++) {
+		float l = ring_at(m, k)->latency_ms;
+		if (!isnan(l)) {
+			int j = nv++;
+			while (j > 0 && v[j - 1] > l) {
+				v[j] = v[j - 1];
+				j--;
+			}
+			v[j] = l;
+		}
+	}
+	if (nv >= 4)
+		base = v[nv / 2];
+	bool anomaly = (loss > 0 && prev->loss == 0) ||
+		       (!isnan(base) && !isnan(lat) && lat > base + SPIKE_MS &&
+			!(prev->latency_ms > base + SPIKE_MS));
+	if (!anomaly)
+		return;
+	int bin = (int)(pmod(t_ms, p->slot_period_ms) * SLOT_BINS / p->slot_period_ms);
+	m->slot_hist[bin] += 1;
+	m->slot_events += 1;
+	if (m->slot_events > SLOT_DECAY_EVENTS) {
+		for (int i = 0; i < SLOT_BINS; i++)
+			m->slot_hist[i] *= 0.5f;
+		m->slot_events *= 0.5f;
+	}
+	int best = -1;
+	float best_sum = 0;
+	for (int i = 0; i < SLOT_BINS; i++) {
+		float s3 = m->slot_hist[(i + SLOT_BINS - 1) % SLOT_BINS] + m->slot_hist[i] +
+			   m->slot_hist[(i + 1) % SLOT_BINS];
+		if (s3 > best_sum) {
+			best_sum = s3;
+			best = i;
+		}
+	}
+	bool was_known = !isnan(m->slot_phase_ms);
+	if (best < 0 || best_sum < p->slot_learn_min_events || best_sum < 0.4f * m->slot_events) {
+		m->slot_phase_ms = NAN;
+		return;
+	}
+	/* circular centroid of the three bins */
+	double bin_ms = (double)p->slot_period_ms / SLOT_BINS, num = 0;
+	for (int d = -1; d <= 1; d++)
+		num += d * m->slot_hist[(best + d + SLOT_BINS) % SLOT_BINS];
+	double ph = (best + 0.5 + num / best_sum) * bin_ms;
+	m->slot_phase_ms = fmod(ph + p->slot_period_ms, p->slot_period_ms);
+	if (!was_known)
+		eng_emit(e, t_ms, EV_INFO, RSN_SLOT_PHASE, idx, -1, -1,
+			 "phase_ms=%.0f events=%.0f share_pct=%.0f", m->slot_phase_ms, best_sum,
+			 100.0 * best_sum / m->slot_events);
+}
+
+void eng_add_round(struct engine *e, int idx, const struct sample *s)
+{
+	struct eng_member *m = &e->m[idx];
+	const struct engine_params *p = &e->p;
+	double loss = s->loss_pct / 100.0;
+	loss = loss < 0 ? 0 : loss > 1 ? 1 : loss;
+	double lat = (loss < 1 && isfinite(s->latency_ms) && s->latency_ms >= 0) ? s->latency_ms : NAN;
+	bool starlink = m->cfg.cls == CLASS_STARLINK && p->starlink_slot_aware;
+
+	if (starlink)
+		slot_learn(e, idx, s->t_ms, loss, lat);
+	float w = 1;
+	if (starlink) {
+		int64_t d = slot_distance(e, m, s->t_ms);
+		if (d >= 0 && d <= p->slot_guard_ms)
+			w = (float)p->slot_weight;
+	}
+	struct eng_round *r = &m->ring[m->head];
+	r->t_ms = s->t_ms;
+	r->latency_ms = (float)lat;
+	r->loss = (float)loss;
+	r->w = w;
+	r->score = NAN;
+	m->head = (m->head + 1) % m->cap;
+	if (m->n < m->cap)
+		m->n++;
+	m->lost_in_row = loss >= 1 ? m->lost_in_row + 1 : 0;
+	m->ext_lost_in_row = s->probes_lost_in_row;
+}
+
+void eng_series_push(struct eng_series *s, int64_t t_ms, double v)
+{
+	s->t_ms[s->head] = t_ms;
+	s->v[s->head] = v;
+	s->head = (s->head + 1) % SERIES_CAP;
+	if (s->n < SERIES_CAP)
+		s->n++;
+}
+
+static double slope_fit(int n, double sx, double sy, double sxx, double sxy)
+{
+	double den = n * sxx - sx * sx;
+	if (n < 3 || den <= 0)
+		return NAN;
+	return (n * sxy - sx * sy) / den;
+}
+
+double eng_series_slope(const struct eng_series *s, int64_t since_ms, double *latest)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0;
+	int n = 0;
+	int64_t t0 = 0;
+	*latest = NAN;
+	for (int k = 0; k < s->n; k++) {
+		int i = (s->head - 1 - k + 2 * SERIES_CAP) % SERIES_CAP;
+		if (s->t_ms[i] < since_ms)
+			break;
+		if (k == 0) {
+			*latest = s->v[i];
+			t0 = s->t_ms[i];
+		}
+		double x = (s->t_ms[i] - t0) / 1000.0, y = s->v[i];
+		sx += x, sy += y, sxx += x * x, sxy += x * y;
+		n++;
+	}
+	return slope_fit(n, sx, sy, sxx, sxy);
+}
+
+double eng_ring_slope(const struct eng_member *m, int64_t since_ms, int what)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, sw = 0;
+	int n = 0;
+	int64_t t0 = m->n ? ring_at(m, 0)->t_ms : 0;
+	for (int k = 0; k < m->n; k++) {
+		const struct eng_round *r = ring_at(m, k);
+		if (r->t_ms < since_ms)
+			break;
+		double y = what == 0 ? r->latency_ms : what == 1 ? r->loss * 100.0 : r->score;
+		if (isnan(y))
+			continue;
+		double w = r->w, x = (r->t_ms - t0) / 1000.0;
+		sw += w, sx += w * x, sy += w * y, sxx += w * x * x, sxy += w * x * y;
+		n++;
+	}
+	if (n < 3)
+		return NAN;
+	double den = sw * sxx - sx * sx;
+	return den > 0 ? (sw * sxy - sx * sy) / den : NAN;
+}
+
+void eng_add_class(struct eng_member *m, const struct sample *s)
+{
+	const struct starlink_metrics *sl = &s->sl;
+	bool any_sl = !isnan(sl->obstruction_pct) || sl->currently_obstructed != TRI_UNKNOWN ||
+		      sl->snr_persistently_low != TRI_UNKNOWN || sl->outage_cause != SL_OUTAGE_NOT_KNOWN ||
+		      sl->thermal_throttle != TRI_UNKNOWN || !isnan(sl->reboot_in_s) ||
+		      sl->software_update_state >= 0 || sl->reachable != TRI_UNKNOWN;
+	if (any_sl) {
+		m->sl = *sl;
+		m->sl_t_ms = s->t_ms;
+		if (isfinite(sl->obstruction_pct))
+			eng_series_push(&m->obstruction, s->t_ms, sl->obstruction_pct);
+	}
+	const struct cellular_metrics *c = &s->cell;
+	if (!isnan(c->rsrp_dbm) || !isnan(c->rsrq_db) || !isnan(c->sinr_db) || c->roaming != TRI_UNKNOWN) {
+		m->cell = *c;
+		m->cell_t_ms = s->t_ms;
+		if (isfinite(c->rsrp_dbm))
+			eng_series_push(&m->rsrp, s->t_ms, c->rsrp_dbm);
+	}
+	const struct wifi_metrics *w = &s->wifi;
+	if (!isnan(w->signal_dbm) || !isnan(w->noise_dbm) || !isnan(w->bitrate_mbps)) {
+		m->wifi = *w;
+		m->wifi_t_ms = s->t_ms;
+	}
+}
+
+bool eng_class_fresh(const struct engine *e, int64_t t_ms, int64_t now_ms)
+{
+	return t_ms != INT64_MIN && now_ms - t_ms <= e->p.class_stale_ms;
+}
+
+static double class_penalty(const struct engine *e, const struct eng_member *m, int64_t now_ms)
+{
+	const struct engine_params *p = &e->p;
+	double pen = 0;
+	if (m->cfg.cls == CLASS_STARLINK && eng_class_fresh(e, m->sl_t_ms, now_ms)) {
+		pen += p->obstruction_penalty *
+		       eng_norm(m->sl.obstruction_pct, p->obstruction_ok_pct, p->obstruction_bad_pct);
+		if (m->sl.currently_obstructed == TRI_TRUE)
+			pen += p->obstructed_now_penalty;
+		if (m->sl.snr_persistently_low == TRI_TRUE)
+			pen += p->snr_low_penalty;
+		if (m->sl.thermal_throttle == TRI_TRUE)
+			pen += p->thermal_penalty;
+	}
+	if (m->cfg.cls == CLASS_CELLULAR && eng_class_fresh(e, m->cell_t_ms, now_ms)) {
+		pen += p->rsrp_penalty * eng_norm(m->cell.rsrp_dbm, p->rsrp_ok_dbm, p->rsrp_bad_dbm);
+		pen += p->sinr_penalty * eng_norm(m->cell.sinr_db, p->sinr_ok_db, p->sinr_bad_db);
+		if (m->cell.roaming == TRI_TRUE)
+			pen += p->roaming_penalty;
+	}
+	if (m->cfg.cls == CLASS_WIFI && eng_class_fresh(e, m->wifi_t_ms, now_ms))
+		pen += p->wifi_signal_penalty *
+		       eng_norm(m->wifi.signal_dbm, p->wifi_signal_ok_dbm, p->wifi_signal_bad_dbm);
+	return pen;
+}
+
+/* Weighted median of n (value, weight) pairs; sorts in place (n is small). */
+static double weighted_median(float *v, float *w, int n)
+{
+	for (int i = 1; i < n; i++) {
+		float x = v[i], y = w[i];
+		int j = i;
+		for (; j > 0 && v[j - 1] > x; j--) {
+			v[j] = v[j - 1];
+			w[j] = w[j - 1];
+		}
+		v[j] = x;
+		w[j] = y;
+	}
+	double tot = 0, acc = 0;
+	for (int i = 0; i < n; i++)
+		tot += w[i];
+	for (int i = 0; i < n; i++) {
+		acc += w[i];
+		if (acc >= tot / 2)
+			return v[i];
+	}
+	return n ? v[n - 1] : NAN;
+}
+
+#define MEDIAN_MAX 128		/* rounds used for the short-window latency median */
+
+void eng_score(struct engine *e, int idx, int64_t now_ms)
+{
+	struct eng_member *m = &e->m[idx];
+	const struct engine_params *p = &e->p;
+	float lv[MEDIAN_MAX], lw[MEDIAN_MAX];
+	int nl = 0;
+	double loss_w = 0, sw = 0, jit_sum = 0, jit_w = 0, prev_lat = NAN, prev_w = 0;
+	double win_sum = 0;
+	int win_n = 0;
+	int64_t short_from = now_ms - p->short_window_ms, long_from = now_ms - p->window_ms;
+
+	for (int k = 0; k < m->n; k++) {
+		const struct eng_round *r = ring_at(m, k);
+		if (r->t_ms < long_from)
+			break;
+		if (k > 0 && !isnan(r->score))
+			win_sum += r->score, win_n++;
+		if (r->t_ms < short_from || r->t_ms > now_ms)
+			continue;
+		loss_w += r->w * r->loss;
+		sw += r->w;
+		if (!isnan(r->latency_ms)) {
+			if (nl < MEDIAN_MAX) {
+				lv[nl] = r->latency_ms;
+				lw[nl] = r->w;
+				nl++;
+			}
+			if (!isnan(prev_lat)) {
+				double w = r->w < prev_w ? r->w : prev_w;
+				jit_sum += w * fabs(prev_lat - r->latency_ms);
+				jit_w += w;
+			}
+			prev_lat = r->latency_ms;
+			prev_w = r->w;
+		}
+	}
+	if (sw <= 0) {
+		m->instant = m->lat_ms = m->loss_pct = m->jit_ms = NAN;
+	} else {
+		m->loss_pct = 100.0 * loss_w / sw;
+		m->lat_ms = nl ? weighted_median(lv, lw, nl) : NAN;
+		m->jit_ms = jit_w > 0 ? jit_sum / jit_w : NAN;
+		double pen = p->loss_penalty * eng_norm(m->loss_pct, p->loss_ok_pct, p->loss_bad_pct);
+		/* every probe lost: latency is unknown, but the link is as bad as it gets */
+		pen += nl ? p->latency_penalty * eng_norm(m->lat_ms, p->latency_ok_ms, p->latency_bad_ms)
+			  : p->latency_penalty;
+		pen += p->jitter_penalty * eng_norm(m->jit_ms, p->jitter_ok_ms, p->jitter_bad_ms);
+		pen += class_penalty(e, m, now_ms);
+		m->instant = pen > 100 ? 0 : 100 - pen;
+	}
+	if (m->n && !isnan(m->instant))
+		ring_at(m, 0)->score = (float)m->instant;
+
+	if (isnan(m->instant)) {
+		/* keep the last EWMA; it is only refreshed by evidence */
+	} else if (isnan(m->ewma) || m->ewma_t_ms == INT64_MIN) {
+		m->ewma = m->instant;
+		m->ewma_t_ms = now_ms;
+	} else if (now_ms > m->ewma_t_ms) {
+		double a = 1 - exp(-(double)(now_ms - m->ewma_t_ms) / p->ewma_tau_ms);
+		m->ewma += a * (m->instant - m->ewma);
+		m->ewma_t_ms = now_ms;
+	}
+	if (!isnan(m->instant))
+		win_sum += m->instant, win_n++;
+	m->window = win_n ? win_sum / win_n : NAN;
+
+	double parts[3] = { m->instant, m->ewma, m->window };
+	double ws[3] = { p->weight_instant, p->weight_ewma, p->weight_window }, num = 0, den = 0;
+	for (int i = 0; i < 3; i++)
+		if (!isnan(parts[i]))
+			num += ws[i] * parts[i], den += ws[i];
+	m->final = den > 0 ? num / den : NAN;
+	m->eff = isnan(m->final) ? NAN : m->final + (m->cfg.weight - 50) * p->weight_points_per_unit;
+}
