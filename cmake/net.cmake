@@ -1,1 +1,5 @@
-# cmake/net.cmake - sources, tests and tools of this subsystem (filled in by its issue)
+# cmake/net.cmake - per-uplink probes, link monitor, controllers (route, dry-run)
+target_sources(sfcore PRIVATE
+  src/probe_wire.c src/probe_stats.c src/probe_cfg.c src/probe.c
+  src/linkmon.c
+  src/ctl_dryrun.c src/ctl_route.c)

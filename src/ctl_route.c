@@ -1,0 +1,397 @@
+/*
+ * ctl_route.c - the "route" controller: the chosen member becomes the
+ * default route, through rtnetlink (libmnl), IPv4 and IPv6.
+ *
+ * Table mode (default, route_table != 254): Starfail's default route lives
+ * alone in its own table, reached through two ip rules installed at init:
+ *   route_rule_priority     from all lookup main suppress_prefixlength 0
+ *   route_rule_priority+1   from all lookup <route_table>
+ * The first lets every specific route of the main table (LAN, VPN, the
+ * uplinks' own subnets) win as before, and ignores main's default routes;
+ * the second sends the rest to our default route. An empty table falls
+ * through to the main table's rule (32766), so with no member applied, or
+ * after shutdown, the system routes by its own metrics. This wins over
+ * netifd whatever metric it uses (netifd's default is 0, which no metric
+ * can beat) and never adds, edits or deletes a route of netifd: netifd
+ * writes its routes with NLM_F_REPLACE, so a route of ours with the same
+ * metric in the main table would be overwritten by it, or overwrite it.
+ *
+ * Main mode (route_table = 254): our default route goes into the main
+ * table with route_metric, which must be lower than the metrics of the WAN
+ * interfaces in /etc/config/network. It is added with NLM_F_EXCL, so a
+ * route of someone else with the same metric is never replaced (the apply
+ * fails and says so).
+ *
+ * Everything we install carries protocol SF_RTPROT; init and shutdown
+ * delete exactly the routes and rules with that protocol (and, for kernels
+ * without rule protocols, our two rule priorities pointing at our table).
+ */
+#include "controller.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "log.h"
+
+const struct cfg_option ctl_options[] = {
+	{ "controller", CFG_STRING, offsetof(struct ctl_params, backend), 0, 0, "route", NULL, NULL,
+	  "what acts on the system: route (default routes via rtnetlink) or dryrun (only logs)" },
+	{ "route_table", CFG_INT, offsetof(struct ctl_params, route_table), 1, 0x7fffffff, "7373", NULL,
+	  NULL, "routing table of Starfail's default route; 254 = main table with route_metric" },
+	{ "route_metric", CFG_INT, offsetof(struct ctl_params, route_metric), 0, 0x7fffffff, "1", NULL,
+	  NULL, "metric of Starfail's default route (must beat netifd's in main mode)" },
+	{ "route_rule_priority", CFG_INT, offsetof(struct ctl_params, rule_priority), 1, 32700, "32000",
+	  NULL, NULL, "priority of the first of Starfail's two ip rules (table mode)" },
+	{ "route_ipv6", CFG_BOOL, offsetof(struct ctl_params, ipv6), 0, 0, "1", NULL, NULL,
+	  "also manage the IPv6 default route" },
+	CFG_OPT_END
+};
+
+struct route_priv {
+	struct mnl_socket *nl;
+	uint32_t portid, seq;
+	char buf[16384];
+};
+
+static bool main_mode(const struct controller *c)
+{
+	return c->params.route_table == RT_TABLE_MAIN;
+}
+
+static void set_err(struct controller *c, const char *what, int err)
+{
+	snprintf(c->error, sizeof(c->error), "%s: %s", what, strerror(err));
+}
+
+/* Send one request and wait for its ack (the kernel answers within sendmsg). */
+static int nl_talk(struct route_priv *rp, struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++rp->seq;
+	if (mnl_socket_sendto(rp->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	for (int tries = 0; tries < 16; tries++) {
+		ssize_t n = mnl_socket_recvfrom(rp->nl, rp->buf, sizeof(rp->buf));
+		if (n < 0)
+			return -1;
+		int rc = mnl_cb_run(rp->buf, (size_t)n, rp->seq, rp->portid, NULL, NULL);
+		if (rc <= MNL_CB_STOP)
+			return rc == MNL_CB_ERROR ? -1 : 0;
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+/* ---- cleanup by dump: routes and rules carrying our protocol ---- */
+
+struct sweep {
+	struct controller *c;
+	char msgs[64][256];	/* matching messages, re-sent as deletes */
+	int n;
+	bool more;		/* over 64: sweep again */
+};
+
+static int rule_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	if (mnl_attr_get_type(a) <= FRA_MAX)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static bool rule_is_ours(const struct controller *c, const struct nlmsghdr *nlh)
+{
+	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[FRA_MAX + 1] = { NULL };
+	mnl_attr_parse(nlh, sizeof(*frh), rule_attr_cb, tb);
+	if (tb[FRA_PROTOCOL] && mnl_attr_get_payload_len(tb[FRA_PROTOCOL]) >= 1)
+		return mnl_attr_get_u8(tb[FRA_PROTOCOL]) == SF_RTPROT;
+	/* kernels before 4.17: our priorities pointing where we point */
+	uint32_t prio = tb[FRA_PRIORITY] ? mnl_attr_get_u32(tb[FRA_PRIORITY]) : 0;
+	uint32_t table = tb[FRA_TABLE] ? mnl_attr_get_u32(tb[FRA_TABLE]) : frh->table;
+	uint32_t p0 = (uint32_t)c->params.rule_priority;
+	return (prio == p0 && table == RT_TABLE_MAIN && tb[FRA_SUPPRESS_PREFIXLEN]) ||
+	       (prio == p0 + 1 && table == (uint32_t)c->params.route_table);
+}
+
+static int sweep_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct sweep *sw = data;
+	bool ours = false;
+	if (nlh->nlmsg_type == RTM_NEWROUTE && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct rtmsg))) {
+		const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+		ours = rtm->rtm_protocol == SF_RTPROT;
+	} else if (nlh->nlmsg_type == RTM_NEWRULE &&
+		   nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct fib_rule_hdr))) {
+		ours = rule_is_ours(sw->c, nlh);
+	}
+	if (!ours)
+		return MNL_CB_OK;
+	if (sw->n >= 64 || nlh->nlmsg_len > sizeof(sw->msgs[0])) {
+		sw->more = sw->n >= 64;
+		return MNL_CB_OK;
+	}
+	memcpy(sw->msgs[sw->n++], nlh, nlh->nlmsg_len);
+	return MNL_CB_OK;
+}
+
+static int sweep_type(struct controller *c, uint16_t get, uint16_t del, int family)
+{
+	struct route_priv *rp = c->priv;
+	struct sweep *sw = calloc(1, sizeof(*sw));
+	int removed = 0;
+	if (!sw)
+		return -1;
+	sw->c = c;
+	for (int pass = 0; pass < 8; pass++) {
+		char req[64];
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+		nlh->nlmsg_type = get;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		nlh->nlmsg_seq = ++rp->seq;
+		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));	/* same size as fib_rule_hdr */
+		rtm->rtm_family = (uint8_t)family;
+		sw->n = 0;
+		sw->more = false;
+		if (mnl_socket_sendto(rp->nl, nlh, nlh->nlmsg_len) < 0)
+			goto fail;
+		int rc;
+		do {
+			ssize_t n = mnl_socket_recvfrom(rp->nl, rp->buf, sizeof(rp->buf));
+			if (n < 0)
+				goto fail;
+			rc = mnl_cb_run(rp->buf, (size_t)n, rp->seq, rp->portid, sweep_cb, sw);
+		} while (rc == MNL_CB_OK);
+		if (rc == MNL_CB_ERROR)
+			goto fail;
+		for (int i = 0; i < sw->n; i++) {
+			struct nlmsghdr *m = (struct nlmsghdr *)sw->msgs[i];
+			m->nlmsg_type = del;
+			m->nlmsg_flags = 0;
+			if (nl_talk(rp, m) && errno != ESRCH && errno != ENOENT)
+				goto fail;
+			removed++;
+		}
+		if (!sw->more)
+			break;
+	}
+	free(sw);
+	return removed;
+fail:
+	set_err(c, del == RTM_DELRULE ? "removing Starfail rules" : "removing Starfail routes", errno);
+	free(sw);
+	return -1;
+}
+
+static int sweep_all(struct controller *c, const char *why)
+{
+	int r = sweep_type(c, RTM_GETROUTE, RTM_DELROUTE, AF_UNSPEC);
+	if (r < 0)
+		return -1;
+	int n = r;
+	if (!main_mode(c)) {
+		for (int f = 0; f < 2; f++) {
+			r = sweep_type(c, RTM_GETRULE, RTM_DELRULE, f ? AF_INET6 : AF_INET);
+			if (r < 0)
+				return -1;
+			n += r;
+		}
+	}
+	if (n)
+		log_info("ctl: route removed=%d proto=%d reason=%s", n, SF_RTPROT, why);
+	return 0;
+}
+
+/* ---- routes and rules ---- */
+
+static void put_table(struct nlmsghdr *nlh, uint8_t *hdr_table, uint32_t table, uint16_t attr)
+{
+	*hdr_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, attr, table);
+}
+
+static int add_rule(struct controller *c, int family, uint32_t prio, uint32_t table, bool suppress)
+{
+	struct route_priv *rp = c->priv;
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWRULE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = (uint8_t)family;
+	frh->action = FR_ACT_TO_TBL;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	put_table(nlh, &frh->table, table, FRA_TABLE);
+	if (suppress)
+		mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN, 0);
+	mnl_attr_put_u8(nlh, FRA_PROTOCOL, SF_RTPROT);
+	if (nl_talk(rp, nlh) && errno != EEXIST) {
+		set_err(c, "adding ip rule", errno);
+		return -1;
+	}
+	return 0;
+}
+
+static struct nlmsghdr *route_msg(struct controller *c, char *buf, uint16_t type, int family)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_protocol = SF_RTPROT;
+	rtm->rtm_type = RTN_UNICAST;
+	rtm->rtm_scope = type == RTM_DELROUTE ? RT_SCOPE_NOWHERE : RT_SCOPE_UNIVERSE;
+	put_table(nlh, &rtm->rtm_table, (uint32_t)c->params.route_table, RTA_TABLE);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, (uint32_t)c->params.route_metric);
+	return nlh;
+}
+
+/* Remove our default route of a family (absent is fine). */
+static int del_default(struct controller *c, int family)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = route_msg(c, buf, RTM_DELROUTE, family);
+	if (nl_talk(c->priv, nlh) && errno != ESRCH && errno != ENOENT) {
+		set_err(c, "removing default route", errno);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_default(struct controller *c, int family, const struct ctl_target *t)
+{
+	char buf[256];
+	bool has_gw = family == AF_INET ? t->has_gw4 : t->has_gw6;
+	struct nlmsghdr *nlh = route_msg(c, buf, RTM_NEWROUTE, family);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	if (!has_gw)
+		rtm->rtm_scope = RT_SCOPE_LINK;
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)t->ifindex);
+	if (family == AF_INET && has_gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, 4, &t->gw4);
+	else if (has_gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, 16, &t->gw6);
+
+	if (main_mode(c)) {
+		/* never REPLACE in main: that could hit a route of netifd */
+		if (del_default(c, family))
+			return -1;
+		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	} else {
+		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;	/* atomic switch */
+	}
+	if (nl_talk(c->priv, nlh)) {
+		char what[96];
+		snprintf(what, sizeof(what), "%s default route via %s%s", family == AF_INET ? "IPv4" : "IPv6",
+			 t->device, errno == EEXIST ? " (route_metric already used by another route)" : "");
+		set_err(c, what, errno);
+		return -1;
+	}
+	return 0;
+}
+
+static int route_init(struct controller *c)
+{
+	struct route_priv *rp = c->priv;
+	if (!rp) {
+		rp = calloc(1, sizeof(*rp));
+		if (!rp) {
+			set_err(c, "route controller", ENOMEM);
+			return -1;
+		}
+		rp->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		if (!rp->nl || mnl_socket_bind(rp->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			set_err(c, "rtnetlink socket", errno);
+			if (rp->nl)
+				mnl_socket_close(rp->nl);
+			free(rp);
+			return -1;
+		}
+		rp->portid = mnl_socket_get_portid(rp->nl);
+		rp->seq = (uint32_t)time(NULL);
+		c->priv = rp;
+	}
+	if (sweep_all(c, "start"))
+		return -1;
+	if (!main_mode(c)) {
+		uint32_t p0 = (uint32_t)c->params.rule_priority;
+		for (int f = 0; f < (c->params.ipv6 ? 2 : 1); f++) {
+			int fam = f ? AF_INET6 : AF_INET;
+			if (add_rule(c, fam, p0, RT_TABLE_MAIN, true) ||
+			    add_rule(c, fam, p0 + 1, (uint32_t)c->params.route_table, false))
+				return -1;
+		}
+	}
+	snprintf(c->state, sizeof(c->state), "route: no member (table %d%s)", c->params.route_table,
+		 main_mode(c) ? ", main" : "");
+	log_info("ctl: route ready table=%d metric=%d rule_priority=%d ipv6=%d proto=%d", c->params.route_table,
+		 c->params.route_metric, main_mode(c) ? 0 : c->params.rule_priority, c->params.ipv6, SF_RTPROT);
+	return 0;
+}
+
+static int route_apply(struct controller *c, const struct ctl_target *t)
+{
+	if (!c->priv) {
+		snprintf(c->error, sizeof(c->error), "route controller not initialised");
+		return -1;
+	}
+	int rc = 0;
+	for (int f = 0; f < 2; f++) {
+		int fam = f ? AF_INET6 : AF_INET;
+		if (fam == AF_INET6 && !c->params.ipv6)
+			continue;
+		bool use = t && (fam == AF_INET ? t->use4 : t->use6);
+		if (use ? set_default(c, fam, t) : del_default(c, fam))
+			rc = -1;
+	}
+	char gw[INET_ADDRSTRLEN] = "on-link";
+	if (t && t->has_gw4)
+		inet_ntop(AF_INET, &t->gw4, gw, sizeof(gw));
+	if (t)
+		log_info("ctl: route member=%s dev=%s ipv4=%s ipv6=%s gw4=%s table=%d rc=%d", t->member, t->device,
+			 t->use4 ? "yes" : "no", t->use6 && c->params.ipv6 ? "yes" : "no", gw,
+			 c->params.route_table, rc);
+	else
+		log_info("ctl: route member=none (system routes) rc=%d", rc);
+	if (t)
+		snprintf(c->state, sizeof(c->state), "route: member %s dev %s gw4 %s table %d%s", t->member,
+			 t->device, gw, c->params.route_table, rc ? " (error)" : "");
+	else
+		snprintf(c->state, sizeof(c->state), "route: no member, system routes%s", rc ? " (error)" : "");
+	return rc;
+}
+
+static void route_shutdown(struct controller *c)
+{
+	if (c->priv && sweep_all(c, "stop"))
+		log_warn("ctl: route cleanup failed error=\"%s\"", c->error);
+	snprintf(c->state, sizeof(c->state), "route: stopped");
+}
+
+static void route_destroy(struct controller *c)
+{
+	struct route_priv *rp = c->priv;
+	if (!rp)
+		return;
+	mnl_socket_close(rp->nl);
+	free(rp);
+	c->priv = NULL;
+}
+
+const struct controller_ops ctl_route_ops = {
+	.name = "route",
+	.init = route_init,
+	.apply = route_apply,
+	.flush_flows = NULL,
+	.shutdown = route_shutdown,
+	.destroy = route_destroy,
+};
+

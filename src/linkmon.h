@@ -1,0 +1,91 @@
+/*
+ * linkmon.h - link monitor: what the kernel says about each uplink device.
+ *
+ * One rtnetlink socket (libmnl) subscribed to link, IPv4/IPv6 address and
+ * IPv4/IPv6 route events. Events are not interpreted one by one: the first
+ * message of a burst arms a short timer (coalesce_ms, 50 ms), and when it
+ * fires linkmon re-reads links, addresses and routes with non-blocking dumps
+ * (also done at start and after a socket overrun), compares with what it knew
+ * and calls on_change() once per device whose state changed. A burst of 1000
+ * route messages costs one resync.
+ *
+ * For each device it keeps: existence, ifindex, carrier (IFF_UP and
+ * IFF_RUNNING), the preferred IPv4 and global IPv6 source address, and the
+ * default route via that device in the main table (gateway or on-link),
+ * ignoring routes whose protocol is Starfail's (SF_RTPROT, controller.h).
+ * A device that is unusable gets a reason ("no such device", "no carrier",
+ * "no IPv4/IPv6 address", "no default route").
+ */
+#ifndef SF_LINKMON_H
+#define SF_LINKMON_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ev_loop;
+
+#define LINKMON_MAX_LINKS 256	/* devices tracked; more are ignored and counted */
+#define LINKMON_COALESCE_MS 50
+
+struct link_family {
+	bool has_addr;		/* usable source address */
+	bool has_route;		/* default route via this device (not ours) */
+	bool has_gw;		/* that route has a gateway (else on-link, e.g. ppp/wwan) */
+	uint32_t metric;	/* lowest metric of those routes */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr, gw;
+};
+
+struct link_info {
+	char ifname[IF_NAMESIZE];
+	bool exists;
+	int ifindex;
+	bool admin_up;		/* IFF_UP */
+	bool carrier;		/* IFF_UP and IFF_RUNNING (operstate up/unknown) */
+	struct link_family v4, v6;
+	char reason[64];	/* why the device is unusable; "" when usable in a family */
+};
+
+/* True when the device can carry traffic of that family (AF_INET/AF_INET6). */
+bool link_usable(const struct link_info *li, int family);
+
+struct linkmon_stats {
+	uint64_t messages;	/* event messages received */
+	uint64_t resyncs;	/* dumps done (coalesced bursts + start + overruns) */
+	uint64_t overruns;	/* ENOBUFS on the event socket */
+	uint64_t links_dropped;	/* devices over LINKMON_MAX_LINKS */
+	uint64_t errors;	/* malformed messages, failed dumps */
+	int links;		/* devices known now */
+};
+
+struct linkmon;
+typedef void (*linkmon_change_cb)(void *ctx, const char *ifname);
+
+/*
+ * Open the netlink socket, start the first dump. on_change(ctx, ifname) is
+ * called from the loop for every device whose state changed (appeared,
+ * vanished, carrier, address, default route), after the first dump for every
+ * device. Returns NULL (errno set, error logged) when netlink is unavailable.
+ */
+struct linkmon *linkmon_new(struct ev_loop *loop, linkmon_change_cb on_change, void *ctx);
+void linkmon_free(struct linkmon *lm);
+
+/* True once the first dump has completed. */
+bool linkmon_ready(const struct linkmon *lm);
+
+/*
+ * State of ifname. Always fills *out: a device not (yet) seen has
+ * exists=false and reason "no such device". Returns 0 when known, -1 if not.
+ */
+int linkmon_query(const struct linkmon *lm, const char *ifname, struct link_info *out);
+
+/* Force a resync now (e.g. after reload). */
+void linkmon_resync(struct linkmon *lm);
+
+void linkmon_get_stats(const struct linkmon *lm, struct linkmon_stats *out);
+
+#endif

@@ -1,0 +1,786 @@
+/*
+ * probe.c - the prober of one member: sockets bound to its device, rounds
+ * on libev timers, replies matched and timed. See probe.h for the model.
+ */
+#include "probe.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <ev.h>
+#include <linux/icmp.h>
+#include <netinet/icmp6.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "probe_stats.h"
+#include "probe_wire.h"
+
+#define RECV_BURST 64		/* datagrams read per wake-up, bounds the work */
+#define PKT_MAX 1600
+#define DNS_QTYPE_SOA 6
+
+enum { F4, F6, NFAM };
+
+struct psock {
+	int fd;
+	ev_io io;
+	int fam;		/* F4/F6 */
+	bool ip_hdr;		/* raw IPv4: replies start with the IP header */
+	uint16_t icmp_id;
+	struct prober *p;
+};
+
+struct tcp_probe {
+	int fd;
+	ev_io io;
+	int target;
+	struct prober *p;
+};
+
+struct prober {
+	struct ev_loop *loop;
+	struct probe_member_cfg cfg;
+	probe_round_cb on_round;
+	void *ctx;
+	enum probe_role role;
+
+	bool have_link, usable;
+	bool fam_ok[NFAM];
+	int ifindex;
+	struct in_addr src4;
+	struct in6_addr src6;
+	char reason[PROBE_REASON_MAX];
+
+	struct psock icmp[NFAM], dns[NFAM];
+	struct tcp_probe tcp[PROBE_TARGETS_MAX];
+	ev_timer next_timer, timeout_timer;
+	int64_t next_due_ms;
+
+	bool in_round;
+	uint16_t seq;
+	int64_t round_t_ms;
+	int64_t sent_ns[PROBE_TARGETS_MAX];
+	uint16_t dns_txid[PROBE_TARGETS_MAX];
+	struct probe_round cur;
+	int fast_left;
+
+	uint8_t dns_query[DNS_QUERY_MAX];
+	size_t dns_qlen;
+
+	struct probe_ring ring;
+	struct probe_summary sum;
+};
+
+int64_t probe_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static uint16_t rand16(void)
+{
+	uint16_t v;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+		v = (uint16_t)(now_ns() ^ getpid());
+	return v;
+}
+
+static int fam_of(int family)
+{
+	return family == AF_INET6 ? F6 : F4;
+}
+
+static int current_interval_ms(const struct prober *p)
+{
+	if (p->role == PROBE_ROLE_PRIMARY)
+		return p->cfg.interval_ms;
+	return p->cfg.metered ? p->cfg.metered_interval_ms : p->cfg.standby_interval_ms;
+}
+
+static void set_reason(struct prober *p, const char *r)
+{
+	snprintf(p->reason, sizeof(p->reason), "%s", r);
+}
+
+/* ---- sockets ---- */
+
+static int bind_to_member(struct prober *p, int fd, int fam, uint16_t port, char *why, size_t n)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->cfg.device, strlen(p->cfg.device) + 1)) {
+		snprintf(why, n, "SO_BINDTODEVICE %s: %s", p->cfg.device, strerror(errno));
+		return -1;
+	}
+	if (p->cfg.mark) {
+		uint32_t m = p->cfg.mark;
+		if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(m))) {
+			snprintf(why, n, "SO_MARK: %s", strerror(errno));
+			return -1;
+		}
+	}
+	int rc;
+	if (fam == F4) {
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = p->src4 };
+		rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	} else {
+		struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = p->src6 };
+		rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	}
+	if (rc) {
+		snprintf(why, n, "bind to source address: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void icmp_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void dns_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+static int open_icmp(struct prober *p, int fam, char *why, size_t n)
+{
+	struct psock *s = &p->icmp[fam];
+	int af = fam == F4 ? AF_INET : AF_INET6;
+	int proto = fam == F4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	bool raw = true;
+
+	int fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0 && (errno == EPERM || errno == EACCES)) {
+		raw = false;	/* unprivileged ping socket (net.ipv4.ping_group_range) */
+		fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	}
+	if (fd < 0) {
+		snprintf(why, n, "ICMP socket: %s", strerror(errno));
+		return -1;
+	}
+	if (bind_to_member(p, fd, fam, 0, why, n))
+		goto fail;
+	if (raw && fam == F4) {
+		struct icmp_filter filt = { .data = ~(1u << ICMP_ECHOREPLY) };
+		if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)))
+			log_debug("probe: member=%s ICMP_FILTER failed err=%s", p->cfg.name, strerror(errno));
+	} else if (raw) {
+		struct icmp6_filter filt;
+		ICMP6_FILTER_SETBLOCKALL(&filt);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filt);
+		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt, sizeof(filt)))
+			log_debug("probe: member=%s ICMP6_FILTER failed err=%s", p->cfg.name, strerror(errno));
+	}
+	s->icmp_id = rand16();
+	if (!raw) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+			s->icmp_id = ntohs(fam == F4 ? ((struct sockaddr_in *)&ss)->sin_port
+					   : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	s->fd = fd;
+	s->fam = fam;
+	s->ip_hdr = raw && fam == F4;
+	s->p = p;
+	ev_io_init(&s->io, icmp_cb, fd, EV_READ);
+	s->io.data = s;
+	ev_io_start(p->loop, &s->io);
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int open_dns(struct prober *p, int fam, char *why, size_t n)
+{
+	struct psock *s = &p->dns[fam];
+	int fd = socket(fam == F4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(why, n, "UDP socket: %s", strerror(errno));
+		return -1;
+	}
+	if (bind_to_member(p, fd, fam, 0, why, n)) {
+		close(fd);
+		return -1;
+	}
+	s->fd = fd;
+	s->fam = fam;
+	s->p = p;
+	ev_io_init(&s->io, dns_cb, fd, EV_READ);
+	s->io.data = s;
+	ev_io_start(p->loop, &s->io);
+	return 0;
+}
+
+static void close_psock(struct prober *p, struct psock *s)
+{
+	if (s->fd < 0)
+		return;
+	ev_io_stop(p->loop, &s->io);
+	close(s->fd);
+	s->fd = -1;
+}
+
+static void close_tcp(struct prober *p, struct tcp_probe *t)
+{
+	if (t->fd < 0)
+		return;
+	ev_io_stop(p->loop, &t->io);
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };	/* RST, no TIME_WAIT */
+	setsockopt(t->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(t->fd);
+	t->fd = -1;
+}
+
+static void close_all(struct prober *p)
+{
+	for (int f = 0; f < NFAM; f++) {
+		close_psock(p, &p->icmp[f]);
+		close_psock(p, &p->dns[f]);
+	}
+	for (int i = 0; i < PROBE_TARGETS_MAX; i++)
+		close_tcp(p, &p->tcp[i]);
+}
+
+static bool needs(const struct prober *p, int fam, enum probe_kind kind)
+{
+	for (int i = 0; i < p->cfg.n_targets; i++)
+		if (fam_of(p->cfg.targets[i].family) == fam && p->cfg.targets[i].kind == kind)
+			return true;
+	return false;
+}
+
+/* ---- rounds ---- */
+
+static void estimate_bytes(struct prober *p)
+{
+	double b = 0;
+	for (int i = 0; i < p->cfg.n_targets; i++) {
+		const struct probe_target *t = &p->cfg.targets[i];
+		int f = fam_of(t->family);
+		if (!p->fam_ok[f])
+			continue;
+		double ip = f == F4 ? 20 : 40;
+		switch (t->kind) {
+		case PROBE_ICMP:
+			b += 2 * (ip + ICMP_ECHO_HDR_LEN + p->cfg.payload_bytes);
+			break;
+		case PROBE_TCP:	/* SYN, SYN-ACK (with options), ACK, RST */
+			b += 4 * ip + 40 + 40 + 20 + 20;
+			break;
+		case PROBE_DNS:	/* query + answer (question + ~64 bytes of SOA) */
+			b += 2 * (ip + 8 + (double)p->dns_qlen) + 64;
+			break;
+		default:
+			break;
+		}
+	}
+	p->sum.bytes_per_round = b;
+	p->sum.interval_ms = current_interval_ms(p);
+	p->sum.bytes_per_day = b * 86400000.0 / p->sum.interval_ms;
+}
+
+static void schedule_next(struct prober *p, bool fast)
+{
+	int64_t now = probe_now_ms();
+	int iv = current_interval_ms(p);
+
+	if (fast) {
+		p->next_due_ms = now;
+	} else {
+		p->next_due_ms += iv;
+		if (p->next_due_ms < now || p->next_due_ms > now + iv)
+			p->next_due_ms = now + (p->next_due_ms < now ? 0 : iv);
+	}
+	ev_timer_stop(p->loop, &p->next_timer);
+	ev_timer_set(&p->next_timer, (double)(p->next_due_ms - now) / 1000.0, 0.);
+	ev_timer_start(p->loop, &p->next_timer);
+}
+
+static void finish_round(struct prober *p)
+{
+	if (!p->in_round)
+		return;
+	ev_timer_stop(p->loop, &p->timeout_timer);
+	for (int i = 0; i < PROBE_TARGETS_MAX; i++)
+		close_tcp(p, &p->tcp[i]);
+	p->in_round = false;
+
+	struct probe_round *r = &p->cur;
+	struct probe_slot slot = { .t_ms = p->round_t_ms };
+	r->n_sent = r->n_answered = 0;
+	for (int i = 0; i < r->n_results; i++) {
+		slot.rtt_ms[i] = NAN;
+		if (!r->results[i].sent)
+			continue;
+		slot.sent_mask |= (uint8_t)(1u << i);
+		r->n_sent++;
+		if (r->results[i].answered) {
+			r->n_answered++;
+			slot.rtt_ms[i] = (float)r->results[i].rtt_ms;
+		}
+	}
+	int need = p->cfg.reliability < r->n_sent ? p->cfg.reliability : r->n_sent;
+	r->up = r->n_sent > 0 && r->n_answered >= need;
+	slot.up = r->up;
+	r->duration_ms = probe_now_ms() - p->round_t_ms;
+	probe_ring_push(&p->ring, &slot);
+
+	struct probe_summary *s = &p->sum;
+	bool was_down = s->lost_in_row > 0;
+	s->rounds++;
+	s->probes_sent += (uint64_t)r->n_sent;
+	s->probes_answered += (uint64_t)r->n_answered;
+	if (r->up) {
+		s->rounds_up++;
+		s->lost_in_row = 0;
+		p->fast_left = p->cfg.fast_rounds;
+	} else {
+		s->lost_in_row++;
+	}
+	s->last_round_ms = p->round_t_ms;
+	probe_ring_summarize(&p->ring, s);
+	r->summary = *s;
+
+	if (r->up && was_down)
+		log_info("probe: member=%s state=up answered=%d/%d rtt_ms=%.1f", p->cfg.name,
+			 r->n_answered, r->n_sent, s->latency_ms);
+	else if (!r->up && s->lost_in_row == 1)
+		log_info("probe: member=%s state=down answered=%d/%d need=%d", p->cfg.name,
+			 r->n_answered, r->n_sent, need);
+	log_debug("probe: member=%s round up=%d answered=%d/%d ms=%" PRId64 " loss_pct=%.1f",
+		  p->cfg.name, r->up, r->n_answered, r->n_sent, r->duration_ms, s->loss_pct);
+
+	bool fast = !r->up && p->fast_left > 0;
+	if (fast)
+		p->fast_left--;
+	schedule_next(p, fast);
+	if (p->on_round)
+		p->on_round(p->ctx, r);
+}
+
+static void all_answered_check(struct prober *p)
+{
+	for (int i = 0; i < p->cur.n_results; i++)
+		if (p->cur.results[i].sent && !p->cur.results[i].answered && p->sent_ns[i] >= 0)
+			return;
+	finish_round(p);
+}
+
+static void mark_answered(struct prober *p, int i, int64_t t_ns)
+{
+	struct probe_result *res = &p->cur.results[i];
+	res->answered = true;
+	res->rtt_ms = (double)(t_ns - p->sent_ns[i]) / 1e6;
+	if (res->rtt_ms < 0)
+		res->rtt_ms = 0;
+}
+
+static void tcp_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct tcp_probe *t = w->data;
+	struct prober *p = t->p;
+	int64_t t_ns = now_ns();
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &el))
+		err = errno;
+	/* a RST (ECONNREFUSED) also proves the path works */
+	if (err == 0 || err == ECONNREFUSED)
+		mark_answered(p, t->target, t_ns);
+	else
+		p->sent_ns[t->target] = -1;	/* failed early: lost, stop waiting for it */
+	close_tcp(p, t);
+	all_answered_check(p);
+}
+
+static bool send_one(struct prober *p, int i)
+{
+	const struct probe_target *t = &p->cfg.targets[i];
+	int f = fam_of(t->family);
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	uint8_t buf[PKT_MAX];
+	size_t len = 0;
+	int fd = -1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (f == F4) {
+		struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+		sa->sin_family = AF_INET;
+		sa->sin_addr = t->addr.v4;
+		sa->sin_port = htons(t->port);
+		sl = sizeof(*sa);
+	} else {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
+		sa->sin6_family = AF_INET6;
+		sa->sin6_addr = t->addr.v6;
+		sa->sin6_port = htons(t->port);
+		sl = sizeof(*sa);
+	}
+
+	p->sent_ns[i] = now_ns();
+	switch (t->kind) {
+	case PROBE_ICMP:
+		fd = p->icmp[f].fd;
+		len = wire_echo_build(buf, sizeof(buf), f == F6, p->icmp[f].icmp_id, p->seq,
+				      (size_t)p->cfg.payload_bytes);
+		break;
+	case PROBE_DNS:
+		fd = p->dns[f].fd;
+		p->dns_txid[i] = rand16();
+		memcpy(buf, p->dns_query, p->dns_qlen);
+		buf[0] = (uint8_t)(p->dns_txid[i] >> 8);
+		buf[1] = (uint8_t)p->dns_txid[i];
+		len = p->dns_qlen;
+		break;
+	case PROBE_TCP: {
+		struct tcp_probe *tp = &p->tcp[i];
+		char why[96];
+		int s = socket(t->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (s < 0 || bind_to_member(p, s, f, 0, why, sizeof(why))) {
+			if (s >= 0)
+				close(s);
+			p->sum.send_errors++;
+			return false;
+		}
+		if (connect(s, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
+			close(s);
+			p->sum.send_errors++;
+			p->sent_ns[i] = -1;
+			return true;	/* sent and failed at once (e.g. no route): lost */
+		}
+		tp->fd = s;
+		tp->target = i;
+		tp->p = p;
+		ev_io_init(&tp->io, tcp_cb, s, EV_WRITE);
+		tp->io.data = tp;
+		ev_io_start(p->loop, &tp->io);
+		return true;
+	}
+	default:
+		return false;
+	}
+	if (fd < 0 || !len)
+		return false;
+	if (sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0) {
+		log_debug("probe: member=%s target=%s send failed err=%s", p->cfg.name, t->text,
+			  strerror(errno));
+		p->sum.send_errors++;
+		p->sent_ns[i] = -1;
+	}
+	return true;
+}
+
+static void start_round(struct prober *p)
+{
+	if (p->in_round || !p->usable)
+		return;
+	p->in_round = true;
+	p->seq++;
+	p->round_t_ms = probe_now_ms();
+	memset(&p->cur, 0, sizeof(p->cur));
+	p->cur.member = p->cfg.name;
+	p->cur.t_ms = p->round_t_ms;
+	p->cur.n_results = p->cfg.n_targets;
+	for (int i = 0; i < p->cfg.n_targets; i++) {
+		struct probe_result *res = &p->cur.results[i];
+		res->target = &p->cfg.targets[i];
+		res->rtt_ms = NAN;
+		p->sent_ns[i] = -1;
+		if (p->fam_ok[fam_of(res->target->family)])
+			res->sent = send_one(p, i);
+	}
+	ev_timer_set(&p->timeout_timer, p->cfg.timeout_ms / 1000.0, 0.);
+	ev_timer_start(p->loop, &p->timeout_timer);
+	all_answered_check(p);	/* everything failed at once */
+}
+
+static void next_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	start_round(w->data);
+}
+
+static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	finish_round(w->data);
+}
+
+/* Source address of a reply must be the target's; returns the target index or -1. */
+static int match_target(const struct prober *p, enum probe_kind kind, const struct sockaddr_storage *from)
+{
+	for (int i = 0; i < p->cur.n_results; i++) {
+		const struct probe_target *t = &p->cfg.targets[i];
+		const struct probe_result *res = &p->cur.results[i];
+		if (t->kind != kind || !res->sent || res->answered)
+			continue;
+		if (from->ss_family == AF_INET && t->family == AF_INET) {
+			const struct sockaddr_in *sa = (const struct sockaddr_in *)from;
+			if (sa->sin_addr.s_addr == t->addr.v4.s_addr &&
+			    (kind != PROBE_DNS || ntohs(sa->sin_port) == t->port))
+				return i;
+		} else if (from->ss_family == AF_INET6 && t->family == AF_INET6) {
+			const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)from;
+			if (memcmp(&sa->sin6_addr, &t->addr.v6, sizeof(t->addr.v6)) == 0 &&
+			    (kind != PROBE_DNS || ntohs(sa->sin6_port) == t->port))
+				return i;
+		}
+	}
+	return -1;
+}
+
+static void icmp_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct psock *s = w->data;
+	struct prober *p = s->p;
+	uint8_t buf[PKT_MAX];
+
+	for (int n = 0; n < RECV_BURST && s->fd >= 0; n++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t len = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		if (len < 0)
+			break;
+		int64_t t_ns = now_ns();
+		uint16_t id, seq;
+		const char *why = NULL;
+		enum wire_verdict v = wire_echo_parse(buf, (size_t)len, s->fam == F6, s->ip_hdr, &id, &seq, &why);
+		if (v == WIRE_NOT_OURS || (v == WIRE_OK && id != s->icmp_id)) {
+			p->sum.replies_ignored++;	/* another program's ICMP */
+			continue;
+		}
+		if (v == WIRE_BAD) {
+			p->sum.replies_bad++;
+			log_debug("probe: member=%s bad ICMP reply len=%zd why=%s", p->cfg.name, len, why);
+			continue;
+		}
+		if (!p->in_round || seq != p->seq) {
+			p->sum.replies_ignored++;	/* late or duplicate */
+			continue;
+		}
+		int i = match_target(p, PROBE_ICMP, &from);
+		if (i < 0) {
+			p->sum.replies_bad++;	/* our id and seq from a source we did not ask */
+			log_debug("probe: member=%s ICMP reply from unexpected source", p->cfg.name);
+			continue;
+		}
+		mark_answered(p, i, t_ns);
+		all_answered_check(p);
+	}
+}
+
+static void dns_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct psock *s = w->data;
+	struct prober *p = s->p;
+	uint8_t buf[PKT_MAX];
+
+	for (int n = 0; n < RECV_BURST && s->fd >= 0; n++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t len = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		if (len < 0)
+			break;
+		int64_t t_ns = now_ns();
+		uint16_t txid;
+		int rcode;
+		const char *why = NULL;
+		if (wire_dns_parse(buf, (size_t)len, p->dns_query, p->dns_qlen, &txid, &rcode, &why) != WIRE_OK) {
+			p->sum.replies_bad++;
+			log_debug("probe: member=%s bad DNS reply len=%zd why=%s", p->cfg.name, len, why);
+			continue;
+		}
+		if (!p->in_round) {
+			p->sum.replies_ignored++;
+			continue;
+		}
+		int i = match_target(p, PROBE_DNS, &from);
+		if (i < 0 || p->dns_txid[i] != txid) {
+			p->sum.replies_bad++;	/* wrong source or id: late or spoofed */
+			continue;
+		}
+		mark_answered(p, i, t_ns);
+		all_answered_check(p);
+	}
+}
+
+/* ---- public ---- */
+
+struct prober *prober_new(struct ev_loop *loop, const struct probe_member_cfg *cfg,
+			  probe_round_cb on_round, void *ctx)
+{
+	if (cfg->n_targets < 1 || cfg->n_targets > PROBE_TARGETS_MAX || cfg->interval_ms < 1 ||
+	    cfg->timeout_ms < 1) {
+		log_err("probe: member=%s invalid probe configuration", cfg->name);
+		return NULL;
+	}
+	struct prober *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->loop = loop;
+	p->cfg = *cfg;
+	p->on_round = on_round;
+	p->ctx = ctx;
+	p->role = PROBE_ROLE_STANDBY;
+	for (int f = 0; f < NFAM; f++)
+		p->icmp[f].fd = p->dns[f].fd = -1;
+	for (int i = 0; i < PROBE_TARGETS_MAX; i++)
+		p->tcp[i].fd = -1;
+	p->dns_qlen = wire_dns_query(p->dns_query, sizeof(p->dns_query), 0, cfg->dns_name, DNS_QTYPE_SOA);
+	if (!p->dns_qlen || probe_ring_init(&p->ring, probe_ring_capacity(cfg->window_ms, cfg->interval_ms),
+					     cfg->n_targets)) {
+		log_err("probe: member=%s cannot set up (DNS name or memory)", cfg->name);
+		probe_ring_free(&p->ring);
+		free(p);
+		return NULL;
+	}
+	p->seq = rand16();
+	p->fast_left = cfg->fast_rounds;
+	ev_timer_init(&p->next_timer, next_cb, 0., 0.);
+	p->next_timer.data = p;
+	ev_timer_init(&p->timeout_timer, timeout_cb, 0., 0.);
+	p->timeout_timer.data = p;
+	p->sum.last_round_ms = -1;
+	probe_ring_summarize(&p->ring, &p->sum);
+	set_reason(p, "waiting for link state");
+	estimate_bytes(p);
+	return p;
+}
+
+void prober_free(struct prober *p)
+{
+	if (!p)
+		return;
+	ev_timer_stop(p->loop, &p->next_timer);
+	ev_timer_stop(p->loop, &p->timeout_timer);
+	close_all(p);
+	probe_ring_free(&p->ring);
+	free(p);
+}
+
+static void go_unusable(struct prober *p, const char *reason)
+{
+	if (p->usable || strcmp(p->reason, reason))
+		log_info("probe: member=%s device=%s unusable reason=\"%s\"", p->cfg.name, p->cfg.device, reason);
+	set_reason(p, reason);
+	p->usable = false;
+	p->in_round = false;
+	ev_timer_stop(p->loop, &p->next_timer);
+	ev_timer_stop(p->loop, &p->timeout_timer);
+	close_all(p);
+	p->fam_ok[F4] = p->fam_ok[F6] = false;
+	p->ifindex = 0;
+}
+
+void prober_set_link(struct prober *p, const struct link_info *li)
+{
+	bool want[NFAM] = { false, false };
+	bool any_target[NFAM] = { false, false };
+	for (int i = 0; i < p->cfg.n_targets; i++)
+		any_target[fam_of(p->cfg.targets[i].family)] = true;
+
+	p->have_link = true;
+	if (!li->exists)
+		{ go_unusable(p, "device not found"); return; }
+	if (!li->carrier)
+		{ go_unusable(p, li->admin_up ? "no carrier" : "device is down"); return; }
+	want[F4] = any_target[F4] && link_usable(li, AF_INET);
+	want[F6] = any_target[F6] && link_usable(li, AF_INET6);
+	if (!want[F4] && !want[F6]) {
+		char r[PROBE_REASON_MAX];
+		snprintf(r, sizeof(r), "%s", li->reason[0] ? li->reason :
+			 "no address or default route for the targets' family");
+		{ go_unusable(p, r); return; }
+	}
+
+	bool changed = li->ifindex != p->ifindex || want[F4] != p->fam_ok[F4] || want[F6] != p->fam_ok[F6] ||
+		       (want[F4] && li->v4.addr.v4.s_addr != p->src4.s_addr) ||
+		       (want[F6] && memcmp(&li->v6.addr.v6, &p->src6, sizeof(p->src6)));
+	if (p->usable && !changed)
+		return;
+
+	bool was_usable = p->usable;
+	if (p->in_round) {
+		p->in_round = false;
+		ev_timer_stop(p->loop, &p->timeout_timer);
+	}
+	close_all(p);
+	p->ifindex = li->ifindex;
+	p->src4 = li->v4.addr.v4;
+	p->src6 = li->v6.addr.v6;
+	char why[128] = "";
+	for (int f = 0; f < NFAM; f++) {
+		p->fam_ok[f] = false;
+		if (!want[f])
+			continue;
+		if ((needs(p, f, PROBE_ICMP) && open_icmp(p, f, why, sizeof(why))) ||
+		    (needs(p, f, PROBE_DNS) && open_dns(p, f, why, sizeof(why)))) {
+			log_warn("probe: member=%s family=%s socket error=\"%s\"", p->cfg.name,
+				 f == F4 ? "ipv4" : "ipv6", why);
+			close_psock(p, &p->icmp[f]);
+			close_psock(p, &p->dns[f]);
+			continue;
+		}
+		p->fam_ok[f] = true;
+	}
+	if (!p->fam_ok[F4] && !p->fam_ok[F6])
+		{ go_unusable(p, why[0] ? why : "cannot open probe sockets"); return; }
+	p->usable = true;
+	p->reason[0] = 0;
+	estimate_bytes(p);
+	log_info("probe: member=%s device=%s ifindex=%d usable ipv4=%d ipv6=%d%s", p->cfg.name,
+		 p->cfg.device, p->ifindex, p->fam_ok[F4], p->fam_ok[F6], was_usable ? " rebound" : "");
+	/* first round soon, staggered so members do not probe in lockstep */
+	int64_t now = probe_now_ms();
+	p->next_due_ms = now + (was_usable || p->sum.rounds ? 0 : rand16() % 200);
+	ev_timer_stop(p->loop, &p->next_timer);
+	ev_timer_set(&p->next_timer, (double)(p->next_due_ms - now) / 1000.0, 0.);
+	ev_timer_start(p->loop, &p->next_timer);
+}
+
+void prober_set_role(struct prober *p, enum probe_role role)
+{
+	if (p->role == role)
+		return;
+	int old_iv = current_interval_ms(p);
+	p->role = role;
+	estimate_bytes(p);
+	if (!p->usable || p->in_round)
+		return;
+	/* a shorter cadence applies now, a longer one from the next round */
+	int64_t now = probe_now_ms();
+	int64_t due = p->next_due_ms - old_iv + current_interval_ms(p);
+	if (due < now)
+		due = now;
+	p->next_due_ms = due;
+	ev_timer_stop(p->loop, &p->next_timer);
+	ev_timer_set(&p->next_timer, (double)(due - now) / 1000.0, 0.);
+	ev_timer_start(p->loop, &p->next_timer);
+}
+
+void prober_recheck(struct prober *p)
+{
+	if (!p->usable || p->in_round)
+		return;
+	p->next_due_ms = probe_now_ms();
+	ev_timer_stop(p->loop, &p->next_timer);
+	start_round(p);
+}
+
+void prober_summary(const struct prober *p, struct probe_summary *out)
+{
+	*out = p->sum;
+	out->usable = p->usable;
+	snprintf(out->reason, sizeof(out->reason), "%s", p->reason);
+	out->mem_bytes = sizeof(*p) + probe_ring_mem_bytes(&p->ring);
+}
