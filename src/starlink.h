@@ -41,6 +41,7 @@ struct starlink_params {
 	int history_interval_ms;	/* dish_history_interval_ms (< 900 s ring) */
 	int backoff_min_ms;		/* dish_backoff_min_ms: first retry delay after a failure */
 	int backoff_max_ms;		/* dish_backoff_max_ms */
+	int obstruction_window_ms;	/* dish_obstruction_window_ms: span of obstruction_rise_pct */
 };
 
 extern const struct cfg_option starlink_options[];

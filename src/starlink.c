@@ -1,0 +1,623 @@
+/*
+ * starlink.c - the Starlink collector (see starlink.h): poll sequencing,
+ * backoff, folding replies into struct sample, metrics JSON.
+ *
+ * A poll is a short sequence of unary calls on one connection:
+ * [get_device_info (until known)] get_status [get_history (when due)].
+ * The sample goes out when the sequence ends. A failed status call fails
+ * the poll; a failed history or device-info call is recorded but keeps the
+ * status (those are extras).
+ */
+#include "starlink.h"
+
+#include <ev.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "starlink_decode.h"
+#include "starlink_grpc.h"
+
+#define SL_MSG_CAP (256 * 1024)
+#define OBS_RING 256			/* obstruction history for the rise figure */
+
+#define P(f) offsetof(struct starlink_params, f)
+const struct cfg_option starlink_options[] = {
+	{ "dish_host", CFG_STRING, P(host), 0, 0, "192.168.100.1", NULL, NULL,
+	  "Address of the dish's gRPC API (numeric IPv4/IPv6; no DNS)." },
+	{ "dish_port", CFG_INT, P(port), 1, 65535, "9200", NULL, NULL,
+	  "TCP port of the dish's gRPC API." },
+	{ "dish_timeout_ms", CFG_INT, P(timeout_ms), 100, 60000, "2000", NULL, "ms",
+	  "Deadline of one gRPC call to the dish, connect included." },
+	{ "dish_status_interval_ms", CFG_INT, P(status_interval_ms), 500, 600000, "2000", NULL, "ms",
+	  "How often get_status is polled." },
+	{ "dish_history_interval_ms", CFG_INT, P(history_interval_ms), 1000, 600000, "10000", NULL,
+	  "ms", "How often get_history is read (only new one-second samples are used; < 900 s)." },
+	{ "dish_backoff_min_ms", CFG_INT, P(backoff_min_ms), 100, 600000, "1000", NULL, "ms",
+	  "First retry delay after the dish did not answer; doubles per failure." },
+	{ "dish_backoff_max_ms", CFG_INT, P(backoff_max_ms), 100, 3600000, "30000", NULL, "ms",
+	  "Longest retry delay while the dish does not answer." },
+	{ "dish_obstruction_window_ms", CFG_INT, P(obstruction_window_ms), 2000, 600000, "60000", NULL,
+	  "ms", "Span over which the rise of the obstructed fraction is measured." },
+	CFG_OPT_END
+};
+#undef P
+
+static const char *const err_names[__SL_ERR_MAX] = {
+	[SL_ERR_NONE] = "none", [SL_ERR_REFUSED] = "refused", [SL_ERR_CONNECT] = "connect",
+	[SL_ERR_TIMEOUT] = "timeout", [SL_ERR_CLOSED] = "closed", [SL_ERR_HTTP2] = "http2",
+	[SL_ERR_HTTP_STATUS] = "http_status", [SL_ERR_CONTENT_TYPE] = "content_type",
+	[SL_ERR_GRPC_STATUS] = "grpc_status", [SL_ERR_FRAME] = "frame", [SL_ERR_DECODE] = "decode",
+	[SL_ERR_REPLY] = "reply",
+};
+
+const char *starlink_error_name(enum starlink_error e)
+{
+	return (unsigned)e < __SL_ERR_MAX ? err_names[e] : "?";
+}
+
+void starlink_params_defaults(struct starlink_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (const struct cfg_option *o = starlink_options; o->name; o++) {
+		void *f = (char *)p + o->offset;
+		if (o->type == CFG_STRING)
+			snprintf(f, CFG_STR_MAX, "%s", o->def ? o->def : "");
+		else if (o->type == CFG_INT)
+			*(int *)f = o->def ? (int)strtol(o->def, NULL, 10) : 0;
+	}
+}
+
+enum step { STEP_DEVINFO, STEP_STATUS, STEP_HISTORY, STEP_DONE };
+
+struct sl_failure {
+	enum starlink_error kind;
+	int grpc_status;
+	char text[192];
+	int64_t t_ms;
+};
+
+struct starlink {
+	struct ev_loop *loop;
+	struct starlink_params p;
+	char bind_device[32];
+	void (*on_update)(void *ctx, const struct sample *s);
+	void *ctx;
+
+	struct sl_grpc *g;
+	struct sl_arena arena;
+	ev_timer poll_timer;
+
+	bool polling, status_ok;
+	enum step step;
+	bool want_history, devinfo_unsupported;
+	int64_t poll_start_ms, last_history_ms, last_ok_ms;
+	struct sample cur, last;
+	struct sl_status st;		/* last good status */
+	struct sl_device_info dev;
+	struct sl_hist hist;
+	uint64_t api_version;
+
+	unsigned long polls_ok, polls_failed, history_ok, history_failed;
+	unsigned consecutive_failures;
+	struct sl_failure last_err, last_history_err;
+	size_t poll_tx, poll_rx, last_poll_tx, last_poll_rx;
+	unsigned long long total_tx, total_rx;
+	double obs_pct[OBS_RING];
+	int64_t obs_t_ms[OBS_RING];
+	unsigned obs_n, obs_head;
+};
+
+/* monotonic, like every t_ms in struct sample */
+static int64_t now_ms(const struct starlink *sl)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void poll_step(struct starlink *sl);
+
+static void record_failure(struct starlink *sl, struct sl_failure *f, enum starlink_error kind,
+			   int grpc_status, const char *text)
+{
+	f->kind = kind;
+	f->grpc_status = grpc_status;
+	snprintf(f->text, sizeof(f->text), "%s", text);
+	f->t_ms = now_ms(sl);
+}
+
+static void obs_push(struct starlink *sl, int64_t t_ms, double pct)
+{
+	sl->obs_pct[sl->obs_head] = pct;
+	sl->obs_t_ms[sl->obs_head] = t_ms;
+	sl->obs_head = (sl->obs_head + 1) % OBS_RING;
+	if (sl->obs_n < OBS_RING)
+		sl->obs_n++;
+}
+
+/* obstruction now minus the newest value at least the window older */
+static double obs_rise(const struct starlink *sl, int64_t t_ms, double pct)
+{
+	if (isnan(pct))
+		return NAN;
+	for (unsigned k = 1; k <= sl->obs_n; k++) {
+		unsigned i = (sl->obs_head + OBS_RING - k) % OBS_RING;
+		if (t_ms - sl->obs_t_ms[i] >= sl->p.obstruction_window_ms)
+			return isnan(sl->obs_pct[i]) ? NAN : pct - sl->obs_pct[i];
+	}
+	return NAN;
+}
+
+static void schedule_next(struct starlink *sl)
+{
+	double delay_ms = sl->p.status_interval_ms;
+
+	if (sl->consecutive_failures) {
+		double b = sl->p.backoff_min_ms;
+		for (unsigned i = 1; i < sl->consecutive_failures && b < sl->p.backoff_max_ms; i++)
+			b *= 2;
+		if (b > sl->p.backoff_max_ms)
+			b = sl->p.backoff_max_ms;
+		if (b > delay_ms)
+			delay_ms = b;
+	}
+	/* cadence from the poll start, so slow replies do not make it drift */
+	double left = (sl->poll_start_ms + delay_ms - now_ms(sl)) / 1000.0;
+	ev_timer_stop(sl->loop, &sl->poll_timer);
+	ev_timer_set(&sl->poll_timer, left > 0.01 ? left : 0.01, 0.);
+	ev_timer_start(sl->loop, &sl->poll_timer);
+}
+
+static void poll_finish(struct starlink *sl)
+{
+	struct sample *s = &sl->cur;
+	struct starlink_metrics *m = &s->sl;
+
+	sl->polling = false;
+	sl->last_poll_tx = sl->poll_tx;
+	sl->last_poll_rx = sl->poll_rx;
+	sl->total_tx += sl->poll_tx;
+	sl->total_rx += sl->poll_rx;
+	if (sl->status_ok) {
+		*m = sl->st.m;
+		sl_hist_take(&sl->hist, m);
+		if (isnan(m->pop_latency_ms))	/* firmware 2024.11 bug: use history */
+			m->pop_latency_ms = isnan(m->hist_latency_ms) ? sl->hist.newest_latency_ms
+								      : m->hist_latency_ms;
+		/* loss since the last sample, so a burst between polls is not lost */
+		if (!isnan(m->hist_drop_pct) && m->hist_seconds > 0 &&
+		    (isnan(m->pop_drop_pct) || m->hist_drop_pct > m->pop_drop_pct))
+			m->pop_drop_pct = m->hist_drop_pct;
+		m->obstruction_rise_pct = obs_rise(sl, s->t_ms, m->obstruction_pct);
+		obs_push(sl, s->t_ms, m->obstruction_pct);
+		m->reachable = TRI_TRUE;
+		m->dish_error = SL_ERR_NONE;
+		sl->polls_ok++;
+		sl->consecutive_failures = 0;
+		sl->last_ok_ms = s->t_ms;
+	} else {
+		m->reachable = TRI_FALSE;
+		m->dish_error = sl->last_err.kind;
+		m->grpc_status = sl->last_err.grpc_status;
+		sl->polls_failed++;
+		sl->consecutive_failures++;
+		log_warn("starlink: dish not answering host=%s error=%s grpc_status=%d reason=\"%s\"",
+			 sl->p.host, starlink_error_name(sl->last_err.kind), sl->last_err.grpc_status,
+			 sl->last_err.text);
+	}
+	sl->last = *s;
+	schedule_next(sl);
+	if (sl->on_update)
+		sl->on_update(sl->ctx, &sl->last);
+}
+
+static void on_reply(void *ctx, const struct sl_grpc_result *r)
+{
+	struct starlink *sl = ctx;
+	char err[192];
+	enum starlink_error e = r->err;
+
+	sl->poll_tx += r->tx_bytes;
+	sl->poll_rx += r->rx_bytes;
+	snprintf(err, sizeof(err), "%s", r->text ? r->text : "");
+	if (e == SL_ERR_NONE) {
+		switch (sl->step) {
+		case STEP_DEVINFO:
+			e = sl_decode_device_info(&sl->arena, r->msg, r->msg_len, &sl->dev, err, sizeof(err));
+			if (e == SL_ERR_NONE)
+				log_info("starlink: dish id=%s hw=%s sw=%s", sl->dev.id,
+					 sl->dev.hardware_version, sl->dev.software_version);
+			break;
+		case STEP_STATUS: {
+			struct sl_status st;
+			e = sl_decode_status(&sl->arena, r->msg, r->msg_len, &st, err, sizeof(err));
+			if (e == SL_ERR_NONE) {
+				sl->st = st;
+				sl->status_ok = true;
+				if (st.api_version)
+					sl->api_version = st.api_version;
+				if (!sl->dev.valid && st.dev.valid)
+					sl->dev = st.dev;
+			}
+			break;
+		}
+		case STEP_HISTORY: {
+			struct sl_history_view hv;
+			e = sl_decode_history(&sl->arena, r->msg, r->msg_len, &hv, err, sizeof(err));
+			if (e == SL_ERR_NONE) {
+				sl_hist_fold(&sl->hist, &hv);
+				sl->history_ok++;
+				sl->last_history_ms = sl->poll_start_ms;
+				if (sl->hist.rebooted) {
+					log_warn("starlink: dish rebooted (history counter went back) current=%llu",
+						 (unsigned long long)hv.current);
+					sl->dev.valid = false;	/* refresh versions next poll */
+				}
+			}
+			break;
+		}
+		case STEP_DONE:
+			break;
+		}
+		sl_arena_reset(&sl->arena);
+		if (e != SL_ERR_NONE)
+			sl_grpc_close(sl->g);	/* a reply we cannot read: start afresh */
+	}
+
+	if (e != SL_ERR_NONE) {
+		if (sl->step == STEP_HISTORY) {
+			record_failure(sl, &sl->last_history_err, e, r->grpc_status, err);
+			sl->history_failed++;
+			sl->last_history_ms = sl->poll_start_ms;
+			log_warn("starlink: history failed error=%s reason=\"%s\"",
+				 starlink_error_name(e), err);
+		} else if (sl->step == STEP_DEVINFO && e == SL_ERR_GRPC_STATUS) {
+			sl->devinfo_unsupported = true;	/* keep polling status */
+			record_failure(sl, &sl->last_history_err, e, r->grpc_status, err);
+		} else {
+			record_failure(sl, &sl->last_err, e, r->grpc_status, err);
+			sl->step = STEP_DONE;
+		}
+	}
+	if (sl->step != STEP_DONE)
+		sl->step++;
+	poll_step(sl);
+}
+
+static void poll_step(struct starlink *sl)
+{
+	for (;;) {
+		const uint8_t *req = NULL;
+		switch (sl->step) {
+		case STEP_DEVINFO:
+			if (!sl->dev.valid && !sl->devinfo_unsupported)
+				req = sl_req_get_device_info;
+			break;
+		case STEP_STATUS:
+			req = sl_req_get_status;
+			break;
+		case STEP_HISTORY:
+			if (sl->want_history && sl->status_ok)
+				req = sl_req_get_history;
+			break;
+		case STEP_DONE:
+			poll_finish(sl);
+			return;
+		}
+		if (req) {
+			if (sl_grpc_call(sl->g, req, 3) == 0)
+				return;
+			record_failure(sl, &sl->last_err, SL_ERR_CONNECT, -1, "call could not start");
+			sl->step = STEP_DONE;
+			continue;
+		}
+		sl->step++;
+	}
+}
+
+static void poll_start(struct starlink *sl)
+{
+	if (sl->polling)
+		return;
+	sl->polling = true;
+	sl->status_ok = false;
+	sl->poll_tx = sl->poll_rx = 0;
+	sl->poll_start_ms = now_ms(sl);
+	sl->want_history = sl->last_history_ms == 0 ||
+			   sl->poll_start_ms - sl->last_history_ms >= sl->p.history_interval_ms;
+	sample_init(&sl->cur, sl->poll_start_ms);
+	sl->step = STEP_DEVINFO;
+	poll_step(sl);
+}
+
+static void poll_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	poll_start(w->data);
+}
+
+void starlink_poll_now(struct starlink *sl)
+{
+	if (sl->polling)
+		return;
+	ev_timer_stop(sl->loop, &sl->poll_timer);
+	poll_start(sl);
+}
+
+static int params_check(const struct starlink_params *p)
+{
+	for (const struct cfg_option *o = starlink_options; o->name; o++) {
+		if (o->type != CFG_INT)
+			continue;
+		int v = *(const int *)((const char *)p + o->offset);
+		if (v < o->min || v > o->max) {
+			log_err("starlink: option %s=%d out of range %.0f..%.0f", o->name, v, o->min, o->max);
+			return -1;
+		}
+	}
+	if (p->backoff_min_ms > p->backoff_max_ms) {
+		log_err("starlink: dish_backoff_min_ms=%d above dish_backoff_max_ms=%d",
+			p->backoff_min_ms, p->backoff_max_ms);
+		return -1;
+	}
+	if (p->history_interval_ms >= 900000) {
+		log_err("starlink: dish_history_interval_ms=%d must stay under the 900 s ring",
+			p->history_interval_ms);
+		return -1;
+	}
+	return 0;
+}
+
+struct starlink *starlink_new(struct ev_loop *loop, const struct starlink_params *p,
+			      const char *bind_device,
+			      void (*on_update)(void *ctx, const struct sample *s), void *ctx)
+{
+	if (params_check(p) < 0)
+		return NULL;
+	if (bind_device && strlen(bind_device) >= 16) {
+		log_err("starlink: device name too long: %s", bind_device);
+		return NULL;
+	}
+	struct starlink *sl = calloc(1, sizeof(*sl));
+	if (!sl)
+		return NULL;
+	sl->loop = loop;
+	sl->p = *p;
+	sl->p.host[CFG_STR_MAX - 1] = '\0';
+	snprintf(sl->bind_device, sizeof(sl->bind_device), "%s", bind_device ? bind_device : "");
+	sl->on_update = on_update;
+	sl->ctx = ctx;
+	sl_hist_init(&sl->hist);
+	sample_init(&sl->last, 0);
+	memset(&sl->dev, 0, sizeof(sl->dev));
+	sl->dev.utc_offset_s = INT32_MIN;
+	sl->dev.bootcount = -1;
+	sl->last_err.grpc_status = sl->last_history_err.grpc_status = -1;
+
+	struct sl_grpc_cfg gc = {
+		.host = sl->p.host, .port = sl->p.port,
+		.bind_device = sl->bind_device[0] ? sl->bind_device : NULL,
+		.timeout_ms = sl->p.timeout_ms, .msg_cap = SL_MSG_CAP,
+	};
+	if (sl_arena_init(&sl->arena, SL_DECODE_ARENA_CAP) < 0 ||
+	    !(sl->g = sl_grpc_new(loop, &gc, on_reply, sl))) {
+		sl_arena_fini(&sl->arena);
+		free(sl);
+		return NULL;
+	}
+	ev_timer_init(&sl->poll_timer, poll_timer_cb, 0., 0.);
+	sl->poll_timer.data = sl;
+	log_info("starlink: collector host=%s port=%d device=%s timeout_ms=%d status_interval_ms=%d "
+		 "history_interval_ms=%d backoff_ms=%d..%d", sl->p.host, sl->p.port,
+		 sl->bind_device[0] ? sl->bind_device : "-", sl->p.timeout_ms,
+		 sl->p.status_interval_ms, sl->p.history_interval_ms, sl->p.backoff_min_ms,
+		 sl->p.backoff_max_ms);
+	ev_timer_start(loop, &sl->poll_timer);	/* first poll on the next loop turn */
+	return sl;
+}
+
+void starlink_free(struct starlink *sl)
+{
+	if (!sl)
+		return;
+	ev_timer_stop(sl->loop, &sl->poll_timer);
+	sl_grpc_free(sl->g);
+	sl_arena_fini(&sl->arena);
+	free(sl);
+}
+
+const struct sample *starlink_last_sample(const struct starlink *sl)
+{
+	return &sl->last;
+}
+
+static void j_num(json_object *o, const char *k, double v)
+{
+	json_object_object_add(o, k, isfinite(v) ? json_object_new_double(v) : NULL);
+}
+
+static void j_int(json_object *o, const char *k, long long v, bool known)
+{
+	json_object_object_add(o, k, known ? json_object_new_int64(v) : NULL);
+}
+
+static void j_tri(json_object *o, const char *k, enum tri t)
+{
+	json_object_object_add(o, k, t == TRI_UNKNOWN ? NULL : json_object_new_boolean(t == TRI_TRUE));
+}
+
+static void j_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v && v[0] ? json_object_new_string(v) : NULL);
+}
+
+static const char *const cause_names[] = {
+	"UNKNOWN", "BOOTING", "STOWED", "THERMAL_SHUTDOWN", "NO_SCHEDULE", "NO_SATS", "OBSTRUCTED",
+	"NO_DOWNLINK", "NO_PINGS", "ACTUATOR_ACTIVITY", "CABLE_TEST", "SLEEPING", NULL,
+	"SKY_SEARCH", "INHIBIT_RF",
+};
+
+static const char *outage_name(int cause)
+{
+	if (cause == SL_OUTAGE_NONE)
+		return "CONNECTED";
+	if (cause >= 0 && cause < (int)(sizeof(cause_names) / sizeof(cause_names[0])) && cause_names[cause])
+		return cause_names[cause];
+	return cause == SL_OUTAGE_NOT_KNOWN ? NULL : "UNKNOWN";
+}
+
+static json_object *failure_json(const struct sl_failure *f, int64_t now)
+{
+	if (f->kind == SL_ERR_NONE)
+		return NULL;
+	json_object *o = json_object_new_object();
+	j_str(o, "kind", starlink_error_name(f->kind));
+	j_int(o, "grpc_status", f->grpc_status, f->grpc_status >= 0);
+	j_str(o, "message", f->text);
+	j_int(o, "age_ms", now - f->t_ms, true);
+	return o;
+}
+
+static json_object *metrics_json(const struct starlink_metrics *m)
+{
+	json_object *o = json_object_new_object();
+	j_tri(o, "reachable", m->reachable);
+	j_num(o, "pop_latency_ms", m->pop_latency_ms);
+	j_num(o, "pop_drop_pct", m->pop_drop_pct);
+	j_num(o, "downlink_bps", m->downlink_bps);
+	j_num(o, "uplink_bps", m->uplink_bps);
+	j_num(o, "obstruction_pct", m->obstruction_pct);
+	j_num(o, "obstruction_rise_pct", m->obstruction_rise_pct);
+	j_num(o, "time_obstructed_pct", m->time_obstructed_pct);
+	j_tri(o, "currently_obstructed", m->currently_obstructed);
+	j_num(o, "prolonged_obstruction_duration_s", m->prolonged_obstruction_duration_s);
+	j_num(o, "prolonged_obstruction_interval_s", m->prolonged_obstruction_interval_s);
+	j_tri(o, "snr_above_noise_floor", m->snr_above_noise_floor);
+	j_tri(o, "snr_persistently_low", m->snr_persistently_low);
+	j_str(o, "outage", outage_name(m->outage_cause));
+	j_int(o, "outage_cause", m->outage_cause, m->outage_cause >= 0);
+	j_num(o, "outage_duration_s", m->outage_duration_s);
+	j_num(o, "outage_start_s", m->outage_start_s);
+	j_tri(o, "thermal_throttle", m->thermal_throttle);
+	j_tri(o, "thermal_shutdown", m->thermal_shutdown);
+	j_tri(o, "motors_stuck", m->motors_stuck);
+	j_tri(o, "mast_not_vertical", m->mast_not_vertical);
+	j_tri(o, "unexpected_location", m->unexpected_location);
+	j_tri(o, "slow_ethernet", m->slow_ethernet);
+	j_tri(o, "roaming", m->roaming);
+	j_tri(o, "water_detected", m->water_detected);
+	j_int(o, "software_update_state", m->software_update_state, m->software_update_state >= 0);
+	j_tri(o, "update_pending", m->update_pending);
+	j_tri(o, "reboot_ready", m->reboot_ready);
+	j_num(o, "reboot_in_s", m->reboot_in_s);
+	j_tri(o, "gps_valid", m->gps_valid);
+	j_int(o, "gps_sats", m->gps_sats, m->gps_sats >= 0);
+	j_num(o, "uptime_s", m->uptime_s);
+	j_num(o, "hist_seconds", m->hist_seconds);
+	j_num(o, "hist_drop_pct", m->hist_drop_pct);
+	j_num(o, "hist_latency_ms", m->hist_latency_ms);
+	j_num(o, "hist_latency_max_ms", m->hist_latency_max_ms);
+	j_int(o, "hist_max_drop_run_s", m->hist_max_drop_run_s, m->hist_max_drop_run_s >= 0);
+	j_tri(o, "dish_rebooted", m->dish_rebooted);
+	return o;
+}
+
+/* The collector's own reading of the predictive signals; the engine applies its own thresholds. */
+static json_object *signals_json(const struct starlink_metrics *m)
+{
+	json_object *o = json_object_new_object();
+	bool known = m->reachable == TRI_TRUE;
+	enum tri rising = isnan(m->obstruction_rise_pct) ? TRI_UNKNOWN :
+			  m->obstruction_rise_pct >= 1.0 ? TRI_TRUE : TRI_FALSE;
+	enum tri thermal = m->thermal_throttle == TRI_TRUE || m->thermal_shutdown == TRI_TRUE ? TRI_TRUE :
+			   m->thermal_throttle == TRI_UNKNOWN ? TRI_UNKNOWN : TRI_FALSE;
+	enum tri reboot = (m->reboot_ready == TRI_TRUE && !isnan(m->reboot_in_s) && m->reboot_in_s <= 300) ||
+			  m->outage_cause == SL_OUTAGE_BOOTING ? TRI_TRUE :
+			  m->reboot_ready == TRI_UNKNOWN ? TRI_UNKNOWN : TRI_FALSE;
+
+	j_tri(o, "obstruction_rising", known ? rising : TRI_UNKNOWN);
+	j_tri(o, "currently_obstructed", known ? m->currently_obstructed : TRI_UNKNOWN);
+	j_tri(o, "outage_present", known ? (m->outage_cause >= 0 ? TRI_TRUE : TRI_FALSE) : TRI_UNKNOWN);
+	j_tri(o, "snr_persistently_low", known ? m->snr_persistently_low : TRI_UNKNOWN);
+	j_tri(o, "thermal", known ? thermal : TRI_UNKNOWN);
+	j_tri(o, "reboot_imminent", known ? reboot : TRI_UNKNOWN);
+	j_tri(o, "update_pending", known ? m->update_pending : TRI_UNKNOWN);
+	j_tri(o, "dish_unreachable", m->reachable == TRI_UNKNOWN ? TRI_UNKNOWN :
+		 m->reachable == TRI_FALSE ? TRI_TRUE : TRI_FALSE);
+	return o;
+}
+
+json_object *starlink_metrics_json(const struct starlink *sl)
+{
+	json_object *o = json_object_new_object();
+	int64_t now = now_ms(sl);
+	const struct starlink_metrics *m = &sl->last.sl;
+
+	j_str(o, "host", sl->p.host);
+	j_int(o, "port", sl->p.port, true);
+	j_str(o, "bind_device", sl->bind_device);
+	json_object_object_add(o, "connected", json_object_new_boolean(sl_grpc_connected(sl->g)));
+	j_str(o, "state", sl->polling ? "polling" : sl->consecutive_failures ? "backoff" : "idle");
+	j_int(o, "polls_ok", (long long)sl->polls_ok, true);
+	j_int(o, "polls_failed", (long long)sl->polls_failed, true);
+	j_int(o, "consecutive_failures", sl->consecutive_failures, true);
+	j_int(o, "connects", (long long)sl_grpc_connects(sl->g), true);
+	j_int(o, "last_ok_age_ms", now - sl->last_ok_ms, sl->last_ok_ms > 0);
+	json_object_object_add(o, "last_error", failure_json(&sl->last_err, now));
+	j_int(o, "history_ok", (long long)sl->history_ok, true);
+	j_int(o, "history_failed", (long long)sl->history_failed, true);
+	json_object_object_add(o, "last_history_error", failure_json(&sl->last_history_err, now));
+	j_int(o, "bytes_tx_last_poll", (long long)sl->last_poll_tx, sl->polls_ok + sl->polls_failed > 0);
+	j_int(o, "bytes_rx_last_poll", (long long)sl->last_poll_rx, sl->polls_ok + sl->polls_failed > 0);
+	j_int(o, "bytes_tx_total", (long long)sl->total_tx, true);
+	j_int(o, "bytes_rx_total", (long long)sl->total_rx, true);
+	j_int(o, "api_version", (long long)sl->api_version, sl->api_version > 0);
+
+	json_object *d = json_object_new_object();
+	j_str(d, "id", sl->dev.id);
+	j_str(d, "hardware_version", sl->dev.hardware_version);
+	j_str(d, "software_version", sl->dev.software_version);
+	j_str(d, "country_code", sl->dev.country_code);
+	j_str(d, "build_id", sl->dev.build_id);
+	j_int(d, "utc_offset_s", sl->dev.utc_offset_s, sl->dev.utc_offset_s != INT32_MIN);
+	j_int(d, "bootcount", sl->dev.bootcount, sl->dev.bootcount >= 0);
+	json_object_object_add(o, "device", d);
+
+	json_object_object_add(o, "metrics", metrics_json(m));
+	json_object_object_add(o, "signals", signals_json(m));
+
+	json_object *al = json_object_new_array();
+	if (sl->st.alerts_known && m->reachable == TRI_TRUE)
+		for (int i = 1; i < 24; i++)
+			if ((sl->st.alerts & SL_ALERT_BIT(i)) && sl_alert_name(i))
+				json_object_array_add(al, json_object_new_string(sl_alert_name(i)));
+	json_object_object_add(o, "alerts", sl->st.alerts_known ? al : NULL);
+	if (!sl->st.alerts_known)
+		json_object_put(al);
+
+	json_object *h = json_object_new_object();
+	j_int(h, "current", (long long)sl->hist.current, sl->hist.have);
+	j_int(h, "folded_s", (long long)sl->hist.folded_s, true);
+	j_int(h, "lost_s", (long long)sl->hist.lost_s, true);
+	j_int(h, "bad_s", (long long)sl->hist.bad_s, true);
+	j_int(h, "reboots_seen", (long long)sl->hist.reboots, true);
+	j_num(h, "newest_latency_ms", sl->hist.newest_latency_ms);
+	j_num(h, "newest_drop_pct", sl->hist.newest_drop * 100);
+	json_object_object_add(o, "history", h);
+
+	json_object *x = json_object_new_object();
+	j_int(x, "disablement_code", sl->st.disablement_code, sl->st.disablement_code >= 0);
+	j_int(x, "mobility_class", sl->st.mobility_class, sl->st.mobility_class >= 0);
+	j_int(x, "reboot_reason", sl->st.reboot_reason, sl->st.reboot_reason >= 0);
+	j_num(x, "eth_speed_mbps", sl->st.eth_speed_mbps);
+	j_num(x, "update_progress", sl->st.update_progress);
+	j_num(x, "obstruction_valid_s", sl->st.obstruction_valid_s);
+	j_tri(x, "stow_requested", sl->st.stow_requested);
+	json_object_object_add(o, "status_extra", x);
+	return o;
+}
