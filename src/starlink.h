@@ -71,7 +71,7 @@ const char *starlink_error_name(enum starlink_error e);
 /*
  * Create a collector and start polling (first poll right away).
  * bind_device: SO_BINDTODEVICE target, NULL for none (tests on loopback).
- * on_update: called once per poll with a fresh sample (t_ms = ev_now in ms,
+ * on_update: called once per poll with a fresh sample (t_ms = CLOCK_MONOTONIC ms,
  * monotonic); only s->t_ms, s->link_up (never) and s->sl.* are set.
  * Returns NULL (and logs why) when the params are invalid.
  */
