@@ -3,3 +3,13 @@ target_sources(sfcore PRIVATE
   src/probe_wire.c src/probe_stats.c src/probe_cfg.c src/probe.c
   src/linkmon.c
   src/ctl_dryrun.c src/ctl_route.c)
+
+# Network-namespace tests (root): real ICMP/TCP/DNS through veth pairs,
+# real kernel routes. Exit code 77 = skipped (not root, no netns support).
+add_executable(sfnet_drv tests/net/sfnet_drv.c)
+target_link_libraries(sfnet_drv PRIVATE sfcore)
+
+sf_unit_test(test_probe_wire tests/unit/test_probe_wire.c)
+sf_unit_test(test_probe_stats tests/unit/test_probe_stats.c)
+sf_unit_test(test_probe_cfg tests/unit/test_probe_cfg.c)
+sf_unit_test(test_ctl_dryrun tests/unit/test_ctl_dryrun.c)

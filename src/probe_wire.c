@@ -158,9 +158,14 @@ enum wire_verdict wire_dns_parse(const uint8_t *buf, size_t len, const uint8_t *
 	size_t qs = qlen - DNS_HDR_LEN;
 	if (len < DNS_HDR_LEN + qs)
 		return reject(why, "truncated DNS question", WIRE_BAD);
-	for (size_t i = 0; i < qs; i++)
-		if (tolower(buf[DNS_HDR_LEN + i]) != tolower(q[DNS_HDR_LEN + i]))
+	if (qs < 4)
+		return reject(why, "no query to match", WIRE_BAD);
+	const uint8_t *a = buf + DNS_HDR_LEN, *b = q + DNS_HDR_LEN;
+	for (size_t i = 0; i < qs - 4; i++)	/* name: letters in any case */
+		if (tolower(a[i]) != tolower(b[i]))
 			return reject(why, "DNS question differs from ours", WIRE_NOT_OURS);
+	if (memcmp(a + qs - 4, b + qs - 4, 4))	/* type and class */
+		return reject(why, "DNS question type/class differs from ours", WIRE_NOT_OURS);
 	*txid = get16(buf);
 	*rcode = buf[3] & 0x0f;
 	return WIRE_OK;
