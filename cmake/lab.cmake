@@ -13,3 +13,16 @@ sf_unit_test(test_delayq tests/lab/test_delayq.c tests/lab/delayq.c)
 if(SF_TESTS)
   target_include_directories(test_delayq PRIVATE ${CMAKE_SOURCE_DIR}/tests/lab)
 endif()
+
+# Lab self-tests: one scenario per ctest entry, a few seconds each, run as
+# root (exit 77 = skipped otherwise). Each uses its own prefix (sflab<x>).
+if(SF_TESTS)
+  foreach(scenario topology loss blackhole delay rate carrier flap cleanup)
+    add_test(NAME lab_${scenario}
+             COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/lab/test_lab.py ${scenario}
+             WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+    set_tests_properties(lab_${scenario} PROPERTIES
+      LABELS lab SKIP_RETURN_CODE 77 TIMEOUT 90
+      ENVIRONMENT "SF_DELAYSHIM=$<TARGET_FILE:sf-delayshim>")
+  endforeach()
+endif()
