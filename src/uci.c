@@ -55,14 +55,12 @@ static const char *const keyword_names[] = {
 __attribute__((format(printf, 3, 4)))
 static int fail(struct parser *p, int line, const char *fmt, ...)
 {
-	char what[200];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
 	va_end(ap);
 	p->err->line = line;
-	snprintf(p->err->msg, sizeof(p->err->msg), "%s:%d: %s", p->f->path, line, what);
 	return -1;
 }
 
@@ -630,14 +628,15 @@ int uci_parse_buffer(const char *name, const char *buf, size_t len, struct uci_f
 	if (!err)
 		err = &dummy;
 	memset(err, 0, sizeof(*err));
+	if (!name)
+		name = "(buffer)";
+	snprintf(err->file, sizeof(err->file), "%s", name);
 	if (!out)
 		return -1;
 	*out = NULL;
-	if (!name)
-		name = "(buffer)";
 	if (len > UCI_MAX_FILE_BYTES) {
-		snprintf(err->msg, sizeof(err->msg), "%s: %zu bytes, larger than the %d-byte limit",
-			 name, len, UCI_MAX_FILE_BYTES);
+		snprintf(err->msg, sizeof(err->msg), "%zu bytes, larger than the %d-byte limit",
+			 len, UCI_MAX_FILE_BYTES);
 		return -1;
 	}
 	f = calloc(1, sizeof(*f));
@@ -645,7 +644,7 @@ int uci_parse_buffer(const char *name, const char *buf, size_t len, struct uci_f
 	if (f)
 		f->path = strdup(name);
 	if (!f || !p || !f->path) {
-		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		uci_free(f);
 		free(p);
 		return -1;
@@ -682,14 +681,15 @@ int uci_parse_file(const char *path, struct uci_file **out, struct uci_error *er
 	memset(err, 0, sizeof(*err));
 	if (!out || !path)
 		return -1;
+	snprintf(err->file, sizeof(err->file), "%s", path);
 	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
-		snprintf(err->msg, sizeof(err->msg), "%s: cannot open: %s", path, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg), "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err->msg, sizeof(err->msg), "%s: expected a regular file", path);
+		snprintf(err->msg, sizeof(err->msg), "expected a regular file");
 		close(fd);
 		return -1;
 	}
@@ -701,15 +701,15 @@ int uci_parse_file(const char *path, struct uci_file **out, struct uci_error *er
 			char *q;
 
 			if (cap > UCI_MAX_FILE_BYTES) {
-				snprintf(err->msg, sizeof(err->msg),
-					 "%s: larger than the %d-byte limit", path, UCI_MAX_FILE_BYTES);
+				snprintf(err->msg, sizeof(err->msg), "larger than the %d-byte limit",
+					 UCI_MAX_FILE_BYTES);
 				goto fail;
 			}
 			if (ncap > (size_t)UCI_MAX_FILE_BYTES + 1)
 				ncap = (size_t)UCI_MAX_FILE_BYTES + 1;
 			q = realloc(buf, ncap);
 			if (!q) {
-				snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
+				snprintf(err->msg, sizeof(err->msg), "out of memory");
 				goto fail;
 			}
 			buf = q;
@@ -720,7 +720,7 @@ int uci_parse_file(const char *path, struct uci_file **out, struct uci_error *er
 			continue;
 		if (n < 0) {
 			e = errno;
-			snprintf(err->msg, sizeof(err->msg), "%s: read error: %s", path, strerror(e));
+			snprintf(err->msg, sizeof(err->msg), "read error: %s", strerror(e));
 			goto fail;
 		}
 		if (n == 0)

@@ -92,9 +92,14 @@ struct uci_file {
 	struct uci_section *sections;
 };
 
+/*
+ * An error: print it as "<file>:<line>: <msg>", or "<file>: <msg>" when line
+ * is 0. msg says what was wrong and what was expected.
+ */
 struct uci_error {
 	int line;		/* 0 when not tied to a line (e.g. cannot open) */
-	char msg[256];		/* "<path>:<line>: <what was wrong / expected>" */
+	char msg[256];
+	char file[128];		/* name given to the parser (truncated) */
 };
 
 /* Parse a file. Returns 0 and *out (free with uci_free), or -1 with *err filled. */
