@@ -21,7 +21,6 @@
 #include "uci.h"
 
 static const char *const log_level_names[] = { "error", "warn", "info", "debug", "trace", NULL };
-static const char *const controller_names[] = { "route", "dryrun", NULL };
 static const char *const class_names[] = { "auto", "starlink", "cellular", "wifi", "lan", NULL };
 
 #define CORE(f) offsetof(struct core_params, f)
@@ -30,8 +29,6 @@ static const struct cfg_option core_options[] = {
 	  "Master switch. 0: the daemon runs and answers the API but changes no routes." },
 	{ "use_mwan3", CFG_BOOL, CORE(use_mwan3), 0, 0, "0", NULL, NULL,
 	  "Drive mwan3 instead of the routing table. The mwan3 controller is not in this build yet: 1 is refused." },
-	{ "controller", CFG_ENUM, CORE(controller), 0, 0, "route", controller_names, NULL,
-	  "How decisions are applied: `route` (own default route via rtnetlink) or `dryrun` (log only)." },
 	{ "poll_interval_ms", CFG_INT, CORE(poll_interval_ms), 200, 60000, "1500", NULL, "ms",
 	  "Probe interval of the primary uplink." },
 	{ "log_level", CFG_ENUM, CORE(log_level), 0, 0, "info", log_level_names, NULL,
@@ -82,10 +79,18 @@ struct table_ref {
 
 static const struct table_ref main_tables[] = {
 	{ core_options, offsetof(struct sf_config, core), "Daemon and API" },
+	{ engine_options, offsetof(struct sf_config, engine), "Decision engine (docs/ENGINE.md)" },
+	{ probe_options, offsetof(struct sf_config, probe), "Probes (docs/NETWORK.md)" },
+	{ ctl_options, offsetof(struct sf_config, ctl), "Controller (docs/NETWORK.md)" },
+	{ telemetry_options, offsetof(struct sf_config, telemetry), "Telemetry" },
 };
 
 static const struct table_ref member_tables[] = {
 	{ member_options, 0, "Member" },
+#ifdef SF_HAVE_STARLINK
+	{ starlink_options, offsetof(struct member_config, starlink),
+	  "Member of class starlink: the dish API (docs/STARLINK.md)" },
+#endif
 };
 
 #define N_TABLES(t) (sizeof(t) / sizeof((t)[0]))
@@ -95,10 +100,6 @@ const char *member_class_name(int cls)
 	return cls >= 0 && cls < __CLASS_MAX ? class_names[cls] : "?";
 }
 
-const char *controller_kind_name(int kind)
-{
-	return kind >= 0 && kind < __CTL_KIND_MAX ? controller_names[kind] : "?";
-}
 
 /* ---- reports ---------------------------------------------------------- */
 
@@ -244,10 +245,11 @@ static void load_member(struct ctx *c, struct sf_config *cfg, const struct uci_s
 	}
 	memcpy(m.name, name, strlen(name) + 1);	/* length checked above */
 
-	if (!*m.interface && !*m.device)
+	if (!*m.device)
 		report(c, true, s->line,
-		       "section '%s': a member needs option 'interface' (netifd) or 'device' (Linux)",
-		       m.name);
+		       "section '%s': option 'device' (the Linux device, e.g. eth1 or wwan0) is required:"
+		       " probes are bound to it; looking it up from the netifd interface needs ubus, not"
+		       " in this build", m.name);
 	if (strlen(m.device) >= IFNAMSIZ)
 		report(c, true, s->line, "section '%s' option 'device': '%s' is longer than %d characters",
 		       m.name, m.device, IFNAMSIZ - 1);
@@ -307,6 +309,55 @@ static void load_sections(struct ctx *c, const struct uci_file *f, struct sf_con
 		       cfg->core.api_socket);
 	if (cfg->n_members == 0)
 		report(c, false, 0, "no `config member` sections: nothing to watch");
+
+	char err[200];
+	if (engine_params_check(&cfg->engine, err, sizeof(err)) < 0)
+		report(c, true, 0, "section 'main': %s", err);
+	if (strcmp(cfg->ctl.backend, "route") && strcmp(cfg->ctl.backend, "dryrun"))
+		report(c, true, 0, "section 'main' option 'controller': expected route|dryrun, got '%s'",
+		       cfg->ctl.backend);
+	size_t ev_bytes = (size_t)cfg->telemetry.max_events * sizeof(struct tel_event);
+	if (ev_bytes > (size_t)cfg->telemetry.max_kb * 1024 / 2)
+		report(c, true, 0,
+		       "section 'main' option 'telemetry_max_events': %d events need %zu KiB, more than"
+		       " half of telemetry_max_kb (%d)", cfg->telemetry.max_events, ev_bytes / 1024,
+		       cfg->telemetry.max_kb);
+	for (int i = 0; i < cfg->n_members; i++) {
+		struct probe_member_cfg pc;
+		const struct member_config *mc = &cfg->members[i];
+		if (*mc->device && config_probe_member(cfg, mc, &pc, err, sizeof(err)) < 0)
+			report(c, true, mc->line, "section '%s': %s", mc->name, err);
+	}
+}
+
+bool config_probe_equal(const struct sf_config *a, const struct sf_config *b)
+{
+	return a->core.poll_interval_ms == b->core.poll_interval_ms &&
+	       cfg_equal(probe_options, &a->probe, &b->probe);
+}
+
+bool config_ctl_equal(const struct sf_config *a, const struct sf_config *b)
+{
+	return cfg_equal(ctl_options, &a->ctl, &b->ctl);
+}
+
+void config_engine_member(const struct member_config *mc, struct engine_member *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", mc->name);
+	out->cls = (enum member_class)mc->cls;
+	out->priority = mc->priority;
+	out->weight = mc->weight;
+	out->metered = mc->metered;
+	out->enabled = mc->enabled;
+}
+
+int config_probe_member(const struct sf_config *cfg, const struct member_config *mc,
+			struct probe_member_cfg *out, char *err, size_t errlen)
+{
+	return probe_member_cfg_build(out, &cfg->probe, mc->name, mc->device, &mc->probe_targets,
+				      mc->reliability, mc->metered, 0, cfg->core.poll_interval_ms,
+				      err, errlen);
 }
 
 static int finish(struct ctx *c, const struct uci_file *f, struct uci_error *uerr, int rc,

@@ -19,7 +19,14 @@
 #include <stdio.h>
 
 #include "cfgtab.h"
+#include "controller.h"
+#include "engine.h"
+#include "probe.h"
 #include "sample.h"
+#include "telemetry.h"
+#ifdef SF_HAVE_STARLINK
+#include "starlink.h"
+#endif
 
 struct json_object;
 
@@ -28,15 +35,12 @@ struct json_object;
 #define CONFIG_MAX_ERRORS 32
 #define CONFIG_MSG_MAX 320
 
-enum controller_kind { CTL_KIND_ROUTE, CTL_KIND_DRYRUN, __CTL_KIND_MAX };
-
 /* `config starfail 'main'`: the daemon's own options (see core_options). */
 struct core_params {
 	bool enable;
 	bool use_mwan3;
 	int poll_interval_ms;
 	int log_level;			/* enum log_level */
-	int controller;			/* enum controller_kind */
 	char api_socket[CFG_STR_MAX];
 	char api_socket_mode[CFG_STR_MAX];	/* octal text, e.g. "0660" */
 	char api_group[CFG_STR_MAX];	/* empty: the daemon's group */
@@ -58,12 +62,19 @@ struct member_config {
 	bool enabled;
 	struct cfg_list probe_targets;
 	int reliability;
+#ifdef SF_HAVE_STARLINK
+	struct starlink_params starlink;	/* class starlink: the dish API */
+#endif
 	int line;			/* line of the section in the file */
 };
 
 struct sf_config {
 	char path[256];
 	struct core_params core;
+	struct engine_params engine;
+	struct probe_params probe;
+	struct ctl_params ctl;
+	struct telemetry_params telemetry;
 	int n_members;
 	struct member_config members[MAX_MEMBERS];
 };
@@ -90,7 +101,17 @@ const struct member_config *config_find_member(const struct sf_config *cfg, cons
 bool config_member_equal(const struct member_config *a, const struct member_config *b);
 
 const char *member_class_name(int cls);
-const char *controller_kind_name(int kind);
+
+/* Same global settings for probes (a change restarts every prober)? */
+bool config_probe_equal(const struct sf_config *a, const struct sf_config *b);
+bool config_ctl_equal(const struct sf_config *a, const struct sf_config *b);
+
+/* The engine's view of member i. */
+void config_engine_member(const struct member_config *mc, struct engine_member *out);
+
+/* Probe settings of a member (global params + member options). 0 or -1 with err. */
+int config_probe_member(const struct sf_config *cfg, const struct member_config *mc,
+			struct probe_member_cfg *out, char *err, size_t errlen);
 
 /* The effective config as JSON (API `config`). */
 struct json_object *config_to_json(const struct sf_config *cfg);

@@ -1,32 +1,21 @@
-/* daemon.c - lifecycle of starfaild; see daemon.h */
+/* daemon.c - lifecycle of starfaild and the decide/apply step; see daemon.h */
 #include "daemon.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include "api.h"
+#include "linkmon.h"
 #include "log.h"
-
-static const char *const state_names[__MEMBER_STATE_MAX] = {
-	[MEMBER_UNKNOWN] = "unknown",
-	[MEMBER_UP] = "up",
-	[MEMBER_DOWN] = "down",
-	[MEMBER_UNUSABLE] = "unusable",
-	[MEMBER_DISABLED] = "disabled",
-};
-
-const char *member_state_name(enum member_state s)
-{
-	return s < __MEMBER_STATE_MAX ? state_names[s] : "?";
-}
 
 int64_t daemon_now_ms(const struct daemon *d)
 {
-	return (int64_t)(ev_now(d->loop) * 1000.0);
+	(void)d;
+	return probe_now_ms();
 }
 
 struct member *daemon_find_member(struct daemon *d, const char *name)
@@ -37,69 +26,167 @@ struct member *daemon_find_member(struct daemon *d, const char *name)
 	return NULL;
 }
 
-/* ---- members ----------------------------------------------------------- */
-
-static struct member *member_new(struct daemon *d, const struct member_config *mc)
+static const char *member_name(const struct daemon *d, int idx)
 {
-	struct member *m = calloc(1, sizeof(*m));
-	if (!m)
-		return NULL;
-	m->cfg = *mc;
-	m->since_ms = daemon_now_ms(d);
-	sample_init(&m->last, m->since_ms);
-	if (!mc->enabled) {
-		m->state = MEMBER_DISABLED;
-		snprintf(m->reason, sizeof(m->reason), "enabled '0' in the config");
-	} else {
-		m->state = MEMBER_UNKNOWN;
-		snprintf(m->reason, sizeof(m->reason), "no measurement yet");
-	}
-	log_info("member added: name=%s class=%s interface=%s device=%s priority=%d weight=%d metered=%d",
-		 mc->name, member_class_name(mc->cls), *mc->interface ? mc->interface : "-",
-		 *mc->device ? mc->device : "-", mc->priority, mc->weight, mc->metered);
-	return m;
+	return idx >= 0 && idx < d->n_members ? d->members[idx]->cfg.name : "";
 }
 
-static void member_free(struct daemon *d, struct member *m)
+/* ---- engine events -> telemetry and log --------------------------------- */
+
+static void on_engine_event(void *ctx, const struct engine_event *ev)
 {
-	(void)d;
-	free(m);
+	struct daemon *d = ctx;
+	struct tel_event te = { .t_ms = ev->t_ms, .wall_s = (int64_t)time(NULL) };
+	snprintf(te.type, sizeof(te.type), "%s", engine_event_type_name(ev->type));
+	snprintf(te.reason, sizeof(te.reason), "%s", engine_reason_name(ev->reason));
+	snprintf(te.member, sizeof(te.member), "%s", member_name(d, ev->member));
+	snprintf(te.from, sizeof(te.from), "%s", member_name(d, ev->from));
+	snprintf(te.to, sizeof(te.to), "%s", member_name(d, ev->to));
+	snprintf(te.text, sizeof(te.text), "%s", ev->text);
+	tel_ring_push(&d->events, &te);
+
+	enum log_level lvl = ev->type == EV_SWITCH || ev->type == EV_ALL_BAD ? LOG_LVL_INFO : LOG_LVL_DEBUG;
+	sf_log(lvl, "event: type=%s reason=%s member=%s from=%s to=%s %s", te.type, te.reason,
+	       *te.member ? te.member : "-", *te.from ? te.from : "-", *te.to ? te.to : "-", te.text);
+}
+
+/* ---- decide and apply ---------------------------------------------------- */
+
+static void apply(struct daemon *d)
+{
+	if (!d->ctl)
+		return;
+	const struct member *m = d->primary >= 0 ? d->members[d->primary] : NULL;
+	struct ctl_target t;
+	if (m) {
+		ctl_target_from_link(&t, m->cfg.name, m->cfg.interface, &m->link);
+		if (!t.use4 && !t.use6)
+			m = NULL;	/* chosen but not routable right now: let the system route */
+	}
+	if (m && d->ctl_applied && memcmp(&t, &d->applied, sizeof(t)) == 0)
+		return;
+	if (!m && d->ctl_applied_none)
+		return;
+	if (controller_apply(d->ctl, m ? &t : NULL) < 0) {
+		log_err("controller: apply failed member=%s error=\"%s\"", m ? m->cfg.name : "-",
+			controller_error(d->ctl));
+		d->ctl_applied = d->ctl_applied_none = false;	/* retried at the next decision */
+		return;
+	}
+	d->ctl_applied = m != NULL;
+	d->ctl_applied_none = m == NULL;
+	if (m)
+		d->applied = t;
+	log_info("controller: applied member=%s state=\"%s\"", m ? m->cfg.name : "none",
+		 controller_state(d->ctl));
+}
+
+void daemon_decide(struct daemon *d)
+{
+	if (!d->engine || d->in_decide)
+		return;
+	d->in_decide = true;
+	int old = d->primary;
+	engine_decide(d->engine, daemon_now_ms(d), &d->decision);
+	d->primary = d->decision.primary;
+	if (old != d->primary)
+		for (int i = 0; i < d->n_members; i++)
+			if (d->members[i]->probe)
+				prober_set_role(d->members[i]->probe,
+						i == d->primary ? PROBE_ROLE_PRIMARY : PROBE_ROLE_STANDBY);
+	apply(d);
+	d->in_decide = false;
+}
+
+int daemon_pin(struct daemon *d, struct member *m)
+{
+	if (engine_pin(d->engine, m->idx, daemon_now_ms(d)) < 0)
+		return -1;
+	daemon_decide(d);
+	return 0;
+}
+
+void daemon_unpin(struct daemon *d)
+{
+	engine_unpin(d->engine, daemon_now_ms(d));
+	daemon_decide(d);
+}
+
+/* ---- link monitor ------------------------------------------------------- */
+
+static void member_sync_link(struct daemon *d, struct member *m);
+
+static void on_link_change(void *ctx, const char *ifname)
+{
+	struct daemon *d = ctx;
+	if (!d->links_synced && linkmon_ready(d->linkmon)) {
+		/* first complete dump: members whose device does not exist hear it now */
+		d->links_synced = true;
+		for (int i = 0; i < d->n_members; i++)
+			member_sync_link(d, d->members[i]);
+		return;
+	}
+	for (int i = 0; i < d->n_members; i++) {
+		struct member *m = d->members[i];
+		if (strcmp(m->cfg.device, ifname))
+			continue;
+		struct link_info li;
+		linkmon_query(d->linkmon, ifname, &li);
+		member_link_changed(m, &li);
+	}
+}
+
+static void member_sync_link(struct daemon *d, struct member *m)
+{
+	if (!d->linkmon || !linkmon_ready(d->linkmon))
+		return;
+	struct link_info li;
+	linkmon_query(d->linkmon, m->cfg.device, &li);
+	member_link_changed(m, &li);
+}
+
+/* ---- members and config ------------------------------------------------- */
+
+static int build_engine_members(const struct sf_config *cfg, struct engine_member *out)
+{
+	for (int i = 0; i < cfg->n_members; i++)
+		config_engine_member(&cfg->members[i], &out[i]);
+	return cfg->n_members;
 }
 
 /*
  * Make the member list match cfg: members whose config is unchanged keep
  * their object and all its state; changed ones are rebuilt; the rest come
- * and go. Returns -1 (nothing changed) when memory runs out.
+ * and go. Probers restart when the global probe settings changed.
  */
-static int apply_members(struct daemon *d, const struct sf_config *cfg, char *summary, size_t len)
+static int apply_members(struct daemon *d, const struct sf_config *cfg, bool probes_changed,
+			 char *summary, size_t len)
 {
 	struct member *next[MAX_MEMBERS] = { 0 };
 	bool reused[MAX_MEMBERS] = { false };
+	bool fresh[MAX_MEMBERS] = { false };
 	int added = 0, changed = 0, kept = 0, removed = 0;
+	size_t cap = tel_samples_per_member(&cfg->telemetry, cfg->n_members);
 
 	for (int i = 0; i < cfg->n_members; i++) {
 		const struct member_config *mc = &cfg->members[i];
-		for (int j = 0; j < d->n_members; j++) {
+		for (int j = 0; j < d->n_members; j++)
 			if (!reused[j] && config_member_equal(&d->members[j]->cfg, mc)) {
 				next[i] = d->members[j];
 				reused[j] = true;
 				kept++;
 				break;
 			}
-		}
 		if (next[i])
 			continue;
-		next[i] = member_new(d, mc);
+		next[i] = member_new(d, mc, cap);
 		if (!next[i]) {
-			for (int k = 0; k < i; k++) {
-				bool was_reused = false;
-				for (int j = 0; j < d->n_members; j++)
-					was_reused |= next[k] == d->members[j];
-				if (!was_reused)
-					member_free(d, next[k]);
-			}
+			for (int k = 0; k < i; k++)
+				if (fresh[k])
+					member_free(next[k]);
 			return -1;
 		}
+		fresh[i] = true;
 		if (daemon_find_member(d, mc->name))
 			changed++;
 		else
@@ -112,16 +199,25 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, char *su
 			removed++;
 			log_info("member removed: name=%s", d->members[j]->cfg.name);
 		}
-		member_free(d, d->members[j]);
+		member_free(d->members[j]);
 	}
 	memcpy(d->members, next, sizeof(next));
 	d->n_members = cfg->n_members;
+	for (int i = 0; i < d->n_members; i++) {
+		struct member *m = d->members[i];
+		m->idx = i;
+		if (tel_ring_resize(&m->samples, cap) < 0)
+			log_warn("telemetry: cannot resize ring member=%s", m->cfg.name);
+		if (fresh[i] || probes_changed) {
+			member_stop_collectors(m);
+			member_start_collectors(m);
+			member_sync_link(d, m);
+		}
+	}
 	snprintf(summary, len, "added=%d changed=%d unchanged=%d removed=%d", added, changed, kept,
 		 removed);
 	return 0;
 }
-
-/* ---- config ------------------------------------------------------------ */
 
 static void api_limits_from(const struct core_params *c, struct api_limits *lim)
 {
@@ -132,69 +228,121 @@ static void api_limits_from(const struct core_params *c, struct api_limits *lim)
 	lim->group = c->api_group;
 }
 
+static const char *backend_name(const struct daemon *d, const struct sf_config *cfg)
+{
+	return d->opts.dry_run || !cfg->core.enable ? "dryrun" : cfg->ctl.backend;
+}
+
+static int start_controller(struct daemon *d, const struct sf_config *cfg, char *err, size_t len)
+{
+	struct controller *c = controller_new(backend_name(d, cfg), &cfg->ctl, err, len);
+	if (!c)
+		return -1;
+	if (controller_init(c) < 0) {
+		snprintf(err, len, "controller %s: %s", backend_name(d, cfg), controller_error(c));
+		controller_free(c);
+		return -1;
+	}
+	d->ctl = c;
+	d->ctl_applied = d->ctl_applied_none = false;
+	return 0;
+}
+
+static void stop_controller(struct daemon *d)
+{
+	if (!d->ctl)
+		return;
+	controller_shutdown(d->ctl);
+	controller_free(d->ctl);
+	d->ctl = NULL;
+	d->ctl_applied = d->ctl_applied_none = false;
+}
+
 static void log_effective(const struct daemon *d)
 {
-	const struct core_params *c = &d->cfg.core;
-	log_info("config: path=%s enable=%d controller=%s dry_run=%d poll_interval_ms=%d members=%d",
-		 d->cfg.path, c->enable, controller_kind_name(c->controller), d->opts.dry_run,
-		 c->poll_interval_ms, d->cfg.n_members);
+	const struct sf_config *c = &d->cfg;
+	log_info("config: path=%s enable=%d controller=%s poll_interval_ms=%d fail_window_ms=%d "
+		 "restore_window_ms=%d cooldown_ms=%d switch_margin=%d predictive=%d members=%d",
+		 c->path, c->core.enable, backend_name(d, c), c->core.poll_interval_ms,
+		 c->engine.fail_window_ms, c->engine.restore_window_ms, c->engine.cooldown_ms,
+		 c->engine.switch_margin, c->engine.predictive, c->n_members);
+}
+
+static void fail_reload(struct daemon *d, const char *msg, char *err, size_t errlen)
+{
+	d->cstat.ok = false;
+	d->cstat.failed_reloads++;
+	snprintf(d->cstat.error, sizeof(d->cstat.error), "%s", msg);
+	log_err("reload failed, old config kept: %s", d->cstat.error);
+	snprintf(err, errlen, "%s", d->cstat.error);
 }
 
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	static struct sf_config next;	/* large: not on the stack */
 	struct config_report rep;
+	char msg[CONFIG_MSG_MAX];
 
 	d->cstat.attempted_at = time(NULL);
 	if (config_load(d->opts.config_path, &next, &rep) < 0) {
-		d->cstat.ok = false;
-		d->cstat.failed_reloads++;
-		snprintf(d->cstat.error, sizeof(d->cstat.error), "%s", config_report_first_error(&rep));
-		log_err("reload failed, old config kept: errors=%d first=\"%s\"", rep.n_errors,
-			d->cstat.error);
-		snprintf(err, errlen, "%s", d->cstat.error);
+		snprintf(msg, sizeof(msg), "%s (%d errors)", config_report_first_error(&rep), rep.n_errors);
+		fail_reload(d, rep.n_errors == 1 ? config_report_first_error(&rep) : msg, err, errlen);
 		return -1;
 	}
 	for (int i = 0; i < rep.n_warnings && i < CONFIG_MAX_ERRORS; i++)
 		log_warn("config: %s", rep.warnings[i]);
 
-	char summary[128];
-	if (apply_members(d, &next, summary, sizeof(summary)) < 0) {
-		snprintf(err, errlen, "out of memory applying the new config");
-		log_err("reload failed, old config kept: out of memory");
-		d->cstat.failed_reloads++;
-		d->cstat.ok = false;
-		snprintf(d->cstat.error, sizeof(d->cstat.error), "%s", err);
+	/* the engine takes the new members first: it may refuse them */
+	struct engine_member em[MAX_MEMBERS];
+	int n = build_engine_members(&next, em);
+	char eerr[200];
+	if (engine_set_members(d->engine, &next.engine, em, n, eerr, sizeof(eerr)) < 0) {
+		snprintf(msg, sizeof(msg), "engine: %s", eerr);
+		fail_reload(d, msg, err, errlen);
 		return -1;
 	}
 
-	const struct core_params *o = &d->cfg.core, *n = &next.core;
-	if (o->log_level != n->log_level) {
-		log_set_level((enum log_level)n->log_level);
-		log_info("log level set by config: level=%s", log_level_name((enum log_level)n->log_level));
+	bool probes_changed = !config_probe_equal(&d->cfg, &next);
+	bool ctl_changed = !config_ctl_equal(&d->cfg, &next) || d->cfg.core.enable != next.core.enable;
+	const struct core_params *o = &d->cfg.core, *nc = &next.core;
+	if (o->log_level != nc->log_level) {
+		log_set_level((enum log_level)nc->log_level);
+		log_info("log level set by config: level=%s", log_level_name((enum log_level)nc->log_level));
 	}
-	if (d->api) {
-		struct api_limits lim;
-		api_limits_from(n, &lim);
-		api_server_set_limits(d->api, &lim);
-		if (!d->opts.socket_path && strcmp(o->api_socket, n->api_socket))
-			log_warn("config: api_socket changed to %s: takes effect after a restart", n->api_socket);
-		if (strcmp(o->api_socket_mode, n->api_socket_mode) || strcmp(o->api_group, n->api_group))
-			log_warn("config: api_socket_mode/api_group changes take effect after a restart");
+	if (!d->opts.socket_path && strcmp(o->api_socket, nc->api_socket))
+		log_warn("config: api_socket changed to %s: takes effect after a restart", nc->api_socket);
+	if (strcmp(o->api_socket_mode, nc->api_socket_mode) || strcmp(o->api_group, nc->api_group))
+		log_warn("config: api_socket_mode/api_group changes take effect after a restart");
+
+	d->cfg = next;		/* members read d->cfg when their collectors start */
+	struct api_limits lim;
+	api_limits_from(nc, &lim);
+	api_server_set_limits(d->api, &lim);
+	if (tel_ring_resize(&d->events, (size_t)next.telemetry.max_events) < 0)
+		log_warn("telemetry: cannot resize the event ring");
+
+	char summary[128];
+	if (apply_members(d, &d->cfg, probes_changed, summary, sizeof(summary)) < 0)
+		log_err("reload: out of memory while rebuilding members; members kept");
+	if (ctl_changed) {
+		stop_controller(d);
+		if (start_controller(d, &d->cfg, msg, sizeof(msg)) < 0)
+			log_err("reload: controller could not start: %s", msg);
 	}
 
-	d->cfg = next;
 	d->cstat.ok = true;
 	d->cstat.error[0] = 0;
 	d->cstat.warnings = rep.n_warnings;
 	d->cstat.loaded_at = d->cstat.attempted_at;
 	d->cstat.reloads++;
-	log_info("reload done: %s", summary);
+	log_info("reload done: %s probes_restarted=%d controller_restarted=%d", summary, probes_changed,
+		 ctl_changed);
 	log_effective(d);
+	daemon_decide(d);
 	return 0;
 }
 
-/* ---- signals ----------------------------------------------------------- */
+/* ---- signals ------------------------------------------------------------ */
 
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -206,20 +354,20 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 
 static void on_sigterm(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	struct daemon *d = w->data;
 	log_info("signal %d: stopping", w->signum);
-	d->stopping = true;
 	ev_break(loop, EVBREAK_ALL);
 }
 
-/* ---- lifecycle --------------------------------------------------------- */
+/* ---- lifecycle ---------------------------------------------------------- */
 
 int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 {
 	struct config_report rep;
+	char err[256];
 
 	memset(d, 0, sizeof(*d));
 	d->opts = *opts;
+	d->primary = -1;
 	d->loop = ev_default_loop(EVFLAG_AUTO);
 	if (!d->loop) {
 		fprintf(stderr, "starfaild: cannot create the event loop\n");
@@ -230,10 +378,10 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 		fprintf(stderr, "starfaild: configuration has errors, not starting\n");
 		return -1;
 	}
-	for (int i = 0; i < rep.n_warnings && i < CONFIG_MAX_ERRORS; i++)
-		log_warn("config: %s", rep.warnings[i]);
 	log_set_level(opts->log_level >= 0 ? (enum log_level)opts->log_level
 					   : (enum log_level)d->cfg.core.log_level);
+	for (int i = 0; i < rep.n_warnings && i < CONFIG_MAX_ERRORS; i++)
+		log_warn("config: %s", rep.warnings[i]);
 
 	d->started_wall = time(NULL);
 	d->started_ms = daemon_now_ms(d);
@@ -241,14 +389,19 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 	d->cstat.loaded_at = d->cstat.attempted_at = d->started_wall;
 	d->cstat.warnings = rep.n_warnings;
 
-	char summary[128];
-	if (apply_members(d, &d->cfg, summary, sizeof(summary)) < 0) {
-		fprintf(stderr, "starfaild: out of memory\n");
+	if (tel_ring_init(&d->events, sizeof(struct tel_event), (size_t)d->cfg.telemetry.max_events) < 0)
+		goto oom;
+	struct engine_member em[MAX_MEMBERS];
+	int n = build_engine_members(&d->cfg, em);
+	d->engine = engine_create(&d->cfg.engine, em, n, err, sizeof(err));
+	if (!d->engine) {
+		fprintf(stderr, "starfaild: engine: %s\n", err);
 		return -1;
 	}
+	engine_set_event_cb(d->engine, on_engine_event, d);
 
+	/* the API first: a second daemon must not touch routes */
 	struct api_limits lim;
-	char err[256];
 	api_limits_from(&d->cfg.core, &lim);
 	const char *path = opts->socket_path ? opts->socket_path : d->cfg.core.api_socket;
 	d->api = api_server_new(d->loop, path, &lim, daemon_api_dispatch, d, err, sizeof(err));
@@ -257,6 +410,18 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 		fprintf(stderr, "starfaild: %s\n", err);
 		return -1;
 	}
+	if (start_controller(d, &d->cfg, err, sizeof(err)) < 0) {
+		log_err("controller: %s", err);
+		fprintf(stderr, "starfaild: %s\n", err);
+		return -1;
+	}
+	d->linkmon = linkmon_new(d->loop, on_link_change, d);
+	if (!d->linkmon)
+		log_err("linkmon: netlink unavailable (%s): link events will not be seen", strerror(errno));
+
+	char summary[128];
+	if (apply_members(d, &d->cfg, false, summary, sizeof(summary)) < 0)
+		goto oom;
 
 	ev_signal_init(&d->sig_hup, on_sighup, SIGHUP);
 	ev_signal_init(&d->sig_term, on_sigterm, SIGTERM);
@@ -270,6 +435,9 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 	log_info("starfaild %s started: pid=%d socket=%s", SF_VERSION, (int)getpid(), path);
 	log_effective(d);
 	return 0;
+oom:
+	fprintf(stderr, "starfaild: out of memory\n");
+	return -1;
 }
 
 void daemon_run(struct daemon *d)
@@ -279,11 +447,17 @@ void daemon_run(struct daemon *d)
 
 void daemon_fini(struct daemon *d)
 {
+	for (int i = 0; i < d->n_members; i++)
+		member_free(d->members[i]);
+	d->n_members = 0;
+	stop_controller(d);	/* removes Starfail's routes: the system's own take over */
+	linkmon_free(d->linkmon);
+	d->linkmon = NULL;
 	api_server_free(d->api);
 	d->api = NULL;
-	for (int i = 0; i < d->n_members; i++)
-		member_free(d, d->members[i]);
-	d->n_members = 0;
+	engine_destroy(d->engine);
+	d->engine = NULL;
+	tel_ring_free(&d->events);
 	if (d->loop) {
 		ev_signal_stop(d->loop, &d->sig_hup);
 		ev_signal_stop(d->loop, &d->sig_term);

@@ -1,10 +1,11 @@
 /*
  * daemon.h - the daemon object: one event loop, the running config, the
- * members (uplinks) with their collectors, the engine, the controller and
- * the API server. It owns the lifecycle: start, reload (SIGHUP / API),
- * stop (SIGTERM / SIGINT) with the controller restoring what it changed.
+ * members (uplinks) with their collectors, the engine, the controller, the
+ * telemetry rings and the API server. It owns the lifecycle: start, reload
+ * (SIGHUP / API), stop (SIGTERM / SIGINT) with the controller removing what
+ * it installed.
  *
- * Objects and states are described in docs/ARCHITECTURE.md.
+ * Objects, states and events are described in docs/ARCHITECTURE.md.
  */
 #ifndef SF_DAEMON_H
 #define SF_DAEMON_H
@@ -16,31 +17,16 @@
 #include <ev.h>
 
 #include "config.h"
-#include "sample.h"
-
-enum member_state {
-	MEMBER_UNKNOWN,		/* no evidence yet */
-	MEMBER_UP,
-	MEMBER_DOWN,
-	MEMBER_UNUSABLE,	/* cannot even be measured: no device/address/gateway */
-	MEMBER_DISABLED,	/* enabled '0' */
-	__MEMBER_STATE_MAX
-};
-
-struct member {
-	struct member_config cfg;
-	int64_t since_ms;		/* monotonic ms when this member object was created */
-	enum member_state state;
-	char reason[160];
-	struct sample last;		/* latest merged observation */
-};
+#include "controller.h"
+#include "engine.h"
+#include "member.h"
+#include "telemetry.h"
 
 struct daemon_opts {
 	const char *config_path;
 	const char *socket_path;	/* NULL: from config */
 	int log_level;			/* -1: from config */
 	bool dry_run;
-	bool foreground_stderr;
 };
 
 struct config_status {
@@ -56,6 +42,7 @@ struct api_server;
 struct api_peer;
 struct api_error;
 struct json_object;
+struct linkmon;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -64,13 +51,24 @@ struct daemon {
 	struct config_status cstat;
 	int n_members;
 	struct member *members[MAX_MEMBERS];
+	struct engine *engine;
+	struct engine_decision decision;	/* the latest */
+	int primary;				/* member index, -1 none */
+	struct linkmon *linkmon;
+	bool links_synced;			/* members have seen the first dump */
+	struct controller *ctl;
+	bool ctl_applied;			/* applied[] below is in force */
+	bool ctl_applied_none;			/* "no member" is in force */
+	struct ctl_target applied;
+	struct tel_ring events;			/* struct tel_event */
 	struct api_server *api;
 	ev_signal sig_hup, sig_term, sig_int;
 	time_t started_wall;
 	int64_t started_ms;
-	bool stopping;
+	bool in_decide;
 };
 
+/* Monotonic milliseconds: the one time base of samples, engine and events. */
 int64_t daemon_now_ms(const struct daemon *d);
 
 /* Load the config and start everything; -1 with a message on stderr. */
@@ -81,7 +79,13 @@ void daemon_fini(struct daemon *d);
 /* Parse the config file again; keep the old one on errors. 0 on success. */
 int daemon_reload(struct daemon *d, char *err, size_t errlen);
 
-const char *member_state_name(enum member_state s);
+/* Run the engine now and apply its decision through the controller. */
+void daemon_decide(struct daemon *d);
+
+/* Manual override (API failover/restore). */
+int daemon_pin(struct daemon *d, struct member *m);
+void daemon_unpin(struct daemon *d);
+
 struct member *daemon_find_member(struct daemon *d, const char *name);
 
 /* API dispatcher (api_methods.c). */

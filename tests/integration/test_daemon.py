@@ -22,13 +22,16 @@ config starfail 'main'
 	option api_max_request_bytes '4096'
 
 config member 'wan'
-	option device 'eth0'
+	option device 'sft-wan0'
 	option interface 'wan'
+	list probe_targets '192.0.2.1'
 
 config member 'mob1s1a1'
-	option device 'wwan0'
+	option device 'sft-wwan0'
 	option metered '1'
+	list probe_targets '192.0.2.1'
 """
+# The devices do not exist: these tests send no probe at all.
 
 
 def run_as_nobody(fn):
@@ -67,7 +70,7 @@ class DaemonApi(unittest.TestCase):
 
     def test_status_members_config_version(self):
         st = self.d.call("status")["result"]
-        self.assertEqual(st["state"], "running")
+        self.assertEqual(st["state"], "no_uplink")
         self.assertIsNone(st["current"])
         self.assertTrue(st["dry_run"])
         self.assertEqual(st["config"]["result"], "ok")
@@ -79,10 +82,11 @@ class DaemonApi(unittest.TestCase):
         mob = st["members"][1]
         self.assertEqual(mob["class"], "cellular")
         self.assertTrue(mob["metered"])
-        self.assertEqual(mob["state"], "unknown")
+        self.assertEqual(mob["state"], "unusable")
+        self.assertEqual(mob["reason"], "no such device")
 
         members = self.d.call("members")["result"]
-        self.assertEqual([m["device"] for m in members], ["eth0", "wwan0"])
+        self.assertEqual([m["device"] for m in members], ["sft-wan0", "sft-wwan0"])
 
         cfg = self.d.call("config")["result"]
         self.assertEqual(cfg["main"]["api_timeout_ms"], 400)
@@ -101,7 +105,8 @@ class DaemonApi(unittest.TestCase):
         before = {m["name"]: m["age_s"] for m in self.d.call("members")["result"]}
         time.sleep(0.3)
         self.d.write_config(BASE.replace("option metered '1'", "option metered '0'") +
-                            "\nconfig member 'starlink'\n\toption device 'eth1'\n")
+                            "\nconfig member 'starlink'\n\toption device 'sft-sl0'\n\tlist probe_targets '192.0.2.1'\n"
+                            "\toption dish_host '127.0.0.1'\n\toption dish_port '9'\n")
         r = self.d.call("reload")
         self.assertTrue(r["result"]["reloaded"], r)
         self.assertEqual(r["result"]["members"], 3)
@@ -117,10 +122,10 @@ class DaemonApi(unittest.TestCase):
         self.assertIn("reload done: added=1 changed=1 unchanged=1 removed=0", self.d.read_log())
 
     def test_reload_bad_keeps_old(self):
-        self.d.write_config(BASE + "\nconfig member 'x'\n\toption device 'eth5'\n\toption weight '500'\n")
+        self.d.write_config(BASE + "\nconfig member 'x'\n\toption device 'sft-x'\n\toption weight '500'\n")
         r = self.d.call("reload")
         self.assertEqual(r["error"]["code"], -32000)
-        self.assertIn(":19: section 'x' option 'weight'", r["error"]["message"])
+        self.assertIn(":21: section 'x' option 'weight'", r["error"]["message"])
         st = self.d.call("status")["result"]
         self.assertEqual(st["config"]["result"], "error")
         self.assertIn("weight", st["config"]["error"])
@@ -165,7 +170,7 @@ class DaemonApi(unittest.TestCase):
         out = run_as_nobody(probe)
         self.assertNotIn("exception", out, out)
         self.assertEqual(out["uid"], 65534)
-        self.assertEqual(out["status"]["result"]["state"], "running")
+        self.assertEqual(out["status"]["result"]["state"], "no_uplink")
         self.assertEqual(out["reload"]["error"]["code"], -32001)
         self.assertEqual(out["setlog"]["error"]["code"], -32001)
         self.assertEqual(self.d.call("status")["result"]["log_level"], "debug")
@@ -195,13 +200,13 @@ class DaemonApi(unittest.TestCase):
         r = self.d.call(None, raw=deep)
         self.assertEqual(r["error"]["code"], -32700)
         # the daemon is unaffected
-        self.assertEqual(self.d.call("status")["result"]["state"], "running")
+        self.assertEqual(self.d.call("status")["result"]["state"], "no_uplink")
 
     def test_silent_client_dropped_others_served(self):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(self.d.sock)
         t0 = time.time()
-        self.assertEqual(self.d.call("status")["result"]["state"], "running")
+        self.assertEqual(self.d.call("status")["result"]["state"], "no_uplink")
         s.settimeout(5)
         data = s.recv(4096)
         waited = time.time() - t0
@@ -253,14 +258,14 @@ class Cli(unittest.TestCase):
     def test_tables_and_json(self):
         p = self.ctl("status")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertRegex(p.stdout, r"state:\s+running")
+        self.assertRegex(p.stdout, r"state:\s+no_uplink")
         self.assertRegex(p.stdout, r"MEMBER\s+CLASS")
-        self.assertRegex(p.stdout, r"mob1s1a1\s+cellular\s+-\s+wwan0\s+unknown")
+        self.assertRegex(p.stdout, r"mob1s1a1\s+cellular\s+-\s+sft-wwan0\s+unusable")
         p = self.ctl("--json", "members")
         self.assertEqual(json.loads(p.stdout)["result"][0]["name"], "wan")
         p = self.ctl("config")
         self.assertIn("main.poll_interval_ms = 1500", p.stdout)
-        self.assertIn("member.wan.device = eth0", p.stdout)
+        self.assertIn("member.wan.device = sft-wan0", p.stdout)
         p = self.ctl("setlog", "info")
         self.assertEqual(p.returncode, 0)
         self.assertIn("level = info", p.stdout)
@@ -284,7 +289,7 @@ class Cli(unittest.TestCase):
         self.assertEqual(sig["setlog"], {"level": "str"})
         self.assertIn("status", sig)
         p = self.ctl("call", "status", stdin="{}")
-        self.assertEqual(json.loads(p.stdout)["state"], "running")
+        self.assertEqual(json.loads(p.stdout)["state"], "no_uplink")
         p = self.ctl("call", "members", stdin="")
         self.assertEqual(len(json.loads(p.stdout)["members"]), 2)
         p = self.ctl("call", "setlog", stdin='{"level":"warn"}')

@@ -111,7 +111,7 @@ static void test_bad_types(void **state)
 	assert_int_equal(load("config member 'x'\n\toption device 'eth0'\n\toption class 'satellite'\n"), -1);
 	assert_error("option 'class'", "auto|starlink|cellular|wifi|lan");
 	assert_int_equal(load("config starfail 'main'\n\toption controller 'mwan3'\n"), -1);
-	assert_error("option 'controller'", "route|dryrun");
+	assert_error("option 'controller'", "expected route|dryrun, got 'mwan3'");
 }
 
 static void test_strings_and_lists(void **state)
@@ -150,7 +150,7 @@ static void test_semantic_errors(void **state)
 static void test_member_errors(void **state)
 {
 	assert_int_equal(load("config member 'x'\n\toption weight '5'\n"), -1);
-	assert_error("test.conf:1: section 'x'", "needs option 'interface'");
+	assert_error("test.conf:1: section 'x'", "option 'device' (the Linux device");
 
 	assert_int_equal(load("config member 'a'\n\toption device 'eth0'\n"
 			      "config member 'b'\n\toption device 'eth0'\n"), -1);

@@ -1,0 +1,67 @@
+/* test_telemetry.c - rings: order, overwrite of the oldest, drop counts, resize, sizing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "telemetry.h"
+
+static void test_push_wrap(void **state)
+{
+	struct tel_ring r;
+	assert_int_equal(tel_ring_init(&r, sizeof(int), 4), 0);
+	assert_null(tel_ring_get(&r, 0));
+	for (int i = 1; i <= 6; i++)
+		tel_ring_push(&r, &i);
+	assert_int_equal(r.len, 4);
+	assert_int_equal(r.dropped, 2);
+	assert_int_equal(r.pushed, 6);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(*(const int *)tel_ring_get(&r, (size_t)i), i + 3);
+	assert_null(tel_ring_get(&r, 4));
+	tel_ring_free(&r);
+}
+
+static void test_resize_keeps_newest(void **state)
+{
+	struct tel_ring r;
+	assert_int_equal(tel_ring_init(&r, sizeof(int), 5), 0);
+	for (int i = 1; i <= 7; i++)
+		tel_ring_push(&r, &i);	/* holds 3..7 */
+	assert_int_equal(tel_ring_resize(&r, 3), 0);
+	assert_int_equal(r.len, 3);
+	assert_int_equal(r.dropped, 4);
+	assert_int_equal(*(const int *)tel_ring_get(&r, 0), 5);
+	assert_int_equal(*(const int *)tel_ring_get(&r, 2), 7);
+	assert_int_equal(tel_ring_resize(&r, 10), 0);
+	int x = 8;
+	tel_ring_push(&r, &x);
+	assert_int_equal(r.len, 4);
+	assert_int_equal(*(const int *)tel_ring_get(&r, 3), 8);
+	assert_int_equal(tel_ring_bytes(&r), 10 * sizeof(int));
+	tel_ring_free(&r);
+}
+
+static void test_sizing_under_cap(void **state)
+{
+	struct telemetry_params p = { .max_kb = 1024, .max_events = 512 };
+	size_t per = tel_samples_per_member(&p, 3);
+	size_t total = 3 * per * sizeof(struct tel_sample) + 512 * sizeof(struct tel_event);
+	assert_true(total <= 1024 * 1024);
+	assert_true(total > 1000 * 1024);	/* the cap is used, not wasted */
+	p.max_kb = 64;
+	p.max_events = 10000;			/* events alone exceed the cap: floor */
+	assert_int_equal(tel_samples_per_member(&p, 2), 16);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_push_wrap),
+		cmocka_unit_test(test_resize_keeps_newest),
+		cmocka_unit_test(test_sizing_under_cap),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
