@@ -102,6 +102,7 @@ struct sample {
 	struct starlink_metrics sl;
 	struct cellular_metrics cell;
 	struct wifi_metrics wifi;
+	int probes_sent;		/* probes of this round (loss_pct is lost/sent); -1 unknown */
 };
 
 static inline void sample_init(struct sample *s, int64_t t_ms)
@@ -136,6 +137,7 @@ static inline void sample_init(struct sample *s, int64_t t_ms)
 	s->cell.rsrp_dbm = s->cell.rsrq_db = s->cell.sinr_db = s->cell.rssi_dbm = NAN;
 	s->cell.roaming = TRI_UNKNOWN;
 	s->wifi.signal_dbm = s->wifi.noise_dbm = s->wifi.bitrate_mbps = NAN;
+	s->probes_sent = -1;
 }
 
 #endif
