@@ -17,7 +17,7 @@ endif()
 # Lab self-tests: one scenario per ctest entry, a few seconds each, run as
 # root (exit 77 = skipped otherwise). Each uses its own prefix (sflab<x>).
 if(SF_TESTS)
-  foreach(scenario topology loss blackhole delay rate carrier flap cleanup)
+  foreach(scenario topology loss blackhole delay rate carrier flap cleanup netsvc)
     add_test(NAME lab_${scenario}
              COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/lab/test_lab.py ${scenario}
              WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

@@ -687,13 +687,13 @@ def build_parser():
     p.add_argument("args", nargs="*")
     p = cmd("exec", "run a command in a lab namespace (foreground)")
     p.add_argument("role", help="router | inet | lan | isp-<uplink>")
-    p.add_argument("argv", nargs=argparse.REMAINDER)
+    p.add_argument("argv", nargs="*", help="the command (after --)")
     p = cmd("spawn", "start a background command in a lab namespace; down kills it")
     p.add_argument("role")
     p.add_argument("--name", required=True, help="process name; log in the state directory")
     p.add_argument("--ready", help="regex to wait for in the process output")
     p.add_argument("--ready-timeout", type=float, default=5.0)
-    p.add_argument("argv", nargs=argparse.REMAINDER)
+    p.add_argument("argv", nargs="*", help="the command (after --)")
     p = cmd("flap", "background schedule: COUNT cycles of BAD-S impaired, GOOD-S healthy")
     p.add_argument("--uplink", required=True)
     p.add_argument("--bad-s", type=float, required=True)
@@ -715,16 +715,20 @@ def build_parser():
     return ap
 
 
-def _argv_after_dashes(argv):
-    argv = list(argv)
-    if argv and argv[0] == "--":
-        argv = argv[1:]
+def _command(args, tail):
+    """The command of exec/spawn: what follows "--", else the trailing words."""
+    argv = tail if tail is not None else list(args.argv)
     if not argv:
-        raise LabError("missing command after --")
+        raise LabError("missing command (put it after --)")
     return argv
 
 
 def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    tail = None
+    if "--" in argv:        # everything after the first "--" is a command line
+        tail = argv[argv.index("--") + 1:]
+        argv = argv[:argv.index("--")]
     args = build_parser().parse_args(argv)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
@@ -752,11 +756,11 @@ def main(argv=None):
                                                          " ".join(args.args)))
         elif args.cmd == "exec":
             ns = role_ns(args.prefix, args.role)
-            full = nsexec(ns, _argv_after_dashes(args.argv))
+            full = nsexec(ns, _command(args, tail))
             os.execvp(full[0], full)
         elif args.cmd == "spawn":
             with State(args.prefix) as st:
-                pid = spawn(st, role_ns(args.prefix, args.role), _argv_after_dashes(args.argv),
+                pid = spawn(st, role_ns(args.prefix, args.role), _command(args, tail),
                             args.name, args.ready, args.ready_timeout)
             print(pid)
         elif args.cmd in ("flap", "schedule"):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_lab.py - self-tests of the network lab, one scenario per run:
 
-  test_lab.py topology|loss|blackhole|delay|rate|carrier|flap|cleanup
+  test_lab.py topology|loss|blackhole|delay|rate|carrier|flap|cleanup|netsvc
 
 Each builds its own lab (prefix sflab<letter>), measures what the lab claims
 to do and tears it down. Measured figures are printed, failures name the
@@ -268,6 +268,49 @@ def t_cleanup():
         subprocess.run(["ip", "netns", "del", prefix + "-stray"], capture_output=True)
 
 
+def t_netsvc():
+    """The DNS responder's parser on valid, truncated and random input (no root)."""
+    import random
+    import struct
+    import netsvc
+    q = netsvc.dns_query("probe.example")
+    r = netsvc.dns_reply(q)
+    check(r is not None and r[:2] == q[:2] and struct.unpack_from("!H", r, 6)[0] == 1
+          and r[-4:] == bytes([192, 0, 2, 1]), "A query answered with 192.0.2.1")
+    aaaa = q[:-4] + struct.pack("!HH", 28, 1)
+    r = netsvc.dns_reply(aaaa)
+    check(r is not None and r[3] & 0x0F == 0, "AAAA query: NOERROR")
+    check(r is not None and struct.unpack_from("!H", r, 6)[0] == 0, "AAAA query: no answer")
+    check(netsvc.dns_reply(r) is None, "responses are never answered (no loops)")
+    for cut in range(len(q)):
+        rep = netsvc.dns_reply(q[:cut])
+        if cut < 12:
+            ok = rep is None
+        else:
+            ok = rep is not None and rep[3] & 0x0F == 1     # FORMERR
+        if not ok:
+            check(False, "truncated query of %d bytes handled" % cut)
+            return
+    check(True, "every truncation of a query: silence (<12 bytes) or FORMERR")
+    loop = q[:12] + b"\xc0\x0c" + q[-4:]
+    check(netsvc.dns_reply(loop)[3] & 0x0F == 1, "compression pointer in question: FORMERR")
+    rng = random.Random(1234)
+    for i in range(20000):
+        if i % 2:
+            blob = bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 80)))
+        else:                   # a valid query with a few bytes changed
+            blob = bytearray(q)
+            for _ in range(rng.randrange(1, 4)):
+                blob[rng.randrange(2, len(blob))] = rng.getrandbits(8)
+            blob = bytes(blob)
+        rep = netsvc.dns_reply(blob)
+        if rep is not None and len(rep) > 512:
+            check(False, "reply to random input within 512 bytes")
+            return
+    check(True, "20000 random/mutated datagrams: no exception, replies <= 512 bytes")
+    check(netsvc.dns_reply(bytes(600)) is None, "oversized datagram ignored")
+
+
 def hold(prefix):
     """Helper process of t_cleanup: holds a lab until a signal ends it."""
     try:
@@ -282,7 +325,7 @@ def hold(prefix):
 
 SCENARIOS = {"topology": t_topology, "loss": t_loss, "blackhole": t_blackhole,
              "delay": t_delay, "rate": t_rate, "carrier": t_carrier, "flap": t_flap,
-             "cleanup": t_cleanup}
+             "cleanup": t_cleanup, "netsvc": t_netsvc}
 
 
 def can_run():
@@ -311,6 +354,9 @@ def main(argv):
     if len(argv) != 2 or argv[1] not in SCENARIOS:
         print("usage: test_lab.py %s" % "|".join(SCENARIOS), file=sys.stderr)
         return 2
+    if argv[1] == "netsvc":
+        SCENARIOS["netsvc"]()
+        return 1 if failures else 0
     why = can_run()
     if why:
         print("SKIP: %s" % why)
