@@ -172,11 +172,19 @@ static void print_status(struct json_object *r)
 	struct json_object *cfg = NULL, *mem = NULL, *members = NULL;
 	json_object_object_get_ex(r, "config", &cfg);
 	json_object_object_get_ex(r, "memory", &mem);
+	struct json_object *ctl = NULL;
+	json_object_object_get_ex(r, "controller", &ctl);
 	printf("state:      %s\n", s_of(r, "state"));
-	printf("current:    %s\n", s_of(r, "current"));
-	printf("controller: %s%s\n", s_of(r, "controller"),
-	       json_object_get_boolean(json_object_object_get(r, "dry_run")) ? " (dry run)" : "");
-	printf("uptime:     %s s\n", s_of(r, "uptime_s"));
+	printf("current:    %s (%s)\n", s_of(r, "current"), s_of(r, "reason"));
+	if (strcmp(s_of(r, "pinned"), "-"))
+		printf("pinned:     %s (manual failover; `starfailctl restore` ends it)\n", s_of(r, "pinned"));
+	if (ctl)
+		printf("controller: %s%s: %s\n", s_of(ctl, "backend"),
+		       json_object_get_boolean(json_object_object_get(r, "dry_run")) ? " (dry run)" : "",
+		       s_of(ctl, "state"));
+	char up[32];
+	num_of(r, "uptime_s", 1, up, sizeof(up));
+	printf("uptime:     %s s\n", up);
 	printf("log level:  %s\n", s_of(r, "log_level"));
 	if (cfg) {
 		printf("config:     %s (%s", s_of(cfg, "path"), s_of(cfg, "result"));
@@ -248,6 +256,83 @@ static int p_none(const struct cmd *c, int argc, char **argv, struct json_object
 	return argc == 0 ? 0 : -1;
 }
 
+static int p_member(const struct cmd *c, int argc, char **argv, struct json_object *params)
+{
+	if (argc != 1)
+		return -1;
+	json_object_object_add(params, "member", json_object_new_string(argv[0]));
+	return 0;
+}
+
+/* A non-negative integer argument. */
+static int int_arg(const char *s, const char *key, struct json_object *params)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < 0 || v > 100000000)
+		return -1;
+	json_object_object_add(params, key, json_object_new_int64(v));
+	return 0;
+}
+
+static int p_history(const struct cmd *c, int argc, char **argv, struct json_object *params)
+{
+	if (argc < 1 || argc > 2)
+		return -1;
+	json_object_object_add(params, "member", json_object_new_string(argv[0]));
+	return argc == 2 ? int_arg(argv[1], "since_s", params) : 0;
+}
+
+static int p_events(const struct cmd *c, int argc, char **argv, struct json_object *params)
+{
+	if (argc > 1)
+		return -1;
+	return argc == 1 ? int_arg(argv[0], "limit", params) : 0;
+}
+
+static void print_history(struct json_object *r)
+{
+	struct json_object *arr;
+	printf("member %s, %s samples held, %s dropped, every %s shown\n", s_of(r, "member"),
+	       s_of(r, "held"), s_of(r, "dropped"), s_of(r, "step"));
+	printf("%9s %9s %7s %9s %6s %5s %4s %4s\n", "AGE_S", "LAT_MS", "LOSS%", "JITTER", "SCORE",
+	       "LINK", "UP", "PRIM");
+	if (!json_object_object_get_ex(r, "samples", &arr))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *p = json_object_array_get_idx(arr, i);
+		char age[16], lat[16], loss[16], jit[16], sc[16];
+		num_of(p, "age_s", 1, age, sizeof(age));
+		num_of(p, "latency_ms", 1, lat, sizeof(lat));
+		num_of(p, "loss_pct", 1, loss, sizeof(loss));
+		num_of(p, "jitter_ms", 1, jit, sizeof(jit));
+		num_of(p, "score", 0, sc, sizeof(sc));
+		printf("%9s %9s %7s %9s %6s %5s %4s %4s\n", age, lat, loss, jit, sc, s_of(p, "link_up"),
+		       json_object_get_boolean(json_object_object_get(p, "round_up")) ? "y" : "n",
+		       json_object_get_boolean(json_object_object_get(p, "primary")) ? "*" : "");
+	}
+}
+
+static void print_events(struct json_object *r)
+{
+	struct json_object *arr;
+	if (!json_object_object_get_ex(r, "events", &arr))
+		return;
+	printf("%-19s %-10s %-22s %-10s %-10s %-10s %s\n", "TIME", "TYPE", "REASON", "MEMBER", "FROM",
+	       "TO", "DETAILS");
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		time_t t = (time_t)json_object_get_int64(json_object_object_get(e, "time"));
+		struct tm tm;
+		char ts[32];
+		localtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+		printf("%-19s %-10s %-22s %-10s %-10s %-10s %s\n", ts, s_of(e, "type"), s_of(e, "reason"),
+		       s_of(e, "member"), s_of(e, "from"), s_of(e, "to"), s_of(e, "text"));
+	}
+	printf("(%s held, %s dropped)\n", s_of(r, "held"), s_of(r, "dropped"));
+}
+
 static const struct cmd cmds[] = {
 	{ "status", "status", "", "overall state, current uplink, members, config result", p_none, print_status },
 	{ "members", "members", "", "the uplinks and their state", p_none, print_members },
@@ -255,6 +340,12 @@ static const struct cmd cmds[] = {
 	{ "reload", "reload", "", "re-read the config file (old one kept on errors)", p_none, print_generic },
 	{ "setlog", "setlog", "LEVEL", "set the log level: error|warn|info|debug|trace", p_level, print_generic },
 	{ "version", "version", "", "daemon version", p_none, print_generic },
+	{ "metrics", "metrics", "MEMBER", "everything known about one member", p_member, print_generic },
+	{ "history", "history", "MEMBER [SINCE_S]", "samples of a member (default last 300 s)", p_history, print_history },
+	{ "events", "events", "[LIMIT]", "latest decisions and state changes (default 50)", p_events, print_events },
+	{ "failover", "failover", "MEMBER", "pin MEMBER as the uplink until `restore`", p_member, print_generic },
+	{ "restore", "restore", "", "end a manual failover: automatic selection again", p_none, print_generic },
+	{ "recheck", "recheck", "", "probe every member now", p_none, print_generic },
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -262,7 +353,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: starfailctl [-s SOCKET] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < N_CMDS; i++)
-		fprintf(f, "  %-8s %-8s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+		fprintf(f, "  %-8s %-17s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
 	fprintf(f, "\noptions:\n  -s PATH   API socket (default %s)\n  --json    print the raw JSON reply\n"
 		   "  -h        this text\n\nrpcd plugin mode: starfailctl list | starfailctl call METHOD < args.json\n"
 		   "exit codes: 0 ok, 1 error reply, 2 usage, 3 daemon unreachable, 4 permission denied\n",
@@ -291,6 +382,12 @@ static int rpcd_mode(int argc, char **argv)
 			struct json_object *sig = json_object_new_object();
 			if (cmds[i].params == p_level)
 				json_object_object_add(sig, "level", json_object_new_string("str"));
+			if (cmds[i].params == p_member || cmds[i].params == p_history)
+				json_object_object_add(sig, "member", json_object_new_string("str"));
+			if (cmds[i].params == p_history)
+				json_object_object_add(sig, "since_s", json_object_new_int(32));
+			if (cmds[i].params == p_events)
+				json_object_object_add(sig, "limit", json_object_new_int(32));
 			json_object_object_add(o, cmds[i].method, sig);
 		}
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
