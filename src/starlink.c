@@ -187,7 +187,8 @@ static void poll_finish(struct starlink *sl)
 	if (sl->status_ok) {
 		*m = sl->st.m;
 		sl_hist_take(&sl->hist, m);
-		if (isnan(m->pop_latency_ms))	/* firmware 2024.11 bug: use history */
+		/* firmware 2024.11 reported 0: use history, but never across an outage */
+		if (isnan(m->pop_latency_ms) && m->outage_cause == SL_OUTAGE_NONE)
 			m->pop_latency_ms = isnan(m->hist_latency_ms) ? sl->hist.newest_latency_ms
 								      : m->hist_latency_ms;
 		/* loss since the last sample, so a burst between polls is not lost */

@@ -150,6 +150,7 @@ struct sl_grpc {
 	size_t tx_bytes, rx_bytes;
 	struct sl_grpc_result res;
 	char err_text[192];
+	char h2_error[112];		/* last protocol error nghttp2 reported */
 
 	uint8_t out[OUT_CAP];		/* unsent tail of the last nghttp2 chunk */
 	size_t out_len, out_off;
@@ -230,6 +231,7 @@ static void conn_close(struct sl_grpc *g)
 	}
 	g->state = CONN_DOWN;
 	g->out_len = g->out_off = 0;
+	g->h2_error[0] = '\0';
 }
 
 /* End the call: result goes out from the kick timer, never re-entrantly. */
@@ -322,7 +324,10 @@ static int conn_flush(struct sl_grpc *g)
 	}
 	ev_io_stop(g->loop, &g->wio);
 	if (!nghttp2_session_want_read(g->session) && !nghttp2_session_want_write(g->session)) {
-		call_fail(g, SL_ERR_CLOSED, "HTTP/2 session ended by the dish (GOAWAY)");
+		if (g->h2_error[0])
+			call_fail(g, SL_ERR_HTTP2, "HTTP/2 protocol error: %s", g->h2_error);
+		else
+			call_fail(g, SL_ERR_CLOSED, "HTTP/2 session ended by the dish (GOAWAY)");
 		conn_close(g);
 		return -1;
 	}
@@ -415,6 +420,15 @@ static int on_data_cb(nghttp2_session *s, uint8_t flags, int32_t stream_id, cons
 
 	if (!g->busy || g->finished || stream_id != g->stream_id)
 		return 0;
+	if (g->http_status != 200) {
+		call_fail(g, SL_ERR_HTTP_STATUS, "HTTP status %d", g->http_status);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	if (!g->ctype_ok) {
+		call_fail(g, SL_ERR_CONTENT_TYPE, "content-type %s, not application/grpc",
+			  g->ctype_seen ? "wrong" : "missing");
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
 	if (len > g->rx_cap - g->rx_len) {
 		call_fail(g, SL_ERR_FRAME, "reply body over %zu bytes", g->rx_cap);
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -439,6 +453,10 @@ static int on_close_cb(nghttp2_session *s, int32_t stream_id, uint32_t error_cod
 
 	if (!g->busy || g->finished || stream_id != g->stream_id)
 		return 0;
+	if (error_code == NGHTTP2_REFUSED_STREAM) {
+		call_fail(g, SL_ERR_CLOSED, "call refused by the dish (GOAWAY or stream limit)");
+		return 0;
+	}
 	if (error_code != NGHTTP2_NO_ERROR) {
 		call_fail(g, SL_ERR_HTTP2, "stream reset, HTTP/2 error %u (%s)", error_code,
 			  nghttp2_http2_strerror(error_code));
@@ -480,6 +498,25 @@ static int on_close_cb(nghttp2_session *s, int32_t stream_id, uint32_t error_cod
 	g->res.msg_len = msg_len;
 	g->err_text[0] = '\0';
 	call_finish(g);
+	return 0;
+}
+
+static int on_error_cb(nghttp2_session *s, int lib_error_code, const char *msg, size_t len, void *ud)
+{
+	struct sl_grpc *g = ud;
+
+	snprintf(g->h2_error, sizeof(g->h2_error), "%.*s", (int)(len < 100 ? len : 100), msg);
+	return 0;
+}
+
+/* A GOAWAY we send means nghttp2 found the dish's bytes invalid. */
+static int on_frame_send_cb(nghttp2_session *s, const nghttp2_frame *frame, void *ud)
+{
+	struct sl_grpc *g = ud;
+
+	if (frame->hd.type == NGHTTP2_GOAWAY && !g->h2_error[0])
+		snprintf(g->h2_error, sizeof(g->h2_error), "%s",
+			 nghttp2_http2_strerror(frame->goaway.error_code));
 	return 0;
 }
 
@@ -702,7 +739,8 @@ struct sl_grpc *sl_grpc_new(struct ev_loop *loop, const struct sl_grpc_cfg *cfg,
 		free(g);
 		return NULL;
 	}
-	snprintf(g->timeout_hdr, sizeof(g->timeout_hdr), "%dm", cfg->timeout_ms);
+	/* a little over our own deadline, so that ours decides and the server still drops the work */
+	snprintf(g->timeout_hdr, sizeof(g->timeout_hdr), "%dm", cfg->timeout_ms + 250);
 	g->rx_cap = SL_GRPC_PREFIX_LEN + cfg->msg_cap;
 	g->rx = malloc(g->rx_cap);
 	if (!g->rx || nghttp2_session_callbacks_new(&g->cbs) != 0) {
@@ -713,6 +751,8 @@ struct sl_grpc *sl_grpc_new(struct ev_loop *loop, const struct sl_grpc_cfg *cfg,
 	nghttp2_session_callbacks_set_on_header_callback(g->cbs, on_header_cb);
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(g->cbs, on_data_cb);
 	nghttp2_session_callbacks_set_on_stream_close_callback(g->cbs, on_close_cb);
+	nghttp2_session_callbacks_set_error_callback2(g->cbs, on_error_cb);
+	nghttp2_session_callbacks_set_on_frame_send_callback(g->cbs, on_frame_send_cb);
 	g->mem = (nghttp2_mem){ &g->pool, pool_malloc, pool_free, pool_calloc, pool_realloc };
 
 	ev_io_init(&g->rio, io_cb, -1, EV_READ);

@@ -187,7 +187,7 @@ class Dish:
         ob.SetInParent()
         frac = 0.002
         if s == "obstructed":
-            frac = 0.005 + 0.002 * t            # +0.2 percentage points per second
+            frac = 0.005 + 0.005 * t            # +0.5 percentage points per second
             put(ob, currently_obstructed=True)
         put(ob, fraction_obstructed=min(frac, 1.0), valid_s=3600.0, time_obstructed=2.6e-6)
         if s != "old_firmware":

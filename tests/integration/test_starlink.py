@@ -1,0 +1,331 @@
+#!/usr/bin/python3
+"""test_starlink.py - the Starlink collector against a real gRPC server.
+
+tests/starlink/dish_emulator.py (python3-grpcio, our proto/dish.proto) plays
+the dish scenarios; tests/starlink/h2_hostile.py answers with broken HTTP/2
+and gRPC framing. The collector runs in tests/starlink/sl_probe, which prints
+starlink_metrics_json() after each poll: the same JSON the daemon's
+`metrics` API method is to carry for a Starlink member. `collect()` is the
+one place that reads it; pointing it at the daemon's API instead is the
+only change needed to run these assertions through the daemon.
+
+Everything stays on 127.0.0.1; every child is killed on exit.
+usage: test_starlink.py --probe build/sl_probe --descriptor build/gen/dish.pb [-k name]
+"""
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EMU = os.path.join(HERE, "..", "starlink", "dish_emulator.py")
+HOSTILE = os.path.join(HERE, "..", "starlink", "h2_hostile.py")
+PY = "/usr/bin/python3"
+FAST = ["-i", "500", "-H", "1000", "-t", "1000", "-b", "200", "-B", "1000", "-w", "3000"]
+
+ARGS = None
+CHILDREN = []
+RESULTS = {"passed": 0, "failed": 0}
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what, data=None):
+    if not cond:
+        extra = ""
+        if data is not None:
+            extra = "\n    " + json.dumps(data)[:1500]
+        raise Fail(what + extra)
+
+
+def start(cmd):
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    CHILDREN.append(p)
+    line = p.stdout.readline()
+    if not line.startswith("PORT "):
+        p.kill()
+        raise Fail("server did not start: %r (%s)" % (line, " ".join(cmd)))
+    return p, int(line.split()[1])
+
+
+def stop(p):
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def emulator(scenario=None, control=None, stall_s=3.0):
+    cmd = [PY, EMU, "--descriptor", ARGS.descriptor, "--port", "0", "--stall-s", str(stall_s)]
+    if scenario:
+        cmd += ["--scenario", scenario]
+    if control:
+        cmd += ["--control", control]
+    return start(cmd)
+
+
+def collect(port, polls, extra=(), on_poll=None, timeout_s=90):
+    """Run the collector for `polls` polls; return the JSON of each poll."""
+    cmd = [ARGS.probe, "-h", "127.0.0.1", "-p", str(port), "-n", str(polls)] + FAST + list(extra)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    CHILDREN.append(p)
+    timer = threading.Timer(timeout_s, p.kill)
+    timer.start()
+    out = []
+    try:
+        for line in p.stdout:
+            d = json.loads(line)["collector"]
+            out.append(d)
+            if on_poll:
+                on_poll(len(out), d)
+        p.wait()
+    finally:
+        timer.cancel()
+        stop(p)
+    check(len(out) == polls, "collector printed %d of %d polls" % (len(out), polls))
+    return out
+
+
+def with_emulator(scenario, polls, **kw):
+    emu, port = emulator(scenario)
+    try:
+        return collect(port, polls, **kw)
+    finally:
+        stop(emu)
+
+
+# ---------------------------------------------------------------- scenarios
+def test_healthy():
+    polls = with_emulator("healthy", 5)
+    for d in polls:
+        m = d["metrics"]
+        check(m["reachable"] is True and d["last_error"] is None, "healthy poll reachable", d)
+        check(15 <= m["pop_latency_ms"] <= 50, "latency in the emulated range", m)
+        check(m["pop_drop_pct"] == 0, "no drop (absent on the wire = 0 while connected)", m)
+        check(abs(m["obstruction_pct"] - 0.2) < 0.01, "obstruction 0.2 %", m)
+        check(m["currently_obstructed"] is False and m["outage"] == "CONNECTED", "connected", m)
+        check(m["gps_valid"] is True and m["gps_sats"] == 14, "gps", m)
+        check(m["software_update_state"] == 1 and m["reboot_in_s"] is None, "no update", m)
+        check(m["thermal_throttle"] is False and d["alerts"] == [], "no alerts", d)
+        check(m["prolonged_obstruction_interval_s"] is None, "NaN interval = no data", m)
+        check(m["uptime_s"] > 3000, "uptime", m)
+    last = polls[-1]
+    check(last["device"]["hardware_version"] == "rev4_panda_prod2", "device info", last)
+    check(last["api_version"] == 42, "api_version", last)
+    check(last["connects"] == 1, "one connection kept open over all polls", last)
+    check(last["history_ok"] >= 2 and last["history"]["reboots_seen"] == 0, "history read", last)
+    check(last["bytes_rx_total"] > 10000, "history bytes counted", last)
+    check(all(not any(v for v in d["signals"].values()) for d in polls[1:]), "no signal raised", last)
+
+
+def test_obstructed_bursts():
+    polls = with_emulator("obstructed", 24)
+    m_all = [d["metrics"] for d in polls]
+    check(all(m["currently_obstructed"] is True for m in m_all), "currently obstructed", m_all[-1])
+    check(max(m["hist_max_drop_run_s"] or 0 for m in m_all) >= 3,
+          "3 s full-drop burst seen through history", [m["hist_max_drop_run_s"] for m in m_all])
+    check(any((m["pop_drop_pct"] or 0) > 0 for m in m_all),
+          "burst reaches pop_drop_pct although the status drop is 0", [m["pop_drop_pct"] for m in m_all])
+    check(m_all[-1]["obstruction_pct"] > m_all[0]["obstruction_pct"], "obstruction grows", m_all[-1])
+    rises = [m["obstruction_rise_pct"] for m in m_all if m["obstruction_rise_pct"] is not None]
+    check(rises and rises[-1] > 1.0, "obstruction_rise_pct over the 3 s window", rises)
+    check(polls[-1]["signals"]["obstruction_rising"] is True, "signal obstruction_rising", polls[-1])
+    check(polls[-1]["signals"]["currently_obstructed"] is True, "signal currently_obstructed", polls[-1])
+
+
+def test_outage_with_cause():
+    polls = with_emulator("outage", 4)
+    for d in polls:
+        m = d["metrics"]
+        check(m["reachable"] is True, "dish answers during an outage", d)
+        check(m["outage"] == "NO_SATS" and m["outage_cause"] == 5, "cause NO_SATS", m)
+        check(m["pop_drop_pct"] == 100, "100 % drop", m)
+        check(m["pop_latency_ms"] is None and m["downlink_bps"] is None, "no invented latency/throughput", m)
+        check(d["signals"]["outage_present"] is True, "signal outage_present", d)
+        check(m["outage_start_s"] and m["outage_start_s"] > 1.7e9, "outage start", m)
+    check(polls[-1]["metrics"]["outage_duration_s"] > polls[0]["metrics"]["outage_duration_s"],
+          "outage duration grows", [d["metrics"]["outage_duration_s"] for d in polls])
+
+
+def test_reboot_pending():
+    polls = with_emulator("reboot_pending", 6)
+    ms = [d["metrics"] for d in polls]
+    for d, m in zip(polls, ms):
+        check(m["reboot_ready"] is True and m["update_pending"] is True, "update ready", m)
+        check(m["software_update_state"] == 6, "REBOOT_REQUIRED", m)
+        check("install_pending" in d["alerts"], "install_pending alert", d)
+        check(d["signals"]["reboot_imminent"] is True and d["signals"]["update_pending"] is True,
+              "signals reboot_imminent/update_pending", d)
+    secs = [m["reboot_in_s"] for m in ms]
+    check(all(s is not None and 0 <= s <= 120 for s in secs), "seconds until reboot", secs)
+    check(secs[-1] < secs[0], "reboot countdown goes down", secs)
+
+
+def test_snr_low():
+    polls = with_emulator("snr_low", 4)
+    for d in polls:
+        m = d["metrics"]
+        check(m["snr_persistently_low"] is True, "snr persistently low", m)
+        check(d["signals"]["snr_persistently_low"] is True, "signal", d)
+        check(abs(m["pop_drop_pct"] - 15) < 0.5, "15 % drop", m)
+
+
+def test_thermal():
+    d = with_emulator("thermal", 3)[-1]
+    check(d["metrics"]["thermal_throttle"] is True and d["signals"]["thermal"] is True, "thermal", d)
+    check(d["alerts"] == ["thermal_throttle"], "alerts list", d)
+
+
+def test_old_firmware():
+    polls = with_emulator("old_firmware", 4)
+    for d in polls:
+        m = d["metrics"]
+        check(m["reachable"] is True, "reachable", d)
+        for k in ("gps_valid", "gps_sats", "thermal_throttle", "snr_persistently_low",
+                  "software_update_state", "reboot_in_s", "update_pending", "reboot_ready"):
+            check(m[k] is None, "absent field %s reported unknown, not zero/false" % k, m)
+        check(d["alerts"] is None, "no alerts message = unknown", d)
+    m = polls[-1]["metrics"]
+    check(m["pop_latency_ms"] is not None and 15 <= m["pop_latency_ms"] <= 50,
+          "status latency 0 (2024.11 firmware) replaced by the history latency", m)
+    check(polls[-1]["api_version"] == 28, "api_version", polls[-1])
+
+
+def grpc_error(code):
+    polls = with_emulator("status%d" % code, 3)
+    for d in polls:
+        e = d["last_error"]
+        check(d["metrics"]["reachable"] is False, "unreachable", d)
+        check(e and e["kind"] == "grpc_status" and e["grpc_status"] == code, "status %d" % code, d)
+        check("emulated" in e["message"], "grpc-message kept", e)
+        check(d["metrics"]["pop_latency_ms"] is None and d["metrics"]["obstruction_pct"] is None,
+              "no invented values", d)
+        check(d["signals"]["dish_unreachable"] is True, "signal dish_unreachable", d)
+    check(polls[-1]["polls_failed"] == 3 and polls[-1]["consecutive_failures"] == 3, "counted", polls[-1])
+
+
+def test_status_7():
+    grpc_error(7)
+
+
+def test_status_12():
+    grpc_error(12)
+
+
+def test_status_14():
+    grpc_error(14)
+
+
+def test_stall_then_recover():
+    polls = with_emulator("stall_once", 4)
+    e = polls[0]["last_error"]
+    check(polls[0]["metrics"]["reachable"] is False and e["kind"] == "timeout", "first poll times out", polls[0])
+    check("reply" in e["message"], "timeout says which phase", e)
+    check(polls[-1]["metrics"]["reachable"] is True, "next polls work", polls[-1])
+    check(polls[-1]["connects"] >= 2, "connection was reset after the stall", polls[-1])
+
+
+def test_stall_backoff():
+    polls = with_emulator("stall", 3, extra=["-b", "300", "-B", "600"])
+    check(all(d["last_error"]["kind"] == "timeout" for d in polls), "every poll times out", polls[-1])
+    check(polls[-1]["consecutive_failures"] == 3 and polls[-1]["state"] == "backoff", "backoff", polls[-1])
+
+
+def test_garbage_protobuf():
+    for scn in ("garbage", "wrongtype"):
+        polls = with_emulator(scn, 2)
+        for d in polls:
+            check(d["last_error"]["kind"] == "decode", "%s: decode error" % scn, d)
+        check(polls[-1]["connects"] == 2, "%s: connection reset after a bad reply" % scn, polls[-1])
+
+
+def test_refused():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    polls = collect(port, 2)
+    for d in polls:
+        check(d["last_error"]["kind"] == "refused" and d["metrics"]["reachable"] is False, "refused", d)
+        check(d["metrics"]["pop_latency_ms"] is None, "no invented values", d)
+
+
+def test_reboot_detected():
+    with tempfile.NamedTemporaryFile("w", suffix=".scn", delete=False) as f:
+        f.write("healthy\n")
+        control = f.name
+    emu, port = emulator(control=control)
+    try:
+        def switch(n, d):
+            if n == 4:
+                with open(control, "w") as f:
+                    f.write("rebooted\n")
+                os.utime(control, (time.time() + 5, time.time() + 5))
+        polls = collect(port, 10, on_poll=switch)
+    finally:
+        stop(emu)
+        os.unlink(control)
+    check(any(d["metrics"]["dish_rebooted"] is True for d in polls[4:]), "reboot seen", polls[-1])
+    check(polls[-1]["history"]["reboots_seen"] == 1, "one reboot", polls[-1])
+    check(polls[-1]["metrics"]["uptime_s"] < 100, "uptime restarted", polls[-1])
+
+
+HOSTILE_EXPECT = {
+    "ctype": "content_type", "truncated": "frame", "overcap": "frame", "midstall": "timeout",
+    "http500": "http_status", "hugeheaders": "http2", "notrailer": "http2", "badflag": "frame",
+    "garbage": "http2", "goaway": "closed",
+}
+
+
+def test_hostile_transport():
+    for mode, kind in HOSTILE_EXPECT.items():
+        srv, port = start([PY, HOSTILE, "--mode", mode])
+        try:
+            polls = collect(port, 2)
+        finally:
+            stop(srv)
+        for d in polls:
+            e = d["last_error"]
+            check(e and e["kind"] == kind, "%s: error kind %s" % (mode, kind), d)
+            check(d["metrics"]["reachable"] is False, "%s: unreachable" % mode, d)
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--probe", required=True)
+    ap.add_argument("--descriptor", required=True)
+    ap.add_argument("-k", default="")
+    ARGS = ap.parse_args()
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and ARGS.k in n]
+    try:
+        for name, fn in tests:
+            t0 = time.monotonic()
+            try:
+                fn()
+                RESULTS["passed"] += 1
+                print("PASS %s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
+            except Fail as e:
+                RESULTS["failed"] += 1
+                print("FAIL %s: %s" % (name, e), flush=True)
+    finally:
+        for p in CHILDREN:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    print("starlink: %d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
+    return 1 if RESULTS["failed"] or not tests else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
