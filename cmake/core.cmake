@@ -16,3 +16,8 @@ if(SF_TESTS)
   add_test(NAME daemon_api COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py)
   set_tests_properties(daemon_api PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
 endif()
+
+# docs/CONFIGURATION.md must list exactly the options the code knows.
+if(SF_TESTS)
+  add_test(NAME docs_config COMMAND sh ${CMAKE_SOURCE_DIR}/tools/gen-config-doc.sh ${CMAKE_BINARY_DIR} --check)
+endif()
