@@ -262,6 +262,7 @@ def spawn(st, ns, argv, name, ready_pattern=None, ready_timeout_s=5.0):
     logpath = os.path.join(st.dir, name + ".log")
     full = nsexec(ns, argv) if ns else list(argv)
     with open(logpath, "ab") as logf:
+        log_start = logf.tell()     # earlier runs of the same name are not "ready"
         try:
             p = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
                                  start_new_session=True, close_fds=True)
@@ -274,8 +275,9 @@ def spawn(st, ns, argv, name, ready_pattern=None, ready_timeout_s=5.0):
         rx = re.compile(ready_pattern)
         deadline = time.monotonic() + ready_timeout_s
         while True:
-            with open(logpath, errors="replace") as f:
-                text = f.read()
+            with open(logpath, "rb") as f:
+                f.seek(log_start)
+                text = f.read(1 << 20).decode(errors="replace")
             if rx.search(text):
                 break
             if p.poll() is not None or time.monotonic() > deadline:
