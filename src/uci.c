@@ -22,7 +22,6 @@
 
 struct token {
 	size_t len;
-	bool too_long;
 	char text[UCI_MAX_TOKEN_BYTES + 1];
 };
 
@@ -158,12 +157,8 @@ static int join_line(struct parser *p)
 
 static int tok_add(struct parser *p, struct token *t, char c)
 {
-	if (t->len >= UCI_MAX_TOKEN_BYTES) {
-		if (!t->too_long)
-			fail(p, p->line, "argument longer than %d bytes", UCI_MAX_TOKEN_BYTES);
-		t->too_long = true;
-		return -1;
-	}
+	if (t->len >= UCI_MAX_TOKEN_BYTES)
+		return fail(p, p->line, "argument longer than %d bytes", UCI_MAX_TOKEN_BYTES);
 	t->text[t->len++] = c;
 	return 0;
 }
@@ -272,7 +267,6 @@ static int read_word(struct parser *p, struct token *t)
 static int next_arg(struct parser *p, struct token *t)
 {
 	t->len = 0;
-	t->too_long = false;
 	skip_space(p);
 	if (cur(p) == ';') {
 		p->pos++;
@@ -402,16 +396,6 @@ static int section_open(struct parser *p, const struct token *type, const struct
 	return 0;
 }
 
-static struct uci_option *option_find(struct uci_section *s, const char *name)
-{
-	int i;
-
-	for (i = 0; i < s->n_options; i++)
-		if (strcmp(s->options[i].name, name) == 0)
-			return &s->options[i];
-	return NULL;
-}
-
 static void option_clear(struct uci_option *o)
 {
 	int i;
@@ -473,7 +457,7 @@ static int option_set(struct parser *p, const char *name, const char *value, boo
 
 	if (!list && !value[0])
 		return 0;	/* uci ignores an empty option value */
-	o = option_find(s, name);
+	o = (struct uci_option *)uci_find_option(s, name);
 	if (!o) {
 		o = option_new(p, s, name, line);
 		if (!o)
