@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+"""make_corpus.py - seed fuzz/corpus/starlink/ from the emulator's replies.
+
+Each seed = 1 kind byte (0 status, 1 history, 2 device info) + a gRPC
+message (5-byte prefix + Response protobuf) as the collector receives it.
+usage: make_corpus.py build/gen/dish.pb fuzz/corpus/starlink
+"""
+import argparse
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dish_emulator  # noqa: E402
+
+
+class Ctx:
+    def abort(self, code, msg):
+        raise RuntimeError(msg)
+
+    def send_initial_metadata(self, md):
+        pass
+
+
+def main():
+    desc, out = sys.argv[1], sys.argv[2]
+    msgs = dish_emulator.load_messages(desc)
+    os.makedirs(out, exist_ok=True)
+    kinds = {"get_status": 0, "get_history": 1, "get_device_info": 2}
+    for scn in ("healthy", "obstructed", "outage", "reboot_pending", "snr_low", "thermal",
+                "old_firmware", "garbage", "wrongtype"):
+        args = argparse.Namespace(scenario=scn, script=None, control=None, stall_s=0)
+        dish = dish_emulator.Dish(args)
+        for kind, k in kinds.items():
+            if kind != "get_status" and scn not in ("healthy", "old_firmware"):
+                continue
+            req = msgs["Request"]()
+            getattr(req, kind).SetInParent()
+            r = dish.handle(req, Ctx(), msgs)
+            body = r if isinstance(r, bytes) else r.SerializeToString()
+            data = bytes([k]) + b"\x00" + struct.pack(">I", len(body)) + body
+            with open(os.path.join(out, "%s-%s" % (scn, kind)), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()
