@@ -634,14 +634,16 @@ static void test_parse_file_errors(void **state)
 		char path[] = "/tmp/sf_test_uci_XXXXXX";
 		int fd = mkstemp(path);
 		FILE *fp;
+		int r;
 
 		assert_true(fd >= 0);
 		fp = fdopen(fd, "w");
 		assert_non_null(fp);
 		fputs("config a 'b'\n\toption x 'y' 'z'\n", fp);
 		fclose(fp);
-		assert_int_equal(uci_parse_file(path, &f, &err), -1);
+		r = uci_parse_file(path, &f, &err);
 		unlink(path);
+		assert_int_equal(r, -1);
 		assert_string_equal(err.file, path);
 		assert_string_equal(err.msg,
 				    "too many arguments: expected the end of the statement, found 'z'");
