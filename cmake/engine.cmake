@@ -1,3 +1,13 @@
 # cmake/engine.cmake - decision engine, simulator, trace generator, tests, fuzzer
 target_sources(sfcore PRIVATE src/engine.c src/engine_params.c src/engine_score.c
                               src/engine_predict.c)
+
+# Simulator: trace reader, policies (engine + baselines), run/score core.
+add_library(sfsim STATIC sim/trace.c sim/baseline.c sim/policy_starfail.c sim/simrun.c)
+target_include_directories(sfsim PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/sim)
+target_link_libraries(sfsim PUBLIC sfcore)
+
+add_executable(starfail-sim sim/main.c)
+target_link_libraries(starfail-sim PRIVATE sfsim)
+add_executable(starfail-tracegen sim/tracegen.c)
+target_link_libraries(starfail-tracegen PRIVATE sfsim)

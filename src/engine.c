@@ -150,7 +150,9 @@ struct engine *engine_create(const struct engine_params *p, const struct engine_
 	e->p = *p;
 	e->primary = e->pinned = -1;
 	e->last_switch_ms = INT64_MIN;
+	e->first_decide_ms = INT64_MIN;
 	e->last_suppr_to = -1;
+	e->lead_to = -1;
 	e->mem_bytes = sizeof(*e);
 	for (int i = 0; i < n; i++) {
 		e->m[i].cfg = m[i];
@@ -294,9 +296,9 @@ static void set_state(struct engine *e, int idx, enum engine_member_state st, en
 	if (m->state == st)
 		return;
 	eng_emit(e, now_ms, EV_STATE, r, idx, -1, -1,
-		 "from=%s to=%s score=%.1f loss_pct=%.1f latency_ms=%.0f lost_in_row=%d",
+		 "from=%s to=%s score=%.1f loss_pct=%.1f loss_evidence=%.1f latency_ms=%.0f lost_in_row=%d",
 		 engine_state_name(m->state), engine_state_name(st), m->instant, m->loss_pct,
-		 m->lat_ms, m->lost_in_row);
+		 m->cusum, m->lat_ms, m->lost_in_row);
 	m->state = st;
 	m->state_since_ms = now_ms;
 	m->last_reason = r;
@@ -327,8 +329,10 @@ static void update_member(struct engine *e, int idx, int64_t now_ms)
 		m->eff -= p->predict_penalty;
 
 	bool known = !isnan(m->instant);
-	bool bad = !m->down && known && m->instant < p->bad_score;
-	bool good = !m->down && known && m->instant >= p->good_score && m->predict == RSN_NONE;
+	bool loss_bad = !m->down && known && m->cusum >= p->loss_cusum_threshold;
+	bool bad = !m->down && known && (m->instant < p->bad_score || loss_bad);
+	bool good = !m->down && known && m->instant >= p->good_score && m->predict == RSN_NONE &&
+		    m->cusum < p->loss_cusum_threshold / 2;
 	if (!bad)
 		m->bad_since_ms = INT64_MIN;
 	else if (m->bad_since_ms == INT64_MIN)
@@ -403,6 +407,16 @@ static void do_switch(struct engine *e, int to, enum engine_reason r, int64_t no
 		 "from=%s to=%s from_score=%.1f to_score=%.1f margin=%d %s",
 		 f ? f->cfg.name : "-", t ? t->cfg.name : "-", f ? f->eff : NAN, t ? t->eff : NAN,
 		 e->p.switch_margin, detail ? detail : "");
+	if (f && r != RSN_MANUAL_PIN && r != RSN_RESTORE && r != RSN_BETTER &&
+	    f->promoted_ms != INT64_MIN && now_ms - f->promoted_ms < e->p.flap_memory_ms) {
+		/* failed again soon after its promotion: make it wait longer next time */
+		struct eng_member *fm = &e->m[from];
+		int64_t w = (int64_t)e->p.restore_window_ms * fm->restore_mult * 2;
+		if (w <= e->p.restore_backoff_max_ms)
+			fm->restore_mult *= 2;
+	}
+	if (t)
+		e->m[to].promoted_ms = now_ms;
 	e->primary = to;
 	e->primary_reason = r;
 	if (from >= 0 && to >= 0)
@@ -473,6 +487,9 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 		do_switch(e, to, r, now_ms, detail);
 		return;
 	}
+	if (c->restore_mult > 1 && c->promoted_ms != INT64_MIN &&
+	    now_ms - c->promoted_ms >= p->flap_memory_ms)
+		c->restore_mult = 1;
 	int best = best_member(e, cur, now_ms, 2);
 
 	/* 2. predictive trigger on the primary */
@@ -487,9 +504,14 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 	}
 
 	/* 3. soft failure */
-	if (c->bad_since_ms != INT64_MIN && now_ms - c->bad_since_ms >= p->fail_window_ms) {
-		snprintf(detail, sizeof(detail), "bad_ms=%lld score=%.1f loss_pct=%.1f latency_ms=%.0f",
-			 (long long)(now_ms - c->bad_since_ms), c->instant, c->loss_pct, c->lat_ms);
+	/* the loss evidence is its own statistical window: it needs no fail window */
+	bool loss_bad = c->cusum >= p->loss_cusum_threshold;
+	if (c->bad_since_ms != INT64_MIN &&
+	    (loss_bad || now_ms - c->bad_since_ms >= p->fail_window_ms)) {
+		snprintf(detail, sizeof(detail),
+			 "bad_ms=%lld score=%.1f loss_pct=%.1f loss_evidence=%.1f latency_ms=%.0f",
+			 (long long)(now_ms - c->bad_since_ms), c->instant, c->loss_pct, c->cusum,
+			 c->lat_ms);
 		if (best >= 0) {
 			e->all_bad = false;
 			if (leads(e, best, cur))
@@ -498,9 +520,20 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 				suppress_margin(e, best, RSN_SOFT_FAIL, now_ms, suppressed);
 			return;
 		}
+		/* everything is bad: scores of bad links swing, so the least bad
+		 * must lead by the margin for a whole restore window */
 		int least = best_member(e, cur, now_ms, 1);
 		if (least >= 0 && leads(e, least, cur)) {
+			if (e->lead_to != least) {
+				e->lead_to = least;
+				e->lead_since_ms = now_ms;
+			}
+		} else {
+			e->lead_to = -1;
+		}
+		if (e->lead_to >= 0 && now_ms - e->lead_since_ms >= p->restore_window_ms) {
 			e->all_bad = false;
+			e->lead_to = -1;
 			try_switch(e, least, RSN_ALL_BAD_LEAST_BAD, now_ms, detail, suppressed);
 		} else if (!e->all_bad) {
 			e->all_bad = true;
@@ -523,12 +556,23 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 	const struct eng_member *b = &e->m[best];
 	bool better_tier = b->cfg.priority < c->cfg.priority;
 	bool same_tier_lead = b->cfg.priority == c->cfg.priority && leads(e, best, cur);
+	int64_t need_ms = (int64_t)p->restore_window_ms * b->restore_mult;
 	if ((better_tier || same_tier_lead) && b->good_since_ms != INT64_MIN &&
-	    now_ms - b->good_since_ms >= p->restore_window_ms) {
-		snprintf(detail, sizeof(detail), "good_ms=%lld tier=%d primary_tier=%d",
-			 (long long)(now_ms - b->good_since_ms), b->cfg.priority, c->cfg.priority);
+	    now_ms - b->good_since_ms >= need_ms) {
+		snprintf(detail, sizeof(detail), "good_ms=%lld restore_window_ms=%lld tier=%d primary_tier=%d",
+			 (long long)(now_ms - b->good_since_ms), (long long)need_ms, b->cfg.priority,
+			 c->cfg.priority);
 		try_switch(e, best, better_tier ? RSN_RESTORE : RSN_BETTER, now_ms, detail, suppressed);
 	}
+}
+
+static bool initial_ready(struct engine *e, int64_t now_ms)
+{
+	if (e->first_decide_ms == INT64_MIN)
+		e->first_decide_ms = now_ms;
+	/* one short window of evidence for everybody: a first round with one
+	 * lost probe must not decide the uplink for the next restore window */
+	return now_ms - e->first_decide_ms >= e->p.short_window_ms;
 }
 
 int engine_decide(struct engine *e, int64_t now_ms, struct engine_decision *out)
@@ -541,13 +585,16 @@ int engine_decide(struct engine *e, int64_t now_ms, struct engine_decision *out)
 	if (e->pinned >= 0 && usable(&e->m[e->pinned])) {
 		if (e->primary != e->pinned)
 			do_switch(e, e->pinned, RSN_MANUAL_PIN, now_ms, "pinned=1");
+	} else if (e->primary < 0 && !e->chosen && !initial_ready(e, now_ms)) {
+		/* wait for every member's first rounds (at most short_window_ms) */
 	} else if (e->primary < 0) {
 		int to = best_member(e, -1, now_ms, 0);
 		if (to < 0)
 			to = best_member(e, -1, now_ms, 1);
-		if (to >= 0)
-			do_switch(e, to, e->last_switch_ms == INT64_MIN ? RSN_INITIAL : RSN_RECOVERED,
-				  now_ms, NULL);
+		if (to >= 0) {
+			do_switch(e, to, e->chosen ? RSN_RECOVERED : RSN_INITIAL, now_ms, NULL);
+			e->chosen = true;
+		}
 	} else {
 		if (e->pinned >= 0 && e->primary == e->pinned)
 			eng_emit(e, now_ms, EV_INFO, RSN_PIN_OVERRIDDEN, e->pinned, -1, -1,
@@ -621,7 +668,7 @@ int engine_member_score(const struct engine *e, int idx, struct engine_score_inf
 	*out = (struct engine_score_info){
 		.instant = m->instant, .ewma = m->ewma, .window = m->window, .final = m->final,
 		.effective = m->eff, .latency_ms = m->lat_ms, .loss_pct = m->loss_pct,
-		.jitter_ms = m->jit_ms, .state = m->state, .primary = idx == e->primary,
+		.jitter_ms = m->jit_ms, .loss_evidence = m->cusum, .state = m->state, .primary = idx == e->primary,
 		.predict = m->predict, .last_reason = m->last_reason,
 		.state_since_ms = m->state_since_ms, .rounds = m->n, .slot_phase_ms = m->slot_phase_ms,
 	};

@@ -12,7 +12,8 @@
  *     t_ms = round time, loss_pct = share of this round's probes that were
  *     lost (0..100; 100 = every target silent), latency_ms = mean RTT of the
  *     answered probes (NAN when none answered), probes_lost_in_row if known,
- *     link_up if known. A sample with a known loss_pct is a round; the engine
+ *     probes_sent (targets probed in the round) and link_up if known.
+ *     A sample with a known loss_pct is a round; the engine
  *     keeps its own windows (short, long, prediction) over those rounds.
  *     Windowed summaries (loss over the last minute) must NOT be fed as
  *     rounds: they hide the first lost probe and break slot weighting.
@@ -45,6 +46,8 @@ struct engine_params {
 	/* hysteresis */
 	int fail_window_ms;		/* bad this long before a soft demotion */
 	int restore_window_ms;		/* good this long before a promotion */
+	int flap_memory_ms;		/* a member failing this soon after promotion flaps */
+	int restore_backoff_max_ms;	/* restore window doubles per flap up to this */
 	int min_uptime_ms;		/* up this long after (re)appearing before eligible */
 	int cooldown_ms;		/* between two non-hard switches */
 	int switch_margin;		/* points a challenger must lead by */
@@ -61,7 +64,11 @@ struct engine_params {
 	int bad_score;			/* instant below = bad */
 	int good_score;			/* instant at/above = good */
 	double latency_ok_ms, latency_bad_ms, latency_penalty;
+	int loss_window_ms;		/* window of the loss estimate in the score */
 	double loss_ok_pct, loss_bad_pct, loss_penalty;
+	double loss_cusum_base_pct;	/* loss evidence: healthy loss rate (CUSUM H0) */
+	double loss_cusum_bad_pct;	/* ... loss rate to detect (CUSUM H1) */
+	double loss_cusum_threshold;	/* ... evidence (nats) that makes a member bad */
 	double jitter_ok_ms, jitter_bad_ms, jitter_penalty;
 	/* class penalties */
 	double obstruction_ok_pct, obstruction_bad_pct, obstruction_penalty;
@@ -184,7 +191,8 @@ struct engine_decision {
 struct engine_score_info {
 	double instant, ewma, window, final;	/* 0..100, NAN = unknown */
 	double effective;		/* final + weight points - predictive penalty */
-	double latency_ms, loss_pct, jitter_ms;	/* short-window estimates, NAN unknown */
+	double latency_ms, loss_pct, jitter_ms;	/* window estimates, NAN unknown */
+	double loss_evidence;		/* loss CUSUM (nats); bad at loss_cusum_threshold */
 	enum engine_member_state state;
 	bool eligible;			/* could be chosen now */
 	bool primary;

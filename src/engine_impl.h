@@ -19,6 +19,7 @@ struct eng_round {
 	float loss;		/* 0..1 share of the round's probes lost */
 	float w;		/* evidence weight (slot guard) */
 	float score;		/* instant score computed at the last decide after it, NAN */
+	float probes;		/* probes in the round (1 when unknown) */
 };
 
 /* A short (t, value) history of one class metric, for slopes. */
@@ -35,6 +36,7 @@ struct eng_member {
 	int64_t last_t_ms;		/* newest sample of any kind; INT64_MIN none */
 	int lost_in_row;		/* own count of fully lost rounds */
 	int ext_lost_in_row;		/* probes_lost_in_row from the probe module, -1 */
+	double cusum;			/* loss evidence, nats */
 	enum tri link_up;
 	int64_t link_t_ms;
 
@@ -67,6 +69,8 @@ struct eng_member {
 	int64_t predict_until_ms;
 	char predict_text[ENGINE_TEXT_MAX];
 	enum engine_reason last_reason;
+	int64_t promoted_ms;		/* became primary, INT64_MIN never */
+	int restore_mult;		/* restore window multiplier (flap backoff) */
 };
 
 struct engine {
@@ -77,6 +81,8 @@ struct engine {
 	enum engine_reason primary_reason;
 	char primary_text[ENGINE_TEXT_MAX];
 	int64_t last_switch_ms;		/* INT64_MIN: never */
+	int64_t first_decide_ms;	/* INT64_MIN: not yet */
+	bool chosen;			/* an initial choice was made */
 	int pinned;
 	bool utc_known;
 	int64_t utc_off_ms;
@@ -86,6 +92,8 @@ struct engine {
 	enum engine_reason last_suppr;
 	int last_suppr_to;
 	bool all_bad;
+	int lead_to;			/* all bad: member leading by the margin, -1 */
+	int64_t lead_since_ms;
 	size_t mem_bytes;
 };
 

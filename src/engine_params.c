@@ -21,6 +21,10 @@ const struct cfg_option engine_options[] = {
 	    "how long the primary must be bad before a soft demotion"),
 	INT("restore_window_ms", restore_window_ms, 0, 3600000, "30000", "ms",
 	    "how long a preferred member must be good before it is promoted back"),
+	INT("flap_memory_ms", flap_memory_ms, 0, 86400000, "300000", "ms",
+	    "a member that fails again within this time of its promotion is flapping"),
+	INT("restore_backoff_max_ms", restore_backoff_max_ms, 0, 86400000, "600000", "ms",
+	    "each flap doubles the member's restore window, up to this"),
 	INT("min_uptime_ms", min_uptime_ms, 0, 3600000, "10000", "ms",
 	    "how long a member must be up after (re)appearing before it may be chosen"),
 	INT("cooldown_ms", cooldown_ms, 0, 3600000, "20000", "ms",
@@ -56,10 +60,18 @@ const struct cfg_option engine_options[] = {
 	DBL("latency_bad_ms", latency_bad_ms, 1, 60000, "500", "ms",
 	    "latency at which the full latency penalty applies"),
 	DBL("latency_penalty", latency_penalty, 0, 100, "45", "points", "full latency penalty"),
+	INT("loss_window_ms", loss_window_ms, 500, 600000, "10000", "ms",
+	    "window of the loss estimate used in the score"),
 	DBL("loss_ok_pct", loss_ok_pct, 0, 100, "2", "%", "loss without penalty"),
 	DBL("loss_bad_pct", loss_bad_pct, 0.1, 100, "15", "%",
 	    "loss at which the full loss penalty applies"),
 	DBL("loss_penalty", loss_penalty, 0, 100, "50", "points", "full loss penalty"),
+	DBL("loss_cusum_base_pct", loss_cusum_base_pct, 0.01, 50, "2", "%",
+	    "loss evidence (CUSUM): loss rate of a healthy link"),
+	DBL("loss_cusum_bad_pct", loss_cusum_bad_pct, 1, 100, "20", "%",
+	    "loss evidence (CUSUM): loss rate to detect quickly"),
+	DBL("loss_cusum_threshold", loss_cusum_threshold, 1, 1000, "10", "nats",
+	    "loss evidence at which a member is bad (higher: fewer false alarms, slower)"),
 	DBL("jitter_ok_ms", jitter_ok_ms, 0, 10000, "30", "ms", "jitter without penalty"),
 	DBL("jitter_bad_ms", jitter_bad_ms, 1, 60000, "200", "ms",
 	    "jitter at which the full jitter penalty applies"),
@@ -113,8 +125,8 @@ const struct cfg_option engine_options[] = {
 	    "ms/s", "latency rising faster than this is a predictive signal"),
 	DBL("predict_latency_min_ms", predict_latency_min_ms, 0, 10000, "120", "ms",
 	    "...when the short-window latency is at least this"),
-	DBL("predict_loss_slope_pct_per_s", predict_loss_slope_pct_per_s, 0, 100, "0.08",
-	    "%/s", "loss rising faster than this is a predictive signal"),
+	DBL("predict_loss_slope_pct_per_s", predict_loss_slope_pct_per_s, 0, 100, "0",
+	    "%/s", "loss rising faster than this is a predictive signal (0 = off, see docs)"),
 	DBL("predict_loss_min_pct", predict_loss_min_pct, 0, 100, "1.5", "%",
 	    "...when the short-window loss is at least this"),
 	DBL("predict_score_slope_per_s", predict_score_slope_per_s, 0, 100, "1.5", "points/s",
@@ -125,7 +137,7 @@ const struct cfg_option engine_options[] = {
 	    "...when the obstruction is at least this"),
 	INT("predict_reboot_lead_s", predict_reboot_lead_s, 0, 86400, "120", "s",
 	    "leave a Starlink member this long before an announced reboot"),
-	DBL("predict_rsrp_slope_db_per_s", predict_rsrp_slope_db_per_s, 0, 100, "0.3", "dB/s",
+	DBL("predict_rsrp_slope_db_per_s", predict_rsrp_slope_db_per_s, 0, 100, "0.15", "dB/s",
 	    "cellular RSRP falling faster than this is a predictive signal"),
 	DBL("predict_rsrp_max_dbm", predict_rsrp_max_dbm, -160, 0, "-100", "dBm",
 	    "...when the RSRP is at most this"),
@@ -171,6 +183,10 @@ int engine_params_check(const struct engine_params *p, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (p->loss_cusum_bad_pct <= p->loss_cusum_base_pct)
+		return fail(err, errlen, "loss_cusum_bad_pct must be above loss_cusum_base_pct");
+	if (p->loss_window_ms > p->window_ms)
+		return fail(err, errlen, "loss_window_ms must be <= window_ms");
 	if (p->good_score < p->bad_score)
 		return fail(err, errlen, "good_score must be >= bad_score");
 	if (p->short_window_ms > p->window_ms)

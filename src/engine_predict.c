@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #define SW_UPDATE_REBOOT_REQUIRED 6	/* SoftwareUpdateState REBOOT_REQUIRED */
-#define LOSS_MIN_EVENTS 2.5		/* weighted lossy rounds needed for a loss trend */
+#define LOSS_MIN_EVENTS 4		/* weighted lossy rounds needed for a loss trend */
 
 struct fired {
 	enum engine_reason r;
@@ -112,13 +112,18 @@ static bool trend_signals(const struct engine *e, const struct eng_member *m, in
 {
 	const struct engine_params *p = &e->p;
 	int64_t since = now_ms - p->predict_window_ms;
-	if (!isnan(m->loss_pct) && m->loss_pct >= p->predict_loss_min_pct) {
+	/* a loss trend needs 3/4 of the evidence of a bad link and a rising slope:
+	 * a slope of a few random losses alone is noise */
+	if (p->predict_loss_slope_pct_per_s > 0 && !isnan(m->loss_pct) &&
+	    m->loss_pct >= p->predict_loss_min_pct &&
+	    m->cusum >= 0.75 * p->loss_cusum_threshold) {
 		double s = eng_ring_slope(m, since, 1);
 		double ev = lossy_rounds(m, since);
 		if (!isnan(s) && s >= p->predict_loss_slope_pct_per_s && ev >= LOSS_MIN_EVENTS) {
 			f->r = RSN_PREDICT_LOSS;
 			snprintf(f->text, sizeof(f->text),
-				 "loss_pct=%.1f slope_pct_per_s=%.3f lossy_rounds=%.1f", m->loss_pct, s, ev);
+				 "loss_pct=%.1f slope_pct_per_s=%.3f lossy_rounds=%.1f loss_evidence=%.1f",
+				 m->loss_pct, s, ev, m->cusum);
 			return true;
 		}
 	}

@@ -43,6 +43,7 @@ void eng_member_reset(struct eng_member *m)
 	m->last_t_ms = INT64_MIN;
 	m->lost_in_row = 0;
 	m->ext_lost_in_row = -1;
+	m->cusum = 0;
 	m->link_up = TRI_UNKNOWN;
 	m->link_t_ms = INT64_MIN;
 	struct sample s;
@@ -69,6 +70,8 @@ void eng_member_reset(struct eng_member *m)
 	m->predict_until_ms = INT64_MIN;
 	m->predict_text[0] = '\0';
 	m->last_reason = RSN_NONE;
+	m->promoted_ms = INT64_MIN;
+	m->restore_mult = 1;
 }
 
 static struct eng_round *ring_at(const struct eng_member *m, int back)
@@ -123,14 +126,18 @@ static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, dou
 	}
 	if (nv >= 4)
 		base = v[nv / 2];
-	bool anomaly = (loss > 0 && prev->loss == 0) ||
-		       (!isnan(base) && !isnan(lat) && lat > base + SPIKE_MS &&
-			!(prev->latency_ms > base + SPIKE_MS));
-	if (!anomaly)
+	/* a latency spike is the scheduler's signature; an isolated partial loss
+	 * is weaker evidence (random loss looks the same) */
+	float weight = 0;
+	if (!isnan(base) && !isnan(lat) && lat > base + SPIKE_MS && !(prev->latency_ms > base + SPIKE_MS))
+		weight = 1;
+	else if (loss > 0 && loss < 1 && prev->loss == 0)
+		weight = 0.25f;
+	if (weight == 0)
 		return;
 	int bin = (int)(pmod(t_ms, p->slot_period_ms) * SLOT_BINS / p->slot_period_ms);
-	m->slot_hist[bin] += 1;
-	m->slot_events += 1;
+	m->slot_hist[bin] += weight;
+	m->slot_events += weight;
 	if (m->slot_events > SLOT_DECAY_EVENTS) {
 		for (int i = 0; i < SLOT_BINS; i++)
 			m->slot_hist[i] *= 0.5f;
@@ -147,7 +154,7 @@ static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, dou
 		}
 	}
 	bool was_known = !isnan(m->slot_phase_ms);
-	if (best < 0 || best_sum < p->slot_learn_min_events || best_sum < 0.4f * m->slot_events) {
+	if (best < 0 || best_sum < p->slot_learn_min_events || best_sum < 0.3f * m->slot_events) {
 		m->slot_phase_ms = NAN;
 		return;
 	}
@@ -186,6 +193,18 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 	r->loss = (float)loss;
 	r->w = w;
 	r->score = NAN;
+	r->probes = s->probes_sent > 0 ? (s->probes_sent < 64 ? (float)s->probes_sent : 64) : 1;
+	/* loss evidence: one-sided CUSUM of the per-probe log-likelihood ratio
+	 * between loss_cusum_bad_pct and loss_cusum_base_pct, capped so that a
+	 * long outage is forgotten within seconds of good rounds */
+	double p0 = p->loss_cusum_base_pct / 100, p1 = p->loss_cusum_bad_pct / 100;
+	double k = loss * r->probes;
+	double llr = k * log(p1 / p0) + (r->probes - k) * log((1 - p1) / (1 - p0));
+	m->cusum += w * llr;
+	if (m->cusum < 0)
+		m->cusum = 0;
+	if (m->cusum > 2 * p->loss_cusum_threshold)
+		m->cusum = 2 * p->loss_cusum_threshold;
 	m->head = (m->head + 1) % m->cap;
 	if (m->n < m->cap)
 		m->n++;
@@ -228,6 +247,9 @@ double eng_series_slope(const struct eng_series *s, int64_t since_ms, double *la
 		sx += x, sy += y, sxx += x * x, sxy += x * y;
 		n++;
 	}
+	/* a slope over less than half the window is noise */
+	if (n < 3 || -sx / n < (t0 - since_ms) / 4000.0)
+		return NAN;
 	return slope_fit(n, sx, sy, sxx, sxy);
 }
 
@@ -247,7 +269,8 @@ double eng_ring_slope(const struct eng_member *m, int64_t since_ms, int what)
 		sw += w, sx += w * x, sy += w * y, sxx += w * x * x, sxy += w * x * y;
 		n++;
 	}
-	if (n < 3)
+	/* a slope over less than half the window (start-up, after a gap) is noise */
+	if (n < 3 || -sx / sw < (t0 - since_ms) / 4000.0)
 		return NAN;
 	double den = sw * sxx - sx * sx;
 	return den > 0 ? (sw * sxy - sx * sy) / den : NAN;
@@ -347,6 +370,8 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 	double win_sum = 0;
 	int win_n = 0;
 	int64_t short_from = now_ms - p->short_window_ms, long_from = now_ms - p->window_ms;
+	int64_t loss_from = now_ms - p->loss_window_ms;
+	double lsw = 0;
 
 	for (int k = 0; k < m->n; k++) {
 		const struct eng_round *r = ring_at(m, k);
@@ -354,9 +379,12 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 			break;
 		if (k > 0 && !isnan(r->score))
 			win_sum += r->score, win_n++;
-		if (r->t_ms < short_from || r->t_ms > now_ms)
+		if (r->t_ms < loss_from || r->t_ms > now_ms)
 			continue;
-		loss_w += r->w * r->loss;
+		loss_w += r->w * r->loss * r->probes;
+		lsw += r->w * r->probes;
+		if (r->t_ms < short_from)
+			continue;
 		sw += r->w;
 		if (!isnan(r->latency_ms)) {
 			if (nl < MEDIAN_MAX) {
@@ -376,7 +404,7 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 	if (sw <= 0) {
 		m->instant = m->lat_ms = m->loss_pct = m->jit_ms = NAN;
 	} else {
-		m->loss_pct = 100.0 * loss_w / sw;
+		m->loss_pct = 100.0 * loss_w / lsw;
 		m->lat_ms = nl ? weighted_median(lv, lw, nl) : NAN;
 		m->jit_ms = jit_w > 0 ? jit_sum / jit_w : NAN;
 		double pen = p->loss_penalty * eng_norm(m->loss_pct, p->loss_ok_pct, p->loss_bad_pct);
