@@ -88,6 +88,14 @@ def owned_by(prefix, ns):
     return ns.startswith(head) and bool(UPLINK_RE.match(ns[len(head):]))
 
 
+def role_ns(prefix, role):
+    """Namespace of a role: router, inet, lan or isp-<uplink>."""
+    if role in ("router", "inet", "lan") or (role.startswith("isp-") and
+                                              UPLINK_RE.match(role[4:])):
+        return ns_name(check_prefix(prefix), role)
+    raise LabError("bad namespace role %r: router, inet, lan or isp-<uplink>" % role)
+
+
 def uplink_plan(index, name, metric):
     """Addresses of uplink number index (1-based); fixed so down needs no state."""
     return {"name": name, "index": index, "metric": metric,

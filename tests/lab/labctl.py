@@ -40,14 +40,13 @@ import signal
 import sys
 import time
 
-from labcore import (CMD_TIMEOUT_S, HERE, STATE_ROOT, DEFAULT_UPLINKS, UPLINK_RE, LabError,
-                     State,
-                     check_prefix, find_shim, ipn, kill_pid, netns_list, nft, ns_name,
-                     nsexec, owned_by, parse_metrics, parse_uplinks, proc_alive, proc_start_time,
-                     run,
-                     spawn, stop_procs, sysctl, uplink_plan)
+from labcore import (CMD_TIMEOUT_S, HERE, STATE_ROOT, DEFAULT_UPLINKS, LabError, State,
+                     check_prefix, find_shim, ipn, kill_pid, netns_list, nft, ns_name, nsexec,
+                     owned_by, parse_metrics, parse_uplinks, proc_alive, proc_start_time,
+                     role_ns, run, spawn, stop_procs, sysctl, uplink_plan)
+from labmeasure import (PYTHON, RouteWatch, counters, netsvc, ping, probe_until_ok,
+                        route_dev, wait_for)
 
-PYTHON = "/usr/bin/python3"
 LAN_DEV, LAN_ROUTER_ADDR, LAN_CLIENT_ADDR = "br-lan", "10.99.0.1", "10.99.0.2"
 DISH_ADDR = "192.168.100.1"
 TARGET_NETS = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"]
@@ -421,76 +420,7 @@ def start_schedule(prefix, text, shim=None):
         return spawn(st, None, argv, "schedule-%d" % n)
 
 
-# ---------------------------------------------------------------- observation
-
-def role_ns(prefix, role):
-    """Namespace of a role: router, inet, lan or isp-<uplink>."""
-    if role in ("router", "inet", "lan") or (role.startswith("isp-") and
-                                              UPLINK_RE.match(role[4:])):
-        return ns_name(check_prefix(prefix), role)
-    raise LabError("bad namespace role %r: router, inet, lan or isp-<uplink>" % role)
-
-
-def counters(prefix):
-    """nft counters of the lab: {role: {counter: {"packets": n, "bytes": n}}}."""
-    out = {}
-    for ns in sorted(ns for ns in netns_list() if owned_by(prefix, ns)):
-        cp = run(nsexec(ns, ["nft", "-j", "list", "counters", "table", "ip", "lab"]),
-                 check=False)
-        if cp.returncode != 0:
-            continue
-        role = ns[len(prefix) + 1:]
-        for item in json.loads(cp.stdout).get("nftables", []):
-            c = item.get("counter")
-            if c:
-                out.setdefault(role, {})[c["name"]] = {"packets": c["packets"],
-                                                       "bytes": c["bytes"]}
-    return out
-
-
-def route_dev(prefix, target="192.0.2.1", role="router"):
-    """Device the kernel in role's namespace picks for target, or None."""
-    cp = run(["ip", "-n", role_ns(prefix, role), "-j", "route", "get", target], check=False)
-    if cp.returncode != 0:
-        return None
-    routes = json.loads(cp.stdout or "[]")
-    return routes[0].get("dev") if routes else None
-
-
-PING_SUMMARY = re.compile(r"(\d+) packets transmitted, (\d+) (?:packets )?received")
-PING_RTT = re.compile(r"= ([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+) ms")
-
-
-def ping(prefix, role, target, count=10, interval_s=0.2, timeout_s=1.0, dev=None):
-    """Pings from a lab namespace; returns sent, received, loss_pct and
-    rtt_{min,avg,max}_ms (None without replies)."""
-    argv = ["ping", "-n", "-q", "-c", str(count), "-i", "%.3f" % interval_s,
-            "-W", "%g" % timeout_s] + (["-I", dev] if dev else []) + [target]
-    cp = run(nsexec(role_ns(prefix, role), argv), check=False,
-             timeout=int(count * interval_s + timeout_s + 10))
-    m = PING_SUMMARY.search(cp.stdout)
-    if not m:
-        raise LabError("ping %s from %s: no summary: %s" % (target, role,
-                                                            (cp.stderr or cp.stdout).strip()))
-    sent, recv = int(m.group(1)), int(m.group(2))
-    r = {"sent": sent, "received": recv,
-         "loss_pct": 100.0 * (sent - recv) / sent if sent else 100.0,
-         "rtt_min_ms": None, "rtt_avg_ms": None, "rtt_max_ms": None}
-    m = PING_RTT.search(cp.stdout)
-    if m:
-        r.update(rtt_min_ms=float(m.group(1)), rtt_avg_ms=float(m.group(2)),
-                 rtt_max_ms=float(m.group(3)))
-    return r
-
-
-def netsvc(prefix, role, args, timeout_s=30):
-    """Runs a netsvc.py client in a lab namespace; returns its stdout line."""
-    cp = run(nsexec(role_ns(prefix, role), [PYTHON, os.path.join(HERE, "netsvc.py")] + args),
-             check=False, timeout=timeout_s)
-    if cp.returncode != 0:
-        raise LabError("netsvc %s from %s: %s" % (" ".join(args), role, cp.stderr.strip()))
-    return cp.stdout.strip()
-
+# ---------------------------------------------------------------- status
 
 def status(prefix):
     """Everything worth knowing about a running lab, as one dict."""
@@ -632,6 +562,17 @@ class Lab:
 
     def ping(self, role, target, count=10, interval_s=0.2, timeout_s=1.0, dev=None):
         return ping(self.prefix, role, target, count, interval_s, timeout_s, dev)
+
+    def route_watch(self, target="192.0.2.1", role="router"):
+        """RouteWatch context: enter it before the change you want to time."""
+        return RouteWatch(self.prefix, role, target)
+
+    def probe_until_ok(self, role, target, timeout_s, probe_timeout_s=0.2, interval_s=0.05):
+        return probe_until_ok(self.prefix, role, target, timeout_s, probe_timeout_s,
+                              interval_s)
+
+    def wait_for(self, predicate, timeout_s, interval_s=0.01):
+        return wait_for(predicate, timeout_s, interval_s)
 
     def whoami(self, role="lan", target="203.0.113.1", port=443):
         return netsvc(self.prefix, role, ["whoami", target, "--port", str(port)])

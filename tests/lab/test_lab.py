@@ -69,8 +69,17 @@ def t_topology():
         check(r["loss_pct"] == 0 and lab.route_dev(labctl.DISH_ADDR) == "starlink",
               "dish 192.168.100.1 reachable from router via starlink")
         wan0, mob0 = counter(lab, "isp-wan", "up_pkts"), counter(lab, "isp-mob1s1a1", "up_pkts")
-        # what a route controller does: withdraw the preferred default route
-        lab.run("router", ["ip", "route", "del", "default", "dev", "wan"], check=True)
+        # what a route controller does: withdraw the preferred default route,
+        # timed by the helpers the benchmarks use
+        with lab.route_watch() as watch:
+            t0 = time.monotonic()
+            lab.run("router", ["ip", "route", "del", "default", "dev", "wan"], check=True)
+            t1 = watch.wait_dev("mob1s1a1", timeout_s=5)
+        t2 = lab.probe_until_ok("lan", "192.0.2.1", timeout_s=5)
+        print("route change seen %.1f ms after the command started, first ping ok %.1f ms"
+              % ((t1 - t0) * 1000 if t1 else -1, (t2 - t0) * 1000 if t2 else -1))
+        check(t1 is not None and t0 <= t1 < t0 + 1, "RouteWatch sees the route move")
+        check(t2 is not None and t2 >= t0, "probe_until_ok finds the path via mob1s1a1")
         check(lab.route_dev() == "mob1s1a1", "without wan's route the router uses mob1s1a1")
         r = lab.ping("lan", "192.0.2.1", count=5, interval_s=0.05)
         check(r["loss_pct"] == 0, "lan still reaches the internet")
