@@ -201,9 +201,10 @@ def t_flap():
         seq = [rcv for _, rcv in results]
         changes = sum(1 for a, b in zip(seq, seq[1:]) if a != b)
         check(changes >= 3, "flap 1s/1s x2: probes change state >= 3 times (%d)" % changes)
-        time.sleep(0.3)
-        check(proc_start_time(pid) is None or lab.status()["impair"]["wan"]["blackhole"] is False,
-              "schedule finished with the uplink healthy")
+        st = lab.status()
+        runner = [p for p in st["procs"] if p["pid"] == pid]
+        check(len(runner) == 1 and not runner[0]["running"], "the schedule runner has finished")
+        check(st["impair"]["wan"]["blackhole"] is False, "the uplink ends healthy")
         with open(os.path.join(STATE_ROOT, "sflabf", "events.log")) as f:
             steps = [l for l in f if "uplink=wan impair=blackhole" in l]
         times = [float(l.split()[0].split("=")[1]) for l in steps]
