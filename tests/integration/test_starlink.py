@@ -77,7 +77,8 @@ def emulator(scenario=None, control=None, stall_s=3.0):
 def collect(port, polls, extra=(), on_poll=None, timeout_s=90):
     """Run the collector for `polls` polls; return the JSON of each poll."""
     cmd = [ARGS.probe, "-h", "127.0.0.1", "-p", str(port), "-n", str(polls)] + FAST + list(extra)
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    errf = tempfile.TemporaryFile("w+")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf, text=True)
     CHILDREN.append(p)
     timer = threading.Timer(timeout_s, p.kill)
     timer.start()
@@ -92,7 +93,11 @@ def collect(port, polls, extra=(), on_poll=None, timeout_s=90):
     finally:
         timer.cancel()
         stop(p)
-    check(len(out) == polls, "collector printed %d of %d polls" % (len(out), polls))
+    errf.seek(0)
+    err_tail = errf.read()[-2000:]
+    errf.close()
+    check(len(out) == polls, "collector printed %d of %d polls; stderr: %s" % (len(out), polls, err_tail))
+    check(p.returncode == 0, "collector exit status %s (sanitizer?); stderr: %s" % (p.returncode, err_tail))
     return out
 
 
