@@ -50,6 +50,10 @@ def log(msg):
     print("netsvc: " + msg, file=sys.stderr, flush=True)
 
 
+class Stop(Exception):
+    """Raised by the signal handler: leaves the loop at once."""
+
+
 class Conn:
     """One accepted TCP connection and what it is for."""
 
@@ -67,7 +71,6 @@ class Server:
     def __init__(self, args):
         self.sel = selectors.DefaultSelector()
         self.conns = {}
-        self.stop = False
         self.counts = {"http": 0, "dns": 0, "echo": 0, "discard": 0,
                        "source": 0, "refused": 0, "dns_bad": 0}
         self.zeros = bytes(CHUNK_BYTES)
@@ -97,7 +100,14 @@ class Server:
 
     def run(self):
         log("ready tcp=http,discard,source udp=dns,echo")
-        while not self.stop:
+        try:
+            self._loop()
+        except Stop:
+            pass
+        log("counters " + " ".join("%s=%d" % kv for kv in sorted(self.counts.items())))
+
+    def _loop(self):
+        while True:
             for key, mask in self.sel.select(timeout=1.0):
                 role, kind = key.data if isinstance(key.data, tuple) else ("conn", None)
                 try:
@@ -113,7 +123,6 @@ class Server:
                     elif e.errno not in (errno.EAGAIN, errno.ECONNABORTED):
                         log("error=%s role=%s kind=%s" % (e, role, kind))
             self._expire()
-        log("counters " + " ".join("%s=%d" % kv for kv in sorted(self.counts.items())))
 
     def _accept(self, lsock, kind):
         sock, peer = lsock.accept()
@@ -244,7 +253,7 @@ def cmd_serve(args):
     srv = Server(args)
 
     def on_signal(signum, frame):
-        srv.stop = True
+        raise Stop()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     srv.run()
