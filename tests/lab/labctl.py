@@ -44,8 +44,13 @@ from labcore import (CMD_TIMEOUT_S, HERE, STATE_ROOT, DEFAULT_UPLINKS, LabError,
                      check_prefix, find_shim, ipn, kill_pid, netns_list, nft, ns_name, nsexec,
                      owned_by, parse_metrics, parse_uplinks, proc_alive, proc_start_time,
                      role_ns, run, spawn, stop_procs, sysctl, uplink_plan)
-from labmeasure import (PYTHON, RouteWatch, counters, netsvc, ping, probe_until_ok,
+from labmeasure import (LAN_FORWARD, PYTHON, RouteWatch, counters, netsvc, ping, probe_until_ok,
                         route_dev, wait_for)
+
+__all__ = ["Lab", "LabError", "RouteWatch", "LAN_FORWARD", "DISH_ADDR", "DELAY_DEV", "up",
+           "down", "impair", "start_schedule", "flap_schedule", "parse_schedule", "status",
+           "counters", "route_dev", "ping", "probe_until_ok", "role_ns", "State", "spawn",
+           "main"]
 
 LAN_DEV, LAN_ROUTER_ADDR, LAN_CLIENT_ADDR = "br-lan", "10.99.0.1", "10.99.0.2"
 DISH_ADDR = "192.168.100.1"
@@ -557,15 +562,15 @@ class Lab:
     def counters(self):
         return counters(self.prefix)
 
-    def route_dev(self, target="192.0.2.1"):
-        return route_dev(self.prefix, target)
+    def route_dev(self, target="192.0.2.1", forward=None):
+        return route_dev(self.prefix, target, forward=forward)
 
     def ping(self, role, target, count=10, interval_s=0.2, timeout_s=1.0, dev=None):
         return ping(self.prefix, role, target, count, interval_s, timeout_s, dev)
 
-    def route_watch(self, target="192.0.2.1", role="router"):
+    def route_watch(self, target="192.0.2.1", role="router", forward=None):
         """RouteWatch context: enter it before the change you want to time."""
-        return RouteWatch(self.prefix, role, target)
+        return RouteWatch(self.prefix, role, target, forward)
 
     def probe_until_ok(self, role, target, timeout_s, probe_timeout_s=0.2, interval_s=0.05):
         return probe_until_ok(self.prefix, role, target, timeout_s, probe_timeout_s,

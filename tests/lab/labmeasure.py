@@ -34,9 +34,16 @@ def counters(prefix):
     return out
 
 
-def route_dev(prefix, target="192.0.2.1", role="router"):
-    """Device the kernel in role's namespace picks for target, or None."""
-    cp = run(["ip", "-n", role_ns(prefix, role), "-j", "route", "get", target], check=False)
+LAN_FORWARD = ("10.99.0.2", "br-lan")     # (src, iif) of traffic from the lan client
+
+
+def route_dev(prefix, target="192.0.2.1", role="router", forward=None):
+    """Device the kernel in role's namespace picks for target, or None.
+    forward=(src, iif), e.g. LAN_FORWARD, asks for forwarded traffic instead
+    of the router's own, which differs once policy rules are in play."""
+    extra = ["from", forward[0], "iif", forward[1]] if forward else []
+    cp = run(["ip", "-n", role_ns(prefix, role), "-j", "route", "get", target] + extra,
+             check=False)
     if cp.returncode != 0:
         return None
     routes = json.loads(cp.stdout or "[]")
@@ -115,8 +122,8 @@ class RouteWatch:
             t1 = w.wait_dev("mob1s1a1", timeout_s=30)   # monotonic time or None
     """
 
-    def __init__(self, prefix, role="router", target="192.0.2.1"):
-        self.prefix, self.role, self.target = prefix, role, target
+    def __init__(self, prefix, role="router", target="192.0.2.1", forward=None):
+        self.prefix, self.role, self.target, self.forward = prefix, role, target, forward
         self.proc = None
         self.events = []            # (monotonic time, event line)
 
@@ -139,7 +146,7 @@ class RouteWatch:
     def wait_dev(self, dev, timeout_s):
         """Monotonic time of the first route event after which the route to
         the target uses dev (now, if it already does), or None on timeout."""
-        if route_dev(self.prefix, self.target, self.role) == dev:
+        if route_dev(self.prefix, self.target, self.role, self.forward) == dev:
             return time.monotonic()
         deadline = time.monotonic() + timeout_s
         fd = self.proc.stdout.fileno()
@@ -157,5 +164,5 @@ class RouteWatch:
             for line in chunk.decode(errors="replace").splitlines():
                 if len(self.events) < 10000:
                     self.events.append((t, line))
-            if route_dev(self.prefix, self.target, self.role) == dev:
+            if route_dev(self.prefix, self.target, self.role, self.forward) == dev:
                 return t

@@ -81,6 +81,8 @@ def t_topology():
         check(t1 is not None and t0 <= t1 < t0 + 1, "RouteWatch sees the route move")
         check(t2 is not None and t2 >= t0, "probe_until_ok finds the path via mob1s1a1")
         check(lab.route_dev() == "mob1s1a1", "without wan's route the router uses mob1s1a1")
+        check(lab.route_dev(forward=labctl.LAN_FORWARD) == "mob1s1a1",
+              "lan traffic is forwarded via mob1s1a1")
         r = lab.ping("lan", "192.0.2.1", count=5, interval_s=0.05)
         check(r["loss_pct"] == 0, "lan still reaches the internet")
         check(lab.whoami() == "100.64.2.2", "inet now sees mob1s1a1's address")
