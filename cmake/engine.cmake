@@ -11,3 +11,14 @@ add_executable(starfail-sim sim/main.c)
 target_link_libraries(starfail-sim PRIVATE sfsim)
 add_executable(starfail-tracegen sim/tracegen.c)
 target_link_libraries(starfail-tracegen PRIVATE sfsim)
+
+sf_unit_test(test_engine tests/unit/test_engine.c)
+sf_unit_test(test_sim tests/unit/test_sim.c)
+if(SF_TESTS)
+  target_link_libraries(test_sim PRIVATE sfsim)
+  # The seeded corpus, 24 h healthy traces included, must meet its goals.
+  add_test(NAME sim_corpus
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim/check_corpus.sh ${CMAKE_BINARY_DIR} --long
+           WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+  set_tests_properties(sim_corpus PROPERTIES DEPENDS "starfail-sim;starfail-tracegen")
+endif()

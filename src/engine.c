@@ -415,8 +415,8 @@ static void do_switch(struct engine *e, int to, enum engine_reason r, int64_t no
 		if (w <= e->p.restore_backoff_max_ms)
 			fm->restore_mult *= 2;
 	}
-	if (t)
-		e->m[to].promoted_ms = now_ms;
+	if (t)	/* only a promotion back counts towards flapping */
+		e->m[to].promoted_ms = r == RSN_RESTORE || r == RSN_BETTER ? now_ms : INT64_MIN;
 	e->primary = to;
 	e->primary_reason = r;
 	if (from >= 0 && to >= 0)

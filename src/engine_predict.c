@@ -112,6 +112,9 @@ static bool trend_signals(const struct engine *e, const struct eng_member *m, in
 {
 	const struct engine_params *p = &e->p;
 	int64_t since = now_ms - p->predict_window_ms;
+	/* a window that spans an outage shows the outage and the recovery, not a trend */
+	if (m->up_since_ms == INT64_MIN || m->up_since_ms > since)
+		return false;
 	/* a loss trend needs 3/4 of the evidence of a bad link and a rising slope:
 	 * a slope of a few random losses alone is noise */
 	if (p->predict_loss_slope_pct_per_s > 0 && !isnan(m->loss_pct) &&
