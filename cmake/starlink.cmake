@@ -30,6 +30,10 @@ if(SF_STARLINK)
   add_executable(sl_probe tests/starlink/sl_probe.c)
   target_link_libraries(sl_probe PRIVATE sfcore)
 
+  # bench/starlink.sh: CPU, bytes and allocations per poll
+  add_executable(sl_bench tests/starlink/sl_bench.c)
+  target_link_libraries(sl_bench PRIVATE sfcore)
+
   sf_unit_test(test_starlink_decode tests/unit/test_starlink_decode.c)
 
   if(SF_TESTS)
