@@ -224,9 +224,12 @@ def t_cleanup():
     with labctl.State(prefix) as st:
         sleeper = labctl.spawn(st, labctl.role_ns(prefix, "lan"), ["sleep", "300"], "sleeper")
     labctl.impair(prefix, "wan", "delay", ["50"])
+    labctl.start_schedule(prefix, labctl.flap_schedule("mob1s1a1", 0.2, 0.2, 100))
+    time.sleep(0.5)
     with labctl.State(prefix) as st:
         pids = [p["pid"] for p in st.data["procs"]]
-    check(len(pids) == 3, "lab runs netsvc, the sleeper and a delay shim (%d)" % len(pids))
+    check(len(pids) == 4, "lab runs netsvc, the sleeper, a delay shim and a flapping "
+          "schedule (%d)" % len(pids))
     removed = labctl.down(prefix)
     check(len(removed) == 5, "down removes 5 namespaces (%d)" % len(removed))
     check(all(proc_start_time(p) is None for p in pids + [sleeper]), "down kills its processes")
