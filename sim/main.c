@@ -27,7 +27,22 @@ static void usage(FILE *f)
 		"  --seed N       seed of the baselines' probe sampling (default 1)\n"
 		"  --set OPT=VAL  override an engine option (see docs/CONFIGURATION.md)\n"
 		"  --check        exit 1 unless the starfail policy meets each trace's goals\n"
-		"  --table        print one benchmark table for all traces (implies --quiet)\n");
+		"  --table        print one benchmark table for all traces (implies --quiet)\n"
+		"  --options      print the engine's options as a Markdown table and exit\n");
+}
+
+/* The engine's options as a Markdown table (docs/ENGINE.md, CONFIGURATION.md). */
+static void print_options(void)
+{
+	printf("| option | type | default | range | unit | meaning |\n|---|---|---|---|---|---|\n");
+	for (const struct cfg_option *o = engine_options; o->name; o++) {
+		const char *type = o->type == CFG_BOOL ? "bool" : o->type == CFG_INT ? "int" : "float";
+		char range[64] = "0/1";
+		if (o->type != CFG_BOOL)
+			snprintf(range, sizeof(range), "%g..%g", o->min, o->max);
+		printf("| `%s` | %s | %s | %s | %s | %s |\n", o->name, type, o->def ? o->def : "",
+		       range, o->unit ? o->unit : "", o->help);
+	}
 }
 
 static int set_option(struct engine_params *p, const char *arg)
@@ -97,14 +112,16 @@ static void print_table_row(const char *path, const struct sim_summary *s)
 		char d[32], ratio[32] = "-";
 		fmt_delay(d, sizeof(d), s, r);
 		if (ours && r != ours && s->has_fault) {
-			if (ours->detected && r->detected && r->delay_ms > 0)
+			if (ours->detected && ours->delay_ms <= 0)
+				snprintf(ratio, sizeof(ratio), "ours %.1fs", ours->delay_ms / 1000.0);
+			else if (ours->detected && r->detected && r->delay_ms > 0)
 				snprintf(ratio, sizeof(ratio), "%.3f", (double)ours->delay_ms / r->delay_ms);
 			else if (ours->detected && !r->detected)
 				snprintf(ratio, sizeof(ratio), "0 (never)");
 			else if (ours->detected && r->detected)
 				snprintf(ratio, sizeof(ratio), "ours %.1fs", ours->delay_ms / 1000.0);
 		}
-		printf("%-28s %-9s %8s %9d %6d %10.1f %12s\n", k ? "" : name, r->policy, d, r->switches,
+		printf("%-34s %-9s %8s %9d %6d %10.1f %12s\n", k ? "" : name, r->policy, d, r->switches,
 		       r->false_switches, r->time_on_bad_ms / 1000.0, ratio);
 	}
 }
@@ -143,6 +160,9 @@ int main(int argc, char **argv)
 			check = true;
 		} else if (!strcmp(a, "--table")) {
 			table = true;
+		} else if (!strcmp(a, "--options")) {
+			print_options();
+			return 0;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;
@@ -165,7 +185,7 @@ int main(int argc, char **argv)
 	if (quiet || table)
 		o.out = NULL;
 	if (table)
-		printf("%-28s %-9s %8s %9s %6s %10s %12s\n", "trace", "policy", "delay_s", "switches",
+		printf("%-34s %-9s %8s %9s %6s %10s %12s\n", "trace", "policy", "delay_s", "switches",
 		       "false", "on_bad_s", "ours/this");
 	int rc = 0;
 	for (; i < argc; i++) {

@@ -84,7 +84,7 @@ static void decide_all(struct run *run, struct sim_summary *sum, const struct tr
 {
 	for (int k = 0; k < run->np; k++) {
 		int cur = run->primary[k];
-		if (cur >= 0 && run->truth[cur] != TRUTH_GOOD && run->since_ms[k] != INT64_MIN)
+		if (cur >= 0 && run->truth[cur] == TRUTH_BAD && run->since_ms[k] != INT64_MIN)
 			sum->r[k].time_on_bad_ms += now_ms - run->since_ms[k];
 		run->since_ms[k] = now_ms;
 		char why[POLICY_WHY_MAX] = "";

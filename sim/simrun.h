@@ -32,7 +32,7 @@ struct sim_result {
 	int64_t delay_ms;		/* switch time - fault time (negative = early) */
 	int64_t detect_t_ms;
 	bool all_bad_seen;
-	int64_t time_on_bad_ms;		/* primary truly bad (or down) */
+	int64_t time_on_bad_ms;		/* time the primary was truly bad */
 };
 
 struct sim_summary {
