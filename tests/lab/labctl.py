@@ -40,7 +40,8 @@ import signal
 import sys
 import time
 
-from labcore import (CMD_TIMEOUT_S, HERE, STATE_ROOT, DEFAULT_UPLINKS, LabError, State,
+from labcore import (CMD_TIMEOUT_S, HERE, PREFIX_RE, STATE_ROOT, DEFAULT_UPLINKS, LabError,
+                     State,
                      check_prefix, find_shim, ipn, kill_pid, netns_list, nft, ns_name, nsexec,
                      owned_by, parse_metrics, parse_uplinks, proc_alive, proc_start_time,
                      role_ns, run, spawn, stop_procs, sysctl, uplink_plan)
@@ -50,6 +51,7 @@ from labmeasure import (LAN_FORWARD, PYTHON, RouteWatch, counters, netsvc, ping,
 __all__ = ["Lab", "LabError", "RouteWatch", "LAN_FORWARD", "DISH_ADDR", "DELAY_DEV", "up",
            "down", "impair", "start_schedule", "flap_schedule", "parse_schedule", "status",
            "counters", "route_dev", "ping", "probe_until_ok", "role_ns", "State", "spawn",
+           "reap_orphans",
            "main"]
 
 LAN_DEV, LAN_ROUTER_ADDR, LAN_CLIENT_ADDR = "br-lan", "10.99.0.1", "10.99.0.2"
@@ -115,8 +117,10 @@ def add_uplink_routes(prefix, u, dish):
             "dev", u["name"], "proto", "static")
 
 
-def up(prefix, uplinks=None, metrics_text=None, dish_uplink="auto"):
-    """Builds the lab; on any failure or interruption removes what it made."""
+def up(prefix, uplinks=None, metrics_text=None, dish_uplink="auto", owner_pid=None):
+    """Builds the lab; on any failure or interruption removes what it made.
+    owner_pid: the process the lab lives for (a test); reap_orphans() removes
+    the lab once that process is gone."""
     check_prefix(prefix)
     names = uplinks or list(DEFAULT_UPLINKS)
     metrics = parse_metrics(names, metrics_text)
@@ -132,6 +136,8 @@ def up(prefix, uplinks=None, metrics_text=None, dish_uplink="auto"):
                        % (prefix, prefix))
     try:
         with State(prefix, create=True) as st:
+            if owner_pid:
+                st.data["owner"] = {"pid": owner_pid, "start": proc_start_time(owner_pid)}
             _build(st, names, metrics, dish_uplink)
     except BaseException:
         down(prefix)
@@ -234,6 +240,27 @@ def down(prefix):
     if errors:
         raise LabError("down %s: could not delete %s" % (prefix, "; ".join(errors)))
     return victims
+
+
+def reap_orphans(base):
+    """Removes labs whose prefix starts with base and whose owner process
+    (see up(owner_pid)) has died, e.g. a test killed by a timeout. Labs
+    without an owner (made by the CLI) and labs of live owners are kept.
+    Returns the prefixes removed."""
+    reaped = []
+    names = sorted(os.listdir(STATE_ROOT)) if os.path.isdir(STATE_ROOT) else []
+    for prefix in names:
+        if not prefix.startswith(base) or not PREFIX_RE.match(prefix):
+            continue
+        try:
+            with open(os.path.join(STATE_ROOT, prefix, "state.json")) as f:
+                owner = json.load(f).get("owner")
+        except (OSError, ValueError):
+            continue
+        if owner and not proc_alive(owner.get("pid", 0), owner.get("start")):
+            down(prefix)
+            reaped.append(prefix)
+    return reaped
 
 
 # ---------------------------------------------------------------- impairments
@@ -517,7 +544,7 @@ class Lab:
             self._old_handlers[sig] = signal.signal(sig, _interrupt)
         try:
             down(self.prefix)
-            up(self.prefix, self.uplinks, self.metrics, self.dish_uplink)
+            up(self.prefix, self.uplinks, self.metrics, self.dish_uplink, os.getpid())
         except BaseException:
             self._restore()
             raise
@@ -623,7 +650,11 @@ def build_parser():
                    help="uplink whose isp owns 192.168.100.1 (default: starlink if present; "
                    "'none' for no dish)")
     p.add_argument("--force", action="store_true", help="remove an existing lab first")
+    p.add_argument("--owner-pid", type=int, help="process the lab lives for (e.g. $$ of a "
+                   "test script); `reap` removes the lab once it has died")
     cmd("down", "remove a lab: processes, namespaces, state (idempotent)")
+    p = sub.add_parser("reap", help="remove labs whose owner process has died")
+    p.add_argument("base", help="prefix start, e.g. sflab")
     p = cmd("impair", "impair one uplink")
     p.add_argument("--uplink", required=True)
     p.add_argument("--shim", help="path of sf-delayshim (default $SF_DELAYSHIM or "
@@ -682,6 +713,11 @@ def main(argv=None):
         if args.cmd == "list":
             print("\n".join(list_labs()))
             return 0
+        if args.cmd == "reap":
+            if os.geteuid() != 0:
+                raise LabError("needs root (network namespaces, nftables)")
+            print("\n".join(reap_orphans(args.base)))
+            return 0
         if not args.prefix:
             raise LabError("--prefix is required (or set SF_LAB_PREFIX)")
         check_prefix(args.prefix)
@@ -690,7 +726,10 @@ def main(argv=None):
         if args.cmd == "up":
             if args.force:
                 down(args.prefix)
-            up(args.prefix, parse_uplinks(args.uplinks), args.metrics, args.dish_uplink)
+            if args.owner_pid is not None and proc_start_time(args.owner_pid) is None:
+                raise LabError("--owner-pid %d: no such process" % args.owner_pid)
+            up(args.prefix, parse_uplinks(args.uplinks), args.metrics, args.dish_uplink,
+               args.owner_pid)
             print_status(status(args.prefix))
         elif args.cmd == "down":
             removed = down(args.prefix)

@@ -3,7 +3,7 @@
 
   test_lab.py topology|loss|blackhole|delay|rate|carrier|flap|cleanup|netsvc
 
-Each builds its own lab (prefix sflab<letter>), measures what the lab claims
+Each builds its own lab (prefix sflab<pid><letter>), measures what the lab claims
 to do and tears it down. Measured figures are printed, failures name the
 expected band and the measured value. Exit 0 pass, 1 fail, 77 skip (not
 root, or no network namespaces/nftables here).
@@ -22,6 +22,9 @@ from labcore import STATE_ROOT, LabError, netns_list, proc_start_time  # noqa: E
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SKIP = 77
+# unique per run, so that two test runs at once (two build directories,
+# two engineers) never touch each other's labs: "sflab" + pid + scenario letter
+PREFIX = "sflab%d" % (os.getpid() % 1000000)
 failures = []
 
 
@@ -49,7 +52,7 @@ def counter(lab, role, name):
 # ---------------------------------------------------------------- scenarios
 
 def t_topology():
-    with labctl.Lab("sflabt") as lab:
+    with labctl.Lab(PREFIX + "t") as lab:
         routes = lab.run("router", ["ip", "route", "show", "default"]).stdout.splitlines()
         print("router default routes:", routes)
         check(len(routes) == 3, "router has exactly one default route per uplink")
@@ -94,7 +97,7 @@ def t_topology():
 
 def t_loss():
     n = 400
-    with labctl.Lab("sflabl", uplinks=["wan", "mob1s1a1"]) as lab:
+    with labctl.Lab(PREFIX + "l", uplinks=["wan", "mob1s1a1"]) as lab:
         lab.impair("wan", "loss", 30)
         r = lab.ping("lan", "192.0.2.1", count=n, interval_s=0.005, timeout_s=0.5)
         print("loss 30: %d/%d lost = %.1f%%" % (r["sent"] - r["received"], r["sent"],
@@ -112,7 +115,7 @@ def t_loss():
 
 
 def t_blackhole():
-    with labctl.Lab("sflabb", uplinks=["wan", "mob1s1a1"]) as lab:
+    with labctl.Lab(PREFIX + "b", uplinks=["wan", "mob1s1a1"]) as lab:
         lab.impair("wan", "blackhole")
         r = lab.ping("lan", "192.0.2.1", count=20, interval_s=0.02, timeout_s=0.5)
         check(r["loss_pct"] == 100, "blackhole: 100%% loss (got %.0f%%)" % r["loss_pct"])
@@ -127,7 +130,7 @@ def t_blackhole():
 
 
 def t_delay():
-    with labctl.Lab("sflabd", uplinks=["wan", "mob1s1a1"]) as lab:
+    with labctl.Lab(PREFIX + "d", uplinks=["wan", "mob1s1a1"]) as lab:
         base = lab.ping("lan", "192.0.2.1", count=5, interval_s=0.05)
         lab.impair("wan", "delay", 200)
         r = lab.ping("lan", "192.0.2.1", count=10, interval_s=0.1, timeout_s=2)
@@ -154,7 +157,7 @@ def t_delay():
 
 
 def t_rate():
-    with labctl.Lab("sflabr", uplinks=["wan", "mob1s1a1"]) as lab:
+    with labctl.Lab(PREFIX + "r", uplinks=["wan", "mob1s1a1"]) as lab:
         base = lab.throughput_kbit_s(seconds=1)
         lab.impair("wan", "rate", 1000)
         rx = lab.throughput_kbit_s(seconds=3)
@@ -170,7 +173,7 @@ def t_rate():
 
 
 def t_carrier():
-    with labctl.Lab("sflabk", uplinks=["wan", "mob1s1a1"]) as lab:
+    with labctl.Lab(PREFIX + "k", uplinks=["wan", "mob1s1a1"]) as lab:
         lab.impair("wan", "down")
         link = lab.run("router", ["ip", "-o", "link", "show", "wan"]).stdout
         check("NO-CARRIER" in link, "down: router's wan device loses carrier")
@@ -191,7 +194,7 @@ def t_carrier():
 
 
 def t_flap():
-    with labctl.Lab("sflabf", uplinks=["wan", "mob1s1a1"]) as lab:
+    with labctl.Lab(PREFIX + "f", uplinks=["wan", "mob1s1a1"]) as lab:
         pid = lab.flap("wan", bad_s=1.0, good_s=1.0, count=2)
         results = []
         t0 = time.monotonic()
@@ -207,7 +210,7 @@ def t_flap():
         runner = [p for p in st["procs"] if p["pid"] == pid]
         check(len(runner) == 1 and not runner[0]["running"], "the schedule runner has finished")
         check(st["impair"]["wan"]["blackhole"] is False, "the uplink ends healthy")
-        with open(os.path.join(STATE_ROOT, "sflabf", "events.log")) as f:
+        with open(os.path.join(STATE_ROOT, lab.prefix, "events.log")) as f:
             steps = [l for l in f if "uplink=wan impair=blackhole" in l]
         times = [float(l.split()[0].split("=")[1]) for l in steps]
         gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
@@ -217,8 +220,7 @@ def t_flap():
 
 
 def t_cleanup():
-    prefix = "sflabc"
-    labctl.down(prefix)
+    prefix = PREFIX + "c"
     # 1. down removes namespaces, processes and state; a second down is a no-op
     labctl.up(prefix, ["wan", "mob1s1a1"])
     with labctl.State(prefix) as st:
@@ -379,6 +381,9 @@ def main(argv):
     if argv[1] == "delay" and not os.path.exists("/dev/net/tun"):
         print("SKIP: no /dev/net/tun")
         return SKIP
+    reaped = labctl.reap_orphans("sflab")     # labs of test runs that were killed
+    if reaped:
+        print("removed labs of dead test runs: %s" % " ".join(reaped))
     try:
         SCENARIOS[argv[1]]()
     except LabError as e:
