@@ -208,7 +208,18 @@ def down(prefix):
     lock_fd = None
     if os.path.isdir(sdir):
         lock_fd = os.open(os.path.join(sdir, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        # down must always work: a lock holder that hangs for 10 s is ignored
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    print("labctl: warning: %s/lock held for 10 s; tearing down anyway"
+                          % sdir, file=sys.stderr)
+                    break
+                time.sleep(0.05)
         try:
             with open(os.path.join(sdir, "state.json")) as f:
                 data = json.load(f)
@@ -358,10 +369,10 @@ def _apply(st, u, old, new, shim):
             else:
                 run(nsexec(isp, ["tc", "qdisc", "del", "dev", dev, "root"]), check=False)
     if (new["delay_ms"], new["jitter_ms"]) != (old["delay_ms"], old["jitter_ms"]):
+        path = find_shim(shim) if new["delay_ms"] else None     # fail before changing
         ipn(isp, "rule", "del", "pref", str(DELAY_PREF), check=False)
         stop_procs(st, "delayshim-" + name)
         if new["delay_ms"]:
-            path = find_shim(shim)
             spawn(st, isp, [path, "--dev", DELAY_DEV, "--delay-ms", str(new["delay_ms"]),
                             "--jitter-ms", str(new["jitter_ms"])], "delayshim-" + name,
                   ready_pattern=r"delayshim: ready")
