@@ -285,6 +285,63 @@ def test_reboot_detected():
     check(polls[-1]["metrics"]["uptime_s"] < 100, "uptime restarted", polls[-1])
 
 
+def sh(*cmd, check_rc=True):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if check_rc and r.returncode != 0:
+        raise Fail("%s: %s" % (" ".join(cmd), r.stdout.strip()))
+    return r
+
+
+def test_bind_device_netns():
+    """The socket is bound to the member's device: dish in one namespace, collector in another."""
+    if os.geteuid() != 0 or subprocess.run(["ip", "netns", "list"], capture_output=True).returncode:
+        print("SKIP test_bind_device_netns: needs root and ip netns")
+        return
+    tag = "%d" % (os.getpid() % 100000)
+    cli, dish, va, vb = "sfsl-c" + tag, "sfsl-d" + tag, "sfsl" + tag + "a", "sfsl" + tag + "b"
+    emu = None
+    try:
+        sh("ip", "netns", "add", cli)
+        sh("ip", "netns", "add", dish)
+        sh("ip", "link", "add", va, "netns", cli, "type", "veth", "peer", "name", vb, "netns", dish)
+        sh("ip", "-n", cli, "addr", "add", "192.168.100.2/24", "dev", va)
+        sh("ip", "-n", dish, "addr", "add", "192.168.100.1/24", "dev", vb)
+        for ns, dev in ((cli, va), (dish, vb), (cli, "lo"), (dish, "lo")):
+            sh("ip", "-n", ns, "link", "set", dev, "up")
+        p = subprocess.Popen(["ip", "netns", "exec", dish, PY, EMU, "--descriptor", ARGS.descriptor,
+                              "--host", "192.168.100.1", "--port", "9200", "--scenario", "healthy"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        CHILDREN.append(p)
+        emu = p
+        line = p.stdout.readline()
+        check(line.startswith("PORT 9200"), "emulator in the dish namespace: %r" % line)
+        saved = ARGS.probe
+        try:
+            ARGS.probe = "ip"
+            wrap = ["netns", "exec", cli, saved]
+            polls = collect_cmd(wrap + ["-h", "192.168.100.1", "-p", "9200", "-n", "2", "-d", va] + FAST)
+            check(all(d["metrics"]["reachable"] is True and d["bind_device"] == va for d in polls),
+                  "dish reached through the bound device", polls[-1])
+            polls = collect_cmd(wrap + ["-h", "192.168.100.1", "-p", "9200", "-n", "1", "-d", "lo"] + FAST)
+            e = polls[-1]["last_error"]
+            check(e and e["kind"] in ("connect", "timeout"), "bound to lo: the dish is not reachable", polls[-1])
+        finally:
+            ARGS.probe = saved
+    finally:
+        if emu:
+            stop(emu)
+        for ns in (cli, dish):
+            sh("ip", "netns", "del", ns, check_rc=False)
+
+
+def collect_cmd(argv, timeout_s=60):
+    """Run `ARGS.probe argv...` (e.g. through ip netns exec); return the JSON of each poll."""
+    p = subprocess.run([ARGS.probe] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=timeout_s)
+    check(p.returncode == 0, "collector exit status %d: %s" % (p.returncode, p.stderr[-1500:]))
+    return [json.loads(line)["collector"] for line in p.stdout.splitlines() if line.strip()]
+
+
 HOSTILE_EXPECT = {
     "ctype": "content_type", "truncated": "frame", "overcap": "frame", "midstall": "timeout",
     "http500": "http_status", "hugeheaders": "http2", "notrailer": "http2", "badflag": "frame",

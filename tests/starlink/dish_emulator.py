@@ -12,7 +12,7 @@ every 10 s that only the history shows), outage (NO_SATS), reboot_pending
 (update downloaded, seconds_until_swupdate_reboot_possible counting down),
 snr_low, thermal, old_firmware (no gps_stats, no alerts, no update fields,
 status latency 0 as on 2024.11 firmware), rebooted (history counter starts
-again), status7/status12/status14 (gRPC errors), stall (headers sent, then
+again), booting (rebooted, outage cause BOOTING until the next scenario), status7/status12/status14 (gRPC errors), stall (headers sent, then
 silence), stall_once (only the first status call stalls), garbage (bytes that
 are not a Response), wrongtype (field 2004 as a varint).
 
@@ -36,7 +36,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 RING = 900
 SCENARIOS = ("healthy", "obstructed", "outage", "reboot_pending", "snr_low", "thermal",
-             "old_firmware", "rebooted", "status7", "status12", "status14", "stall",
+             "old_firmware", "rebooted", "booting", "status7", "status12", "status14", "stall",
              "stall_once", "garbage", "wrongtype")
 
 
@@ -94,7 +94,7 @@ class Dish:
         self.scenario = name
         self.scn_t0 = time.monotonic()
         self.stalled_once = False
-        if name == "rebooted":
+        if name in ("rebooted", "booting"):
             self.boot = time.monotonic() - 20.0
             self.current = 0
             self.drop = [0.0] * RING
@@ -139,7 +139,7 @@ class Dish:
         drop = 0.0
         if s == "obstructed" and int(t) % 10 in (4, 5, 6):
             drop = 1.0
-        elif s == "outage":
+        elif s in ("outage", "booting"):
             drop = 1.0
         elif s == "snr_low":
             drop = 0.15
@@ -207,10 +207,10 @@ class Dish:
                     seconds_until_swupdate_reboot_possible=max(0, int(120 - t)))
             else:
                 put(st, software_update_state=1, seconds_until_swupdate_reboot_possible=-1)
-        if s == "outage":
+        if s in ("outage", "booting"):
             o = st.outage
             o.SetInParent()
-            put(o, cause=5, start_timestamp_ns=int((time.time() - t) * 1e9),
+            put(o, cause=5 if s == "outage" else 1, start_timestamp_ns=int((time.time() - t) * 1e9),
                 duration_ns=int(t * 1e9))
             st.ClearField("downlink_throughput_bps")
             st.ClearField("uplink_throughput_bps")
