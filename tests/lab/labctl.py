@@ -41,8 +41,7 @@ import sys
 import time
 
 from labcore import (CMD_TIMEOUT_S, HERE, PREFIX_RE, STATE_ROOT, DEFAULT_UPLINKS, LabError,
-                     State,
-                     check_prefix, find_shim, ipn, kill_pid, netns_list, nft, ns_name, nsexec,
+                     State, check_prefix, find_shim, ipn, kill_pid, netns_list, nft, ns_name, nsexec,
                      owned_by, parse_metrics, parse_uplinks, proc_alive, proc_start_time,
                      role_ns, run, spawn, stop_procs, sysctl, uplink_plan)
 from labmeasure import (LAN_FORWARD, PYTHON, RouteWatch, counters, netsvc, ping, probe_until_ok,
@@ -51,8 +50,7 @@ from labmeasure import (LAN_FORWARD, PYTHON, RouteWatch, counters, netsvc, ping,
 __all__ = ["Lab", "LabError", "RouteWatch", "LAN_FORWARD", "DISH_ADDR", "DELAY_DEV", "up",
            "down", "impair", "start_schedule", "flap_schedule", "parse_schedule", "status",
            "counters", "route_dev", "ping", "probe_until_ok", "role_ns", "State", "spawn",
-           "reap_orphans",
-           "main"]
+           "reap_orphans", "main"]
 
 LAN_DEV, LAN_ROUTER_ADDR, LAN_CLIENT_ADDR = "br-lan", "10.99.0.1", "10.99.0.2"
 DISH_ADDR = "192.168.100.1"
@@ -238,7 +236,7 @@ def down(prefix):
     for ns in victims:
         cp = run(["ip", "netns", "pids", ns], check=False)
         for tok in cp.stdout.split():
-            if tok.isdigit():
+            if tok.isdigit() and int(tok) != os.getpid():
                 kill_pid(int(tok), proc_start_time(int(tok)))
     for ns in victims:
         cp = run(["ip", "netns", "del", ns], check=False)
