@@ -39,7 +39,8 @@ static void print_options(void)
 		const char *type = o->type == CFG_BOOL ? "bool" : o->type == CFG_INT ? "int" : "float";
 		char range[64] = "0/1";
 		if (o->type != CFG_BOOL)
-			snprintf(range, sizeof(range), "%g..%g", o->min, o->max);
+			snprintf(range, sizeof(range), o->type == CFG_INT ? "%.0f..%.0f" : "%g..%g", o->min,
+				 o->max);
 		printf("| `%s` | %s | %s | %s | %s | %s |\n", o->name, type, o->def ? o->def : "",
 		       range, o->unit ? o->unit : "", o->help);
 	}
