@@ -487,10 +487,11 @@ static int on_close_cb(nghttp2_session *s, int32_t stream_id, uint32_t error_cod
 	}
 	const uint8_t *msg;
 	size_t msg_len;
+	char why[160];
 	enum starlink_error e = sl_grpc_frame_parse(g->rx, g->rx_len, g->cfg.msg_cap, &msg, &msg_len,
-						    g->err_text, sizeof(g->err_text));
+						    why, sizeof(why));
 	if (e != SL_ERR_NONE) {
-		call_fail(g, e, "%s", g->err_text);
+		call_fail(g, e, "%s", why);
 		return 0;
 	}
 	g->res.err = SL_ERR_NONE;
@@ -669,6 +670,20 @@ int sl_grpc_call(struct sl_grpc *g, const uint8_t *req, size_t req_len)
 		call_submit(g);
 	else if (g->state == CONN_DOWN)
 		conn_open(g);
+	else
+		ev_io_start(g->loop, &g->wio);	/* connecting or adopted: session starts when writable */
+	return 0;
+}
+
+int sl_grpc_adopt_fd(struct sl_grpc *g, int fd)
+{
+	if (g->state != CONN_DOWN || g->busy)
+		return -1;
+	g->fd = fd;
+	g->connects++;
+	ev_io_set(&g->rio, fd, EV_READ);
+	ev_io_set(&g->wio, fd, EV_WRITE);
+	g->state = CONN_CONNECTING;
 	return 0;
 }
 

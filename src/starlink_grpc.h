@@ -57,6 +57,13 @@ void sl_grpc_free(struct sl_grpc *g);
 /* Start a call with a serialized request message. -1 if busy or too big. */
 int sl_grpc_call(struct sl_grpc *g, const uint8_t *req, size_t req_len);
 
+/*
+ * Use an already connected stream socket (e.g. one end of a socketpair) as
+ * the connection; the HTTP/2 session starts with the next call. For tests
+ * and the fuzzer. -1 when a connection exists.
+ */
+int sl_grpc_adopt_fd(struct sl_grpc *g, int fd);
+
 /* Drop the connection (and a call in progress, without callback). */
 void sl_grpc_close(struct sl_grpc *g);
 
