@@ -189,7 +189,8 @@ void engine_set_utc_offset(struct engine *e, int64_t utc_minus_mono_ms)
 }
 
 int engine_set_members(struct engine *e, const struct engine_params *p,
-		       const struct engine_member *m, int n, char *err, size_t errlen)
+		       const struct engine_member *m, int n, int64_t now_ms, char *err,
+		       size_t errlen)
 {
 	char dummy[8];
 	if (!err || !errlen)
@@ -229,18 +230,18 @@ int engine_set_members(struct engine *e, const struct engine_params *p,
 		if (old_of[i] >= 0 && old_of[i] == e->pinned)
 			new_pin = i;
 	}
-	if (e->primary >= 0 && new_primary < 0 && !resize)
-		eng_emit(e, e->last_switch_ms == INT64_MIN ? 0 : e->last_switch_ms, EV_INFO,
-			 RSN_MEMBER_REMOVED, -1, e->primary, -1, "member=%s",
-			 e->m[e->primary].cfg.name);
 	if (resize) {
-		/* ring geometry changed: keep the primary by name, restart evidence */
-		const char *pname = e->primary >= 0 ? e->m[e->primary].cfg.name : NULL;
-		new_primary = pname ? -1 : -1;
-		for (int i = 0; pname && i < n; i++)
-			if (!strcmp(m[i].name, pname))
+		/* ring geometry changed: keep the roles by name, restart evidence */
+		for (int i = 0; i < n; i++) {
+			if (e->primary >= 0 && !strcmp(m[i].name, e->m[e->primary].cfg.name))
 				new_primary = i;
+			if (e->pinned >= 0 && !strcmp(m[i].name, e->m[e->pinned].cfg.name))
+				new_pin = i;
+		}
 	}
+	if (e->primary >= 0 && new_primary < 0)
+		eng_emit(e, now_ms, EV_INFO, RSN_MEMBER_REMOVED, -1, e->primary, -1,
+			 "member=%s was primary", e->m[e->primary].cfg.name);
 	e->p = *np;
 	memcpy(e->m, nm, (size_t)n * sizeof(nm[0]));
 	e->n = n;

@@ -224,7 +224,8 @@ void engine_set_event_cb(struct engine *e, engine_event_fn fn, void *ctx);
  * Returns 0 or -1 with err (the old list stays in force).
  */
 int engine_set_members(struct engine *e, const struct engine_params *p,
-		       const struct engine_member *m, int n, char *err, size_t errlen);
+		       const struct engine_member *m, int n, int64_t now_ms, char *err,
+		       size_t errlen);
 
 /*
  * UTC minus the monotonic clock of the samples, in ms, when the daemon knows
