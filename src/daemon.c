@@ -296,7 +296,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	struct engine_member em[MAX_MEMBERS];
 	int n = build_engine_members(&next, em);
 	char eerr[200];
-	if (engine_set_members(d->engine, &next.engine, em, n, eerr, sizeof(eerr)) < 0) {
+	if (engine_set_members(d->engine, &next.engine, em, n, daemon_now_ms(d), eerr, sizeof(eerr)) < 0) {
 		snprintf(msg, sizeof(msg), "engine: %s", eerr);
 		fail_reload(d, msg, err, errlen);
 		return -1;
