@@ -29,8 +29,6 @@ import math
 import os
 import random
 import select
-import socket
-import struct
 import subprocess
 import sys
 import time
@@ -42,64 +40,6 @@ TARGET = "192.0.2.1"
 GOALS_S = {"blackhole": 2.0, "carrier": 0.5}
 ACTIONS = {"blackhole": (("blackhole",), ("blackhole", "off")),
            "carrier": (("down",), ("up",))}
-
-
-# ---------------------------------------------------------------- pinger
-# Runs inside the lan namespace (re-executed through `ip netns exec`).
-
-def icmp_checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    s = (s >> 16) + (s & 0xffff)
-    s += s >> 16
-    return ~s & 0xffff
-
-
-def pinger(target, interval_s, timeout_s, duration_s):
-    """Echo requests every interval_s, each with its own id; prints
-    'ok <t_send> <t_reply>' (CLOCK_MONOTONIC) for every answered one."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-    s.setblocking(False)
-    base = (os.getpid() * 7919) & 0xffff
-    pending = {}
-    n = 0
-    t_end = time.monotonic() + duration_s
-    next_send = time.monotonic()
-    while time.monotonic() < t_end:
-        now = time.monotonic()
-        if now >= next_send:
-            ident = (base + n) & 0xffff
-            hdr = struct.pack("!BBHHH", 8, 0, 0, ident, n & 0xffff)
-            payload = b"sfbench!"
-            pkt = struct.pack("!BBHHH", 8, 0, icmp_checksum(hdr + payload), ident,
-                              n & 0xffff) + payload
-            try:
-                s.sendto(pkt, (target, 0))
-            except OSError:
-                pass            # no route right now: counts as unanswered
-            pending[ident] = now
-            n += 1
-            next_send += interval_s
-            for k in [k for k, t in pending.items() if now - t > timeout_s]:
-                del pending[k]
-        r, _, _ = select.select([s], [], [], max(0.0, next_send - time.monotonic()))
-        if not r:
-            continue
-        try:
-            data = s.recv(2048)
-        except BlockingIOError:
-            continue
-        t_reply = time.monotonic()
-        ihl = (data[0] & 0x0f) * 4
-        if len(data) < ihl + 8:
-            continue
-        typ, _, _, ident, _ = struct.unpack("!BBHHH", data[ihl:ihl + 8])
-        if typ == 0 and ident in pending:
-            t_send = pending.pop(ident)
-            if t_reply - t_send <= timeout_s:
-                print("ok %.6f %.6f" % (t_send, t_reply), flush=True)
-    return 0
 
 
 # ---------------------------------------------------------------- statistics
@@ -166,9 +106,8 @@ def one_run(S, lab, cfg, case, rng, timeout_s=15.0):
         time.sleep(rng.uniform(0.5, 2.0))
         mon = subprocess.Popen(["ip", "-n", lab.ns("router"), "monitor", "route"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        ping = subprocess.Popen(["ip", "netns", "exec", lab.ns("lan"), "/usr/bin/python3",
-                                 os.path.abspath(__file__), "_pinger", TARGET, "0.05", "0.5",
-                                 str(timeout_s + 5)], stdout=subprocess.PIPE)
+        ping = subprocess.Popen(S.pinger_argv(lab, "lan", TARGET, 0.05, 0.5, timeout_s + 5),
+                                stdout=subprocess.PIPE)
         time.sleep(0.3)        # both running, pings answered through starlink
         readers = {"mon": LineReader(mon), "ping": LineReader(ping)}
         t0 = lab.impair("starlink", *ACTIONS[case][0])
@@ -204,8 +143,6 @@ def one_run(S, lab, cfg, case, rng, timeout_s=15.0):
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[1] == "_pinger":
-        return pinger(argv[2], float(argv[3]), float(argv[4]), float(argv[5]))
     ap = argparse.ArgumentParser(description="benchmark P1 (lab failover)")
     ap.add_argument("build")
     ap.add_argument("--runs", type=int, default=int(os.environ.get("SF_BENCH_RUNS", "10")))

@@ -24,7 +24,6 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
-import labctl  # noqa: E402
 
 TABLE = 7373            # route_table default (src/ctl_route.c)
 RTPROT = 73             # protocol of every route and rule Starfail installs
@@ -323,3 +322,76 @@ def lan_counters(lab):
 def log_grep(daemon, pattern):
     rx = re.compile(pattern)
     return [line for line in daemon.log_text().splitlines() if rx.search(line)]
+
+
+# ---------------------------------------------------------------- lan pinger
+# `sfscenario.py pinger TARGET INTERVAL_S TIMEOUT_S DURATION_S`, run inside a
+# lab namespace (ip netns exec): one ICMP echo every INTERVAL_S, each with
+# its own id, so each is a new flow for the router's conntrack/NAT (a stale
+# NAT entry of the failed uplink can neither help nor hurt it). Prints
+# "ok <t_send> <t_reply>" or "lost <t_send>" per echo (CLOCK_MONOTONIC,
+# the clock of labctl's impair and of the benchmarks).
+
+def _icmp_checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+
+
+def pinger(target, interval_s, timeout_s, duration_s):
+    import select
+    import struct
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.setblocking(False)
+    base = (os.getpid() * 7919) & 0xffff
+    pending = {}
+    n = 0
+    t_end = time.monotonic() + duration_s
+    next_send = time.monotonic()
+    while True:
+        now = time.monotonic()
+        for k in [k for k, t in pending.items() if now - t > timeout_s]:
+            print("lost %.6f" % pending.pop(k), flush=True)
+        if now >= t_end:
+            return 0
+        if now >= next_send:
+            ident = (base + n) & 0xffff
+            body = struct.pack("!BBHHH", 8, 0, 0, ident, n & 0xffff) + b"starfail"
+            pkt = body[:2] + struct.pack("!H", _icmp_checksum(body)) + body[4:]
+            try:
+                s.sendto(pkt, (target, 0))
+            except OSError:
+                pass            # no route at this moment: it will count as lost
+            pending[ident] = now
+            n += 1
+            next_send += interval_s
+        r, _, _ = select.select([s], [], [], max(0.0, min(next_send, t_end) - time.monotonic()))
+        if not r:
+            continue
+        try:
+            data = s.recv(2048)
+        except BlockingIOError:
+            continue
+        t_reply = time.monotonic()
+        ihl = (data[0] & 0x0f) * 4
+        if len(data) < ihl + 8:
+            continue
+        typ, _, _, ident, _ = struct.unpack("!BBHHH", data[ihl:ihl + 8])
+        if typ == 0 and ident in pending:
+            print("ok %.6f %.6f" % (pending.pop(ident), t_reply), flush=True)
+
+
+def pinger_argv(lab, role="lan", target="192.0.2.1", interval_s=0.05, timeout_s=0.5,
+                duration_s=3600):
+    return ["ip", "netns", "exec", lab.ns(role), "/usr/bin/python3", os.path.abspath(__file__),
+            "pinger", target, str(interval_s), str(timeout_s), str(duration_s)]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "pinger":
+        sys.exit(pinger(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])))
+    print("usage: sfscenario.py pinger TARGET INTERVAL_S TIMEOUT_S DURATION_S", file=sys.stderr)
+    sys.exit(2)
