@@ -18,9 +18,12 @@
  *     Windowed summaries (loss over the last minute) must NOT be fed as
  *     rounds: they hide the first lost probe and break slot weighting.
  *   - status samples with loss_pct = NAN carrying only class metrics (s->sl,
- *     s->cell, s->wifi) and/or link_up, whenever a collector has news. The
- *     engine keeps the latest known value of each class metric and forgets
- *     it after class_stale_ms.
+ *     s->cell, s->wifi) and/or link_up, whenever a collector has news, with
+ *     t_ms = the time of that measurement. The engine keeps the latest known
+ *     value of each class metric and forgets it after class_stale_ms. Do not
+ *     copy old class values into later samples: the engine ages countdowns
+ *     (reboot_in_s) and fits slopes from the sample times, and staleness of a
+ *     dead collector is only visible if its values stop coming.
  *
  * Timestamps of one member must not go backwards (older samples are
  * rejected with -1). Then engine_decide(now) after each batch of samples

@@ -212,8 +212,15 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 	m->ext_lost_in_row = s->probes_lost_in_row;
 }
 
+#define SERIES_MIN_GAP_MS 1000	/* keeps SERIES_CAP points spanning >= 64 s */
+
 void eng_series_push(struct eng_series *s, int64_t t_ms, double v)
 {
+	if (s->n) {
+		int last = (s->head - 1 + SERIES_CAP) % SERIES_CAP;
+		if (t_ms - s->t_ms[last] < SERIES_MIN_GAP_MS)
+			return;	/* at most one point per second */
+	}
 	s->t_ms[s->head] = t_ms;
 	s->v[s->head] = v;
 	s->head = (s->head + 1) % SERIES_CAP;
