@@ -402,6 +402,68 @@ static void test_set_members_keeps_state(void **st)
 	teardown_ctx(x);
 }
 
+static void test_pin_overridden_when_down(void **st)
+{
+	struct ctx *x = setup_ctx(NULL, CLASS_LAN, CLASS_CELLULAR);
+	settle(x);
+	engine_pin(x->e, 0, x->t);
+	step(x);
+	assert_int_equal(engine_pinned(x->e), 0);
+	x->link[0].lost = 3;
+	int64_t t = run_until_switch(x, x->t + 5000);
+	assert_true(t > 0);
+	assert_int_equal(x->last.primary, 1);	/* a pinned member that is down is not used */
+	assert_non_null(find_ev(x, EV_INFO, RSN_PIN_OVERRIDDEN, 0));
+	x->link[0].lost = 0;
+	t = run_until_switch(x, x->t + 5000);	/* back as soon as it answers: the pin holds */
+	assert_true(t > 0);
+	assert_int_equal(x->last.primary, 0);
+	assert_int_equal(x->last.reason, RSN_MANUAL_PIN);
+	teardown_ctx(x);
+}
+
+static void test_hard_fail_to_warmup_member(void **st)
+{
+	struct ctx *x = setup_ctx(NULL, CLASS_LAN, CLASS_CELLULAR);
+	settle(x);
+	x->link[1].lost = 3;	/* b dies and comes back: in warm-up for min_uptime_ms */
+	run_until(x, x->t + 3000);
+	x->link[1].lost = 0;
+	run_until(x, x->t + 9000);	/* loss evidence gone, min_uptime_ms (10 s) not yet */
+	struct engine_score_info si;
+	engine_member_score(x->e, 1, &si);
+	assert_int_equal(si.state, MS_WARMUP);
+	x->link[0].up = TRI_FALSE;	/* a is gone: a warming-up b beats a dead a */
+	int64_t t0 = x->t;
+	assert_int_equal(run_until_switch(x, t0 + 2000), t0);
+	assert_int_equal(x->last.primary, 1);
+	assert_non_null(strstr(x->last.text, "target_state=warmup"));
+	teardown_ctx(x);
+}
+
+static void test_disabled_never_chosen(void **st)
+{
+	struct engine_params p;
+	engine_params_defaults(&p);
+	struct engine_member m[2] = {
+		{ .name = "a", .cls = CLASS_LAN, .priority = 1, .weight = 50, .enabled = false },
+		{ .name = "b", .cls = CLASS_LAN, .priority = 2, .weight = 50, .enabled = true },
+	};
+	struct engine *e = engine_create(&p, m, 2, NULL, 0);
+	assert_non_null(e);
+	for (int64_t t = 0; t < 60000; t += 500) {
+		feed_round(e, 0, t, 0, 10, TRI_UNKNOWN);
+		feed_round(e, 1, t, 0, 30, TRI_UNKNOWN);
+		engine_decide(e, t, NULL);
+	}
+	assert_int_equal(engine_primary(e), 1);
+	struct engine_score_info si;
+	engine_member_score(e, 0, &si);
+	assert_int_equal(si.state, MS_DISABLED);
+	assert_false(si.eligible);
+	engine_destroy(e);
+}
+
 static void test_names(void **st)
 {
 	assert_string_equal(engine_reason_name(RSN_COOLDOWN_SUPPRESSED), "cooldown_suppressed");
@@ -437,6 +499,9 @@ int main(void)
 		cmocka_unit_test(test_observe_rejects),
 		cmocka_unit_test(test_params_and_members_checked),
 		cmocka_unit_test(test_set_members_keeps_state),
+		cmocka_unit_test(test_pin_overridden_when_down),
+		cmocka_unit_test(test_hard_fail_to_warmup_member),
+		cmocka_unit_test(test_disabled_never_chosen),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
