@@ -27,7 +27,6 @@ if(SF_TESTS)
   add_test(NAME sim_corpus
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim/check_corpus.sh ${CMAKE_BINARY_DIR} ${SF_CORPUS_LONG}
            WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
-  set_tests_properties(sim_corpus PROPERTIES DEPENDS "starfail-sim;starfail-tracegen")
 endif()
 
 if(SF_FUZZ)
