@@ -71,8 +71,10 @@ const char *starlink_error_name(enum starlink_error e);
 /*
  * Create a collector and start polling (first poll right away).
  * bind_device: SO_BINDTODEVICE target, NULL for none (tests on loopback).
- * on_update: called once per poll with a fresh sample (t_ms = CLOCK_MONOTONIC ms,
- * monotonic); only s->t_ms, s->link_up (never) and s->sl.* are set.
+ * on_update: called once per poll with a fresh sample: t_ms (CLOCK_MONOTONIC
+ * ms) and s->sl.* are set, every other field is left unknown for the daemon
+ * to merge with the member's probe samples. The pointer is valid during the
+ * call only.
  * Returns NULL (and logs why) when the params are invalid.
  */
 struct starlink *starlink_new(struct ev_loop *loop, const struct starlink_params *p,
