@@ -3,7 +3,8 @@
 #
 #   make          build build/starfaild and build/starfailctl
 #   make test     install missing packages, build, run every test; then the
-#                 same tests again in an ASan/UBSan build
+#                 same tests again in an ASan/UBSan build; then every fuzzer
+#                 for FUZZ_SMOKE_S seconds
 #   make demo     network-namespace lab showing a failover (needs root)
 #   make bench    benchmarks with figures and ratios against baselines
 #   make fuzz     build the libFuzzer harnesses and run each briefly
@@ -13,9 +14,10 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SMOKE_S ?= 10
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-release test-asan demo bench fuzz clean
+.PHONY: all deps build test test-release test-asan fuzz-build fuzz-smoke demo bench fuzz clean
 
 all: build
 
@@ -31,6 +33,7 @@ build: $(BUILD)/CMakeCache.txt
 test: deps
 	$(MAKE) test-release
 	$(MAKE) test-asan
+	$(MAKE) fuzz-smoke
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 300
@@ -48,9 +51,14 @@ demo: deps build
 bench: deps build
 	./bench/run.sh $(BUILD)
 
-fuzz: deps
+fuzz-build: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DSF_FUZZ=ON -DSF_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz-smoke: fuzz-build
+	./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_S)
+
+fuzz: fuzz-build
 	./fuzz/run.sh $(FUZZ_BUILD) 30
 
 clean:
