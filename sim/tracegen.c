@@ -54,6 +54,8 @@ struct gmember {
 	enum member_class cls;
 	int priority;
 	struct link base;
+	int round_ms;			/* probe round interval (default ROUND_MS) */
+	int fast_left;			/* fast confirmation rounds left (daemon cadence) */
 	int64_t next_round_ms, next_status_ms;
 };
 
@@ -74,6 +76,7 @@ struct gen {
 	struct mark marks[MAX_MARKS];
 	int nmarks;
 	char goals[160];
+	bool fast_rounds;		/* a fully lost round is re-probed after 600 ms, 3 times */
 	uint64_t rng;
 	FILE *f;
 };
@@ -241,8 +244,10 @@ static void members(struct gen *g, const char *n0, enum member_class c0, const c
 		    enum member_class c1)
 {
 	g->n = 2;
-	g->m[0] = (struct gmember){ .name = n0, .cls = c0, .priority = 1, .base = healthy(c0) };
-	g->m[1] = (struct gmember){ .name = n1, .cls = c1, .priority = 2, .base = healthy(c1) };
+	g->m[0] = (struct gmember){ .name = n0, .cls = c0, .priority = 1, .base = healthy(c0),
+				    .round_ms = ROUND_MS, .fast_left = 3 };
+	g->m[1] = (struct gmember){ .name = n1, .cls = c1, .priority = 2, .base = healthy(c1),
+				    .round_ms = ROUND_MS, .fast_left = 3 };
 }
 
 struct scen {
@@ -292,6 +297,17 @@ static void s_outage(struct gen *g)
 	g->duration_ms = 600000, g->model = m_outage;
 	fault_at(g, 300000, 420000, "blackhole");
 	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=2000 max_false=0 max_switches=2");
+}
+
+/* The daemon's default cadence: primary every 1.5 s (poll_interval_ms),
+ * standby every 5 s (standby_interval_ms), fast confirmation rounds. */
+static void s_outage_daemon(struct gen *g)
+{
+	s_outage(g);
+	g->m[0].round_ms = 1500;
+	g->m[1].round_ms = 5000;
+	g->fast_rounds = true;
+	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=3000 max_false=0 max_switches=2");
 }
 
 static void s_link_down(struct gen *g)
@@ -426,6 +442,7 @@ static const struct scen scens[] = {
 	{ "healthy_noisy_1h", false, s_noisy_short },
 	{ "healthy_starlink_1h", false, s_sl_healthy_short },
 	{ "hard_outage", false, s_outage },
+	{ "hard_outage_daemon_cadence", false, s_outage_daemon },
 	{ "link_down", false, s_link_down },
 	{ "starlink_outage", false, s_sl_outage },
 	{ "latency_step", false, s_lat_step },
@@ -456,14 +473,15 @@ static bool sl_boundary(struct gen *g, int64_t t)
 	return false;
 }
 
-static void emit_round(struct gen *g, int mi, int64_t t)
+/* One probe round; true when every probe was lost. */
+static bool emit_round(struct gen *g, int mi, int64_t t)
 {
 	struct gmember *m = &g->m[mi];
 	struct link l = m->base;
 	g->model(g, mi, t, &l);
 	if (!l.up) {
 		fprintf(g->f, "%lld %s up=0 loss_pct=100 probes=%d\n", (long long)t, m->name, TARGETS);
-		return;
+		return true;
 	}
 	bool noise = l.sl_noise && sl_boundary(g, t);
 	int lost_one = noise && sim_uniform(&g->rng) < 0.8 ? (int)(sim_rand(&g->rng) % TARGETS) : -1;
@@ -483,6 +501,7 @@ static void emit_round(struct gen *g, int mi, int64_t t)
 	else
 		fprintf(g->f, "%lld %s loss_pct=%.1f rtt_ms=%.1f probes=%d\n", (long long)t, m->name,
 			100.0 * lost / TARGETS, sum / (TARGETS - lost), TARGETS);
+	return lost == TARGETS;
 }
 
 static void emit_status(struct gen *g, int mi, int64_t t)
@@ -570,8 +589,16 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 			emit_status(&g, who, t);
 			g.m[who].next_status_ms += status_period(g.m[who].cls);
 		} else {
-			emit_round(&g, who, t);
-			g.m[who].next_round_ms += ROUND_MS + (int64_t)(sim_uniform(&g.rng) * 21) - 10;
+			struct gmember *m = &g.m[who];
+			bool all_lost = emit_round(&g, who, t);
+			if (g.fast_rounds && all_lost && m->fast_left > 0) {
+				m->fast_left--;
+				m->next_round_ms = t + 600;
+			} else {
+				if (!all_lost)
+					m->fast_left = 3;
+				m->next_round_ms += m->round_ms + (int64_t)(sim_uniform(&g.rng) * 21) - 10;
+			}
 		}
 	}
 	if (fclose(g.f)) {

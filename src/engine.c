@@ -318,9 +318,13 @@ static void update_member(struct engine *e, int idx, int64_t now_ms)
 		m->up_since_ms = INT64_MIN;
 	} else if (m->down || m->up_since_ms == INT64_MIN) {
 		if (m->down || !isnan(m->instant)) {
-			if (m->down)
+			if (m->down) {
 				eng_emit(e, now_ms, EV_STATE, RSN_RECOVERED, idx, -1, -1,
 					 "was=%s", engine_reason_name(m->down_reason));
+				/* the outage is known; what counts now is evidence after it */
+				if (m->cusum > p->loss_cusum_threshold)
+					m->cusum = p->loss_cusum_threshold;
+			}
 			m->down = false;
 			m->up_since_ms = now_ms;
 		}

@@ -62,6 +62,7 @@ struct engine_params {
 	int ewma_tau_ms;		/* time constant of the EWMA score */
 	int min_round_interval_ms;	/* sizes the ring: window_ms / this rounds kept */
 	int class_stale_ms;		/* class metrics older than this are unknown */
+	int round_stale_ms;		/* a member whose newest round is older is unknown */
 	double weight_instant, weight_ewma, weight_window;	/* final = weighted mix */
 	double weight_points_per_unit;	/* member weight w adds (w - 50) * this points */
 	int bad_score;			/* instant below = bad */

@@ -43,6 +43,9 @@ const struct cfg_option engine_options[] = {
 	    "time constant of the EWMA score"),
 	INT("min_round_interval_ms", min_round_interval_ms, 50, 10000, "200", "ms",
 	    "shortest expected probe round interval; sizes the history ring"),
+	INT("round_stale_ms", round_stale_ms, 1000, 3600000, "150000", "ms",
+	    "rounds older than this are ignored; a sparsely probed (standby, metered) member "
+	    "is scored from its newest 3 rounds when its windows hold fewer"),
 	INT("class_stale_ms", class_stale_ms, 1000, 3600000, "30000", "ms",
 	    "class metrics (Starlink, cellular, Wi-Fi) older than this are unknown"),
 	DBL("score_weight_instant", weight_instant, 0, 1, "0.5", NULL,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define SPIKE_MS 25.0		/* latency above baseline that counts as a slot anomaly */
+#define MIN_TREND_ROUNDS 10	/* rounds a latency/loss/score slope needs */
 #define SLOT_DECAY_EVENTS 200	/* halve the phase histogram beyond this many events */
 
 double eng_norm(double x, double ok, double bad)
@@ -276,8 +277,9 @@ double eng_ring_slope(const struct eng_member *m, int64_t since_ms, int what)
 		sw += w, sx += w * x, sy += w * y, sxx += w * x * x, sxy += w * x * y;
 		n++;
 	}
-	/* a slope over less than half the window (start-up, after a gap) is noise */
-	if (n < 3 || -sx / sw < (t0 - since_ms) / 4000.0)
+	/* a slope over less than half the window (start-up, after a gap) or over
+	 * a handful of rounds (a sparsely probed standby member) is noise */
+	if (n < MIN_TREND_ROUNDS || -sx / sw < (t0 - since_ms) / 4000.0)
 		return NAN;
 	double den = sw * sxx - sx * sx;
 	return den > 0 ? (sw * sxy - sx * sy) / den : NAN;
@@ -366,6 +368,7 @@ static double weighted_median(float *v, float *w, int n)
 }
 
 #define MEDIAN_MAX 128		/* rounds used for the short-window latency median */
+#define MIN_ROUNDS 3		/* rounds an instant score needs when the window has fewer */
 
 void eng_score(struct engine *e, int idx, int64_t now_ms)
 {
@@ -380,18 +383,29 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 	int64_t loss_from = now_ms - p->loss_window_ms;
 	double lsw = 0;
 
+	/* A member probed rarely (standby, metered) may have no round in the
+	 * short or loss window: then its newest MIN_ROUNDS rounds stand in, as
+	 * long as they are younger than round_stale_ms. */
+	int n_inst = 0, n_loss = 0;
+	int64_t stale_from = now_ms - p->round_stale_ms;
 	for (int k = 0; k < m->n; k++) {
 		const struct eng_round *r = ring_at(m, k);
-		if (r->t_ms < long_from)
+		if (r->t_ms < long_from &&
+		    ((n_inst >= MIN_ROUNDS && n_loss >= MIN_ROUNDS) || r->t_ms < stale_from))
 			break;
-		if (k > 0 && !isnan(r->score))
+		if (k > 0 && !isnan(r->score) && r->t_ms >= long_from)
 			win_sum += r->score, win_n++;
-		if (r->t_ms < loss_from || r->t_ms > now_ms)
+		if (r->t_ms > now_ms)
 			continue;
-		loss_w += r->w * r->loss * r->probes;
-		lsw += r->w * r->probes;
-		if (r->t_ms < short_from)
+		bool fresh = r->t_ms >= stale_from;
+		if (r->t_ms >= loss_from || (fresh && n_loss < MIN_ROUNDS)) {
+			loss_w += r->w * r->loss * r->probes;
+			lsw += r->w * r->probes;
+			n_loss++;
+		}
+		if (r->t_ms < short_from && !(fresh && n_inst < MIN_ROUNDS))
 			continue;
+		n_inst++;
 		sw += r->w;
 		if (!isnan(r->latency_ms)) {
 			if (nl < MEDIAN_MAX) {

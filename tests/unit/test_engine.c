@@ -135,12 +135,15 @@ static void test_restore_window(void **st)
 	int64_t back = x->t;
 	x->link[0].lost = 0;
 	int64_t t = run_until_switch(x, back + 120000);
-	/* good = instant score good, loss evidence below half its threshold */
-	int64_t good = state_time(x, 0, "good", back);
-	assert_true(good >= back);
-	assert_true(t >= good + x->p.restore_window_ms);
-	assert_true(t < good + x->p.restore_window_ms + ROUND_MS);
+	/* good = instant score good, loss evidence below half its threshold;
+	 * the promotion comes with the first decision after restore_window_ms of it */
 	assert_int_equal(x->last.reason, RSN_RESTORE);
+	const char *g = strstr(x->last.text, "good_ms=");
+	assert_non_null(g);
+	long good_ms = strtol(g + 8, NULL, 10);
+	assert_true(good_ms >= x->p.restore_window_ms);
+	assert_true(good_ms < x->p.restore_window_ms + ROUND_MS);
+	assert_true(t - back >= x->p.restore_window_ms);
 	assert_int_equal(x->last.primary, 0);
 	teardown_ctx(x);
 }
@@ -464,6 +467,49 @@ static void test_disabled_never_chosen(void **st)
 	engine_destroy(e);
 }
 
+static void test_sparse_standby_is_eligible(void **st)
+{
+	/* the daemon probes standby members every 5 s, the primary every 1.5 s */
+	struct engine_params p;
+	engine_params_defaults(&p);
+	struct engine_member m[2] = {
+		{ .name = "a", .cls = CLASS_LAN, .priority = 1, .weight = 50, .enabled = true },
+		{ .name = "b", .cls = CLASS_CELLULAR, .priority = 2, .weight = 50, .enabled = true },
+	};
+	struct engine *e = engine_create(&p, m, 2, NULL, 0);
+	struct engine_decision d = { .primary = -1 };
+	int64_t t;
+	for (t = 0; t <= 120000; t += 500) {
+		if (t % 1500 == 0)
+			feed_round(e, 0, t, 0, 20, TRI_UNKNOWN);
+		if (t % 5000 == 0)
+			feed_round(e, 1, t, 0, 50, TRI_UNKNOWN);
+		engine_decide(e, t, &d);
+	}
+	assert_int_equal(d.primary, 0);
+	struct engine_score_info si;
+	engine_member_score(e, 1, &si);
+	assert_int_equal(si.state, MS_GOOD);
+	assert_true(si.eligible);
+	/* the primary goes silent; hard failure after the third lost round */
+	int64_t first = -1, sw = -1;
+	for (; t <= 140000 && sw < 0; t += 500) {
+		if (t % 1500 == 0) {
+			feed_round(e, 0, t, 3, NAN, TRI_UNKNOWN);
+			if (first < 0)
+				first = t;
+		}
+		if (t % 5000 == 0)
+			feed_round(e, 1, t, 0, 50, TRI_UNKNOWN);
+		engine_decide(e, t, &d);
+		if (d.changed)
+			sw = t;
+	}
+	assert_int_equal(d.primary, 1);
+	assert_true(sw - first <= 2 * 1500);
+	engine_destroy(e);
+}
+
 static void test_names(void **st)
 {
 	assert_string_equal(engine_reason_name(RSN_COOLDOWN_SUPPRESSED), "cooldown_suppressed");
@@ -502,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_pin_overridden_when_down),
 		cmocka_unit_test(test_hard_fail_to_warmup_member),
 		cmocka_unit_test(test_disabled_never_chosen),
+		cmocka_unit_test(test_sparse_standby_is_eligible),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
