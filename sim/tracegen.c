@@ -342,6 +342,16 @@ static void s_loss_step(struct gen *g)
 	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=5000 max_false=0 max_switches=2");
 }
 
+static void s_loss_step_daemon(struct gen *g)
+{
+	s_loss_step(g);
+	g->m[0].round_ms = 1500;
+	g->m[1].round_ms = 5000;
+	g->fast_rounds = true;
+	/* a third of the probes: the loss evidence needs about 3x longer (docs) */
+	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=20000 max_false=0 max_switches=2");
+}
+
 static void s_lat_ramp(struct gen *g)
 {
 	members(g, "wan", CLASS_LAN, "lte", CLASS_CELLULAR);
@@ -443,6 +453,7 @@ static const struct scen scens[] = {
 	{ "healthy_starlink_1h", false, s_sl_healthy_short },
 	{ "hard_outage", false, s_outage },
 	{ "hard_outage_daemon_cadence", false, s_outage_daemon },
+	{ "loss_step_daemon_cadence", false, s_loss_step_daemon },
 	{ "link_down", false, s_link_down },
 	{ "starlink_outage", false, s_sl_outage },
 	{ "latency_step", false, s_lat_step },

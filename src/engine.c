@@ -335,7 +335,10 @@ static void update_member(struct engine *e, int idx, int64_t now_ms)
 
 	bool known = !isnan(m->instant);
 	bool loss_bad = !m->down && known && m->cusum >= p->loss_cusum_threshold;
-	bool bad = !m->down && known && (m->instant < p->bad_score || loss_bad);
+	/* Loss makes a member bad through its evidence only: a loss percentage over
+	 * a few dozen probes is too noisy to act on (it still lowers the score,
+	 * so ranking, margin and "good" see it). */
+	bool bad = !m->down && known && (m->instant_noloss < p->bad_score || loss_bad);
 	bool good = !m->down && known && m->instant >= p->good_score && m->predict == RSN_NONE &&
 		    m->cusum < p->loss_cusum_threshold / 2;
 	if (!bad)

@@ -55,6 +55,7 @@ struct eng_member {
 
 	/* scores of the last decide */
 	double instant, ewma, window, final, eff;
+	double instant_noloss;		/* instant without the loss penalty (see "bad") */
 	double lat_ms, loss_pct, jit_ms;
 	int64_t ewma_t_ms;
 

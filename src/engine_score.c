@@ -58,7 +58,7 @@ void eng_member_reset(struct eng_member *m)
 	memset(m->slot_hist, 0, sizeof(m->slot_hist));
 	m->slot_events = 0;
 	m->slot_phase_ms = NAN;
-	m->instant = m->ewma = m->window = m->final = m->eff = NAN;
+	m->instant = m->instant_noloss = m->ewma = m->window = m->final = m->eff = NAN;
 	m->lat_ms = m->loss_pct = m->jit_ms = NAN;
 	m->ewma_t_ms = INT64_MIN;
 	m->state = MS_UNKNOWN;
@@ -423,17 +423,19 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 		}
 	}
 	if (sw <= 0) {
-		m->instant = m->lat_ms = m->loss_pct = m->jit_ms = NAN;
+		m->instant = m->instant_noloss = m->lat_ms = m->loss_pct = m->jit_ms = NAN;
 	} else {
 		m->loss_pct = 100.0 * loss_w / lsw;
 		m->lat_ms = nl ? weighted_median(lv, lw, nl) : NAN;
 		m->jit_ms = jit_w > 0 ? jit_sum / jit_w : NAN;
-		double pen = p->loss_penalty * eng_norm(m->loss_pct, p->loss_ok_pct, p->loss_bad_pct);
+		double loss_pen = p->loss_penalty * eng_norm(m->loss_pct, p->loss_ok_pct, p->loss_bad_pct);
 		/* every probe lost: latency is unknown, but the link is as bad as it gets */
-		pen += nl ? p->latency_penalty * eng_norm(m->lat_ms, p->latency_ok_ms, p->latency_bad_ms)
-			  : p->latency_penalty;
+		double pen = nl ? p->latency_penalty * eng_norm(m->lat_ms, p->latency_ok_ms, p->latency_bad_ms)
+				: p->latency_penalty;
 		pen += p->jitter_penalty * eng_norm(m->jit_ms, p->jitter_ok_ms, p->jitter_bad_ms);
 		pen += class_penalty(e, m, now_ms);
+		m->instant_noloss = pen > 100 ? 0 : 100 - pen;
+		pen += loss_pen;
 		m->instant = pen > 100 ? 0 : 100 - pen;
 	}
 	if (m->n && !isnan(m->instant))
