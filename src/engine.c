@@ -56,6 +56,7 @@ static const char *const reason_names[__RSN_MAX] = {
 	[RSN_STATE] = "state",
 	[RSN_SLOT_PHASE] = "slot_phase_learned",
 	[RSN_MEMBER_REMOVED] = "member_removed",
+	[RSN_NO_DATA] = "no_data",
 };
 
 static const char *const event_names[__EV_MAX] = {
@@ -427,6 +428,8 @@ static void do_switch(struct engine *e, int to, enum engine_reason r, int64_t no
 		e->m[to].promoted_ms = r == RSN_RESTORE || r == RSN_BETTER ? now_ms : INT64_MIN;
 	e->primary = to;
 	e->primary_reason = r;
+	if (to >= 0)
+		e->chosen = true;
 	if (from >= 0 && to >= 0)
 		e->last_switch_ms = now_ms;
 	e->last_suppr = RSN_NONE;
@@ -499,6 +502,16 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 	    now_ms - c->promoted_ms >= p->flap_memory_ms)
 		c->restore_mult = 1;
 	int best = best_member(e, cur, now_ms, 2);
+
+	/* 1b. the primary went silent without a link event (probing stopped):
+	 * it cannot be judged, so an eligible member takes over (cooldown) */
+	if (c->state == MS_UNKNOWN && c->n > 0) {
+		if (best >= 0) {
+			snprintf(detail, sizeof(detail), "round_stale_ms=%d", p->round_stale_ms);
+			try_switch(e, best, RSN_NO_DATA, now_ms, detail, suppressed);
+		}
+		return;
+	}
 
 	/* 2. predictive trigger on the primary */
 	if (c->predict != RSN_NONE && best >= 0) {
@@ -615,8 +628,10 @@ int engine_decide(struct engine *e, int64_t now_ms, struct engine_decision *out)
 		out->primary = e->primary;
 		out->previous = prev;
 		out->changed = prev != e->primary;
-		out->reason = e->primary >= 0 || prev >= 0 ? e->primary_reason : RSN_ALL_DOWN;
-		snprintf(out->text, sizeof(out->text), "%s", e->primary_text);
+		out->reason = !e->chosen ? RSN_NONE :
+			      e->primary >= 0 || prev >= 0 ? e->primary_reason : RSN_ALL_DOWN;
+		snprintf(out->text, sizeof(out->text), "%s",
+			 e->chosen ? e->primary_text : "waiting for the first rounds");
 	}
 	return e->primary;
 }

@@ -159,6 +159,7 @@ enum engine_reason {
 	RSN_STATE,			/* plain state change */
 	RSN_SLOT_PHASE,			/* Starlink slot phase learned */
 	RSN_MEMBER_REMOVED,		/* primary vanished from the member list */
+	RSN_NO_DATA,			/* primary has had no round for round_stale_ms */
 	__RSN_MAX
 };
 

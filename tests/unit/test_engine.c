@@ -14,6 +14,7 @@ static void test_initial_waits_then_prefers_tier(void **st)
 	x->link[1].rtt_ms = 10;	/* b scores as well as a, but a has the better tier */
 	struct engine_decision d = step(x);
 	assert_int_equal(d.primary, -1);
+	assert_int_equal(d.reason, RSN_NONE);	/* waiting, not "all down" */
 	int64_t t = run_until_switch(x, 10000);
 	assert_int_equal(t, x->p.short_window_ms);
 	assert_int_equal(x->last.primary, 0);
@@ -510,6 +511,25 @@ static void test_sparse_standby_is_eligible(void **st)
 	engine_destroy(e);
 }
 
+static void test_silent_primary_is_left(void **st)
+{
+	struct ctx *x = setup_ctx(NULL, CLASS_LAN, CLASS_CELLULAR);
+	settle(x);
+	int64_t last = x->t - ROUND_MS, t = -1;
+	/* "a" stops reporting rounds altogether (no link event either) */
+	for (; x->t < last + 200000 && t < 0; x->t += ROUND_MS) {
+		feed_round(x->e, 1, x->t, 0, 30, TRI_UNKNOWN);
+		engine_decide(x->e, x->t, &x->last);
+		if (x->last.changed)
+			t = x->t;
+	}
+	assert_true(t >= last + x->p.round_stale_ms);
+	assert_true(t < last + x->p.round_stale_ms + 2 * ROUND_MS);
+	assert_int_equal(x->last.primary, 1);
+	assert_int_equal(x->last.reason, RSN_NO_DATA);
+	teardown_ctx(x);
+}
+
 static void test_names(void **st)
 {
 	assert_string_equal(engine_reason_name(RSN_COOLDOWN_SUPPRESSED), "cooldown_suppressed");
@@ -549,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_hard_fail_to_warmup_member),
 		cmocka_unit_test(test_disabled_never_chosen),
 		cmocka_unit_test(test_sparse_standby_is_eligible),
+		cmocka_unit_test(test_silent_primary_is_left),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
