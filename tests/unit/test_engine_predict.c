@@ -260,6 +260,42 @@ static void test_slot_phase_learned(void **st)
 	teardown_ctx(x);
 }
 
+static void test_slot_outage_at_boundary_is_fast(void **st)
+{
+	struct ctx *x = setup_ctx(NULL, CLASS_STARLINK, CLASS_CELLULAR);
+	engine_set_utc_offset(x->e, 0);	/* boundaries at t = 12000 (mod 15000) */
+	settle(x);
+	while (x->t % 15000 != 12000)
+		step(x);
+	int64_t first = x->t;	/* the outage starts right on a boundary */
+	x->link[0].lost = 3;
+	int64_t t = run_until_switch(x, first + 10000);
+	assert_true(t >= first && t <= first + 2000);
+	assert_int_equal(x->last.primary, 1);
+	teardown_ctx(x);
+}
+
+static void test_slot_noise_with_published_phase(void **st)
+{
+	/* 1 lost probe of 3 and +40 ms at every boundary round, for an hour */
+	struct ctx *x = setup_ctx(NULL, CLASS_STARLINK, CLASS_CELLULAR);
+	engine_set_utc_offset(x->e, 0);
+	for (int64_t end = 3600000; x->t <= end;) {
+		int64_t ph = x->t % 15000;
+		bool b = ph >= 11750 && ph <= 12250;
+		x->link[0].lost = b ? 1 : 0;
+		x->link[0].rtt_ms = b ? 80 : 40;
+		step(x);
+	}
+	assert_int_equal(engine_primary(x->e), 0);
+	assert_int_equal(count_ev(x, EV_SWITCH, RSN_SOFT_FAIL), 0);
+	struct engine_score_info si;
+	engine_member_score(x->e, 0, &si);
+	assert_int_equal(si.state, MS_GOOD);
+	teardown_ctx(x);
+
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +309,8 @@ int main(void)
 		cmocka_unit_test(test_predict_latency_and_score),
 		cmocka_unit_test(test_predict_obeys_cooldown_and_margin),
 		cmocka_unit_test(test_slot_phase_learned),
+		cmocka_unit_test(test_slot_outage_at_boundary_is_fast),
+		cmocka_unit_test(test_slot_noise_with_published_phase),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
