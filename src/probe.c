@@ -552,9 +552,11 @@ static void icmp_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (len < 0)
 			break;
 		int64_t t_ns = now_ns();
-		uint16_t id, seq;
+		uint16_t id = 0, seq = 0;
 		const char *why = NULL;
 		enum wire_verdict v = wire_echo_parse(buf, (size_t)len, s->fam == F6, s->ip_hdr, &id, &seq, &why);
+		log_trace("probe: member=%s icmp%s len=%zd verdict=%d id=%u/%u seq=%u/%u", p->cfg.name,
+			  s->fam == F6 ? "6" : "", len, v, id, s->icmp_id, seq, p->seq);
 		if (v == WIRE_NOT_OURS || (v == WIRE_OK && id != s->icmp_id)) {
 			p->sum.replies_ignored++;	/* another program's ICMP */
 			continue;
