@@ -29,8 +29,6 @@ if(SF_TESTS)
            WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
 endif()
 
-if(SF_FUZZ)
-  add_executable(fuzz_trace fuzz/fuzz_trace.c)
-  target_link_libraries(fuzz_trace PRIVATE sfsim)
-  target_link_options(fuzz_trace PRIVATE -fsanitize=fuzzer)
-endif()
+# libFuzzer harness of the trace reader (and the engine behind it); without
+# SF_FUZZ a ctest replays fuzz/corpus/trace/ through it.
+sf_fuzzer(trace fuzz/fuzz_trace.c sfsim)
