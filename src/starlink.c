@@ -154,9 +154,16 @@ static double obs_rise(const struct starlink *sl, int64_t t_ms, double pct)
 	return NAN;
 }
 
+/*
+ * Next poll: one interval after the start of this one (slow replies do not
+ * make the cadence drift); after failures also no sooner than the backoff
+ * counted from now (min * 2^(n-1), capped), so a dish that times out is not
+ * asked again the moment it failed.
+ */
 static void schedule_next(struct starlink *sl)
 {
-	double delay_ms = sl->p.status_interval_ms;
+	int64_t now = now_ms(sl);
+	double next_ms = sl->poll_start_ms + sl->p.status_interval_ms;
 
 	if (sl->consecutive_failures) {
 		double b = sl->p.backoff_min_ms;
@@ -164,11 +171,10 @@ static void schedule_next(struct starlink *sl)
 			b *= 2;
 		if (b > sl->p.backoff_max_ms)
 			b = sl->p.backoff_max_ms;
-		if (b > delay_ms)
-			delay_ms = b;
+		if (now + b > next_ms)
+			next_ms = now + b;
 	}
-	/* cadence from the poll start, so slow replies do not make it drift */
-	double left = (sl->poll_start_ms + delay_ms - now_ms(sl)) / 1000.0;
+	double left = (next_ms - now) / 1000.0;
 	ev_timer_stop(sl->loop, &sl->poll_timer);
 	ev_timer_set(&sl->poll_timer, left > 0.01 ? left : 0.01, 0.);
 	ev_timer_start(sl->loop, &sl->poll_timer);

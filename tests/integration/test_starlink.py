@@ -6,11 +6,14 @@ the dish scenarios; tests/starlink/h2_hostile.py answers with broken HTTP/2
 and gRPC framing. The collector runs in tests/starlink/sl_probe, which prints
 starlink_metrics_json() after each poll: the same JSON the daemon's
 `metrics` API method is to carry for a Starlink member. `collect()` is the
-one place that reads it; pointing it at the daemon's API instead is the
-only change needed to run these assertions through the daemon.
+one place that reads it: with --daemon it runs starfaild --dry-run with one
+starlink member instead and reads the same JSON from the daemon's `metrics`
+API method (result.starlink), so every assertion also holds through the
+daemon.
 
 Everything stays on 127.0.0.1; every child is killed on exit.
-usage: test_starlink.py --probe build/sl_probe --descriptor build/gen/dish.pb [-k name]
+usage: test_starlink.py --probe build/sl_probe --descriptor build/gen/dish.pb
+                        [--daemon build/starfaild] [-k name]
 """
 import argparse
 import json
@@ -74,8 +77,82 @@ def emulator(scenario=None, control=None, stall_s=3.0):
     return start(cmd)
 
 
+PROBE_TO_OPTION = {"-i": "dish_status_interval_ms", "-H": "dish_history_interval_ms",
+                   "-t": "dish_timeout_ms", "-b": "dish_backoff_min_ms", "-B": "dish_backoff_max_ms",
+                   "-w": "dish_obstruction_window_ms"}
+
+
+def api_call(path, method, params):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    try:
+        s.connect(path)
+        s.sendall(json.dumps({"method": method, "params": params}).encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    r = json.loads(data.decode())
+    if r.get("error"):
+        raise Fail("api %s: %s" % (method, r["error"]))
+    return r["result"]
+
+
+def collect_daemon(port, polls, extra=(), on_poll=None, timeout_s=90):
+    """The same through the daemon: starfaild --dry-run with one starlink member
+    on lo, its `metrics` API read after every new poll of the collector."""
+    opts = {"dish_host": "127.0.0.1", "dish_port": str(port)}
+    args = list(FAST) + list(extra)
+    for i in range(0, len(args) - 1, 2):
+        opts[PROBE_TO_OPTION[args[i]]] = args[i + 1]
+    work = tempfile.mkdtemp(prefix="sfsl-")
+    conf, sock = os.path.join(work, "starfail"), os.path.join(work, "sf.sock")
+    with open(conf, "w") as f:
+        f.write("config starfail 'main'\n\tlist probe_targets '127.0.0.1'\n\n"
+                "config member 'starlink'\n\toption device 'lo'\n\toption class 'starlink'\n")
+        for k, v in opts.items():
+            f.write("\toption %s '%s'\n" % (k, v))
+    errf = tempfile.TemporaryFile("w+")
+    p = subprocess.Popen([ARGS.daemon, "--dry-run", "-config", conf, "-socket", sock,
+                          "-log-level", "warn"], stdout=errf, stderr=errf)
+    CHILDREN.append(p)
+    out, seen, t_end = [], 0, time.monotonic() + timeout_s
+    try:
+        while len(out) < polls and time.monotonic() < t_end and p.poll() is None:
+            time.sleep(0.05)
+            try:
+                d = api_call(sock, "metrics", {"member": "starlink"}).get("starlink")
+            except (OSError, ValueError):
+                continue
+            n = d["polls_ok"] + d["polls_failed"] if d else 0
+            if n > seen:
+                seen = n
+                out.append(d)
+                if on_poll:
+                    on_poll(len(out), d)
+    finally:
+        alive = p.poll() is None
+        stop(p)
+        errf.seek(0)
+        err_tail = errf.read()[-2000:]
+        errf.close()
+        for f in (conf, sock):
+            if os.path.exists(f):
+                os.unlink(f)
+        os.rmdir(work)
+    check(alive, "starfaild exited early: %s" % err_tail)
+    check(len(out) == polls, "daemon showed %d of %d polls; log: %s" % (len(out), polls, err_tail))
+    return out
+
+
 def collect(port, polls, extra=(), on_poll=None, timeout_s=90):
     """Run the collector for `polls` polls; return the JSON of each poll."""
+    if ARGS.daemon:
+        return collect_daemon(port, polls, extra, on_poll, timeout_s)
     cmd = [ARGS.probe, "-h", "127.0.0.1", "-p", str(port), "-n", str(polls)] + FAST + list(extra)
     errf = tempfile.TemporaryFile("w+")
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf, text=True)
@@ -241,9 +318,14 @@ def test_stall_then_recover():
 
 
 def test_stall_backoff():
-    polls = with_emulator("stall", 3, extra=["-b", "300", "-B", "600"])
+    at = []
+    polls = with_emulator("stall", 4, extra=["-b", "400", "-B", "800"],
+                          on_poll=lambda n, d: at.append(time.monotonic()))
     check(all(d["last_error"]["kind"] == "timeout" for d in polls), "every poll times out", polls[-1])
-    check(polls[-1]["consecutive_failures"] == 3 and polls[-1]["state"] == "backoff", "backoff", polls[-1])
+    check(polls[-1]["consecutive_failures"] == 4 and polls[-1]["state"] == "backoff", "backoff", polls[-1])
+    gaps = [b - a for a, b in zip(at, at[1:])]
+    # failure to failure = backoff (400, 800, 800 ms) + the 1000 ms deadline of the next call
+    check(gaps[0] >= 1.3 and gaps[1] >= 1.7 and gaps[2] >= 1.7, "backoff doubles up to its cap", gaps)
 
 
 def test_garbage_protobuf():
@@ -294,6 +376,9 @@ def sh(*cmd, check_rc=True):
 
 def test_bind_device_netns():
     """The socket is bound to the member's device: dish in one namespace, collector in another."""
+    if ARGS.daemon:
+        print("SKIP test_bind_device_netns: runs the collector alone")
+        return
     if os.geteuid() != 0 or subprocess.run(["ip", "netns", "list"], capture_output=True).returncode:
         print("SKIP test_bind_device_netns: needs root and ip netns")
         return
@@ -367,6 +452,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--probe", required=True)
     ap.add_argument("--descriptor", required=True)
+    ap.add_argument("--daemon", help="starfaild: assert through its `metrics` API instead of sl_probe")
     ap.add_argument("-k", default="")
     ARGS = ap.parse_args()
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and ARGS.k in n]
