@@ -77,6 +77,11 @@ int controller_init(struct controller *c)
 int controller_apply(struct controller *c, const struct ctl_target *primary)
 {
 	c->applies++;
+	if (primary && !primary->use4 && !primary->use6) {
+		snprintf(c->error, sizeof(c->error), "member %s: device %s has no usable address and default route",
+			 primary->member, primary->device[0] ? primary->device : "?");
+		return result(c, -1);	/* routes stay as they are */
+	}
 	int rc = c->ops->apply(c, primary);
 	if (rc == 0) {
 		c->active = primary != NULL;
