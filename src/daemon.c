@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/timex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,11 +82,33 @@ static void apply(struct daemon *d)
 		 controller_state(d->ctl));
 }
 
+/*
+ * Once the system clock is NTP-synchronised, tell the engine how UTC relates
+ * to the monotonic clock, so Starlink's published slot phase applies before
+ * it is learned. Checked at most once a minute until it succeeds.
+ */
+static void maybe_set_utc(struct daemon *d, int64_t now_ms)
+{
+	if (d->utc_set || now_ms < d->utc_next_check_ms)
+		return;
+	d->utc_next_check_ms = now_ms + 60000;
+	struct timex tx = { .modes = 0 };
+	if (adjtimex(&tx) < 0 || (tx.status & STA_UNSYNC))
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t utc_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	engine_set_utc_offset(d->engine, utc_ms - daemon_now_ms(d));
+	d->utc_set = true;
+	log_info("clock synchronised: Starlink slot phase from UTC enabled");
+}
+
 void daemon_decide(struct daemon *d)
 {
 	if (!d->engine || d->in_decide)
 		return;
 	d->in_decide = true;
+	maybe_set_utc(d, daemon_now_ms(d));
 	int old = d->primary;
 	engine_decide(d->engine, daemon_now_ms(d), &d->decision);
 	d->primary = d->decision.primary;

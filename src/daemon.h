@@ -66,6 +66,8 @@ struct daemon {
 	time_t started_wall;
 	int64_t started_ms;
 	bool in_decide;
+	bool utc_set;				/* engine knows UTC - monotonic */
+	int64_t utc_next_check_ms;
 };
 
 /* Monotonic milliseconds: the one time base of samples, engine and events. */

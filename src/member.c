@@ -61,9 +61,10 @@ static void on_round(void *ctx, const struct probe_round *r)
 			}
 		s.loss_pct = 100.0 * (r->n_sent - r->n_answered) / r->n_sent;
 		s.latency_ms = n ? sum / n : NAN;
+		s.probes_sent = r->n_sent;
 	}
 	s.probes_lost_in_row = r->summary.lost_in_row;
-	s.link_up = TRI_TRUE;
+	/* link state is linkmon's to report, not the prober's */
 	observe(m, &s);
 
 	probe_summary_to_sample(&r->summary, &m->last);
