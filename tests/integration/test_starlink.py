@@ -137,6 +137,7 @@ def collect_daemon(port, polls, extra=(), on_poll=None, timeout_s=90):
     finally:
         alive = p.poll() is None
         stop(p)
+        rc = p.returncode
         errf.seek(0)
         err_tail = errf.read()[-2000:]
         errf.close()
@@ -145,6 +146,7 @@ def collect_daemon(port, polls, extra=(), on_poll=None, timeout_s=90):
                 os.unlink(f)
         os.rmdir(work)
     check(alive, "starfaild exited early: %s" % err_tail)
+    check(rc == 0, "starfaild exit status %s after SIGTERM (sanitizer?): %s" % (rc, err_tail))
     check(len(out) == polls, "daemon showed %d of %d polls; log: %s" % (len(out), polls, err_tail))
     return out
 
