@@ -53,9 +53,6 @@ if(SF_STARLINK)
     endif()
   endif()
 
-  if(SF_FUZZ)
-    add_executable(fuzz_starlink fuzz/fuzz_starlink.c)
-    target_link_libraries(fuzz_starlink PRIVATE sfcore)
-    target_link_options(fuzz_starlink PRIVATE -fsanitize=fuzzer)
-  endif()
+  # fuzz_starlink with SF_FUZZ; otherwise the ctest fuzz_replay_starlink over the corpus
+  sf_fuzzer(starlink fuzz/fuzz_starlink.c)
 endif()
