@@ -35,6 +35,9 @@ struct pool {
 static int pool_class(size_t size)
 {
 	size_t blk = 32;
+
+	if (size > SIZE_MAX / 2)
+		return POOL_CLASSES + 1;	/* refused */
 	for (int c = 0; c < POOL_CLASSES; c++, blk <<= 1)
 		if (size + POOL_HDR <= blk)
 			return c;
@@ -46,6 +49,9 @@ static void *pool_malloc(size_t size, void *ud)
 	struct pool *p = ud;
 	int c = pool_class(size);
 	uint8_t *b;
+
+	if (c > POOL_CLASSES)
+		return NULL;
 
 	if (c < POOL_CLASSES && p->free_list[c]) {
 		b = p->free_list[c];
@@ -136,8 +142,12 @@ struct sl_grpc {
 	nghttp2_mem mem;
 	unsigned long connects;
 
+	unsigned long retries;
+
 	/* the call in progress */
 	bool busy, finished;
+	bool reused, retried;		/* started on an open connection; retried once */
+	ev_tstamp started;
 	int32_t stream_id;
 	uint8_t req[SL_GRPC_REQ_CAP + SL_GRPC_PREFIX_LEN];
 	size_t req_len, req_off;
@@ -261,6 +271,9 @@ static void call_fail(struct sl_grpc *g, enum starlink_error e, const char *fmt,
 	call_finish(g);
 }
 
+static void attempt_reset(struct sl_grpc *g);
+static void conn_open(struct sl_grpc *g);
+
 static void kick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct sl_grpc *g = w->data;
@@ -268,6 +281,25 @@ static void kick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	if (!g->busy)
 		return;
+	/*
+	 * The dish may have closed an idle connection just as we reused it: try
+	 * once more on a fresh one, within the same deadline (as grpc clients do).
+	 */
+	if (g->res.err == SL_ERR_CLOSED && g->reused && !g->retried && g->http_status < 0) {
+		ev_tstamp left = g->cfg.timeout_ms / 1000. - (ev_now(loop) - g->started);
+		if (left > 0.05) {
+			log_debug("starlink: reused connection closed, retrying host=%s reason=\"%s\"",
+				  g->host, g->err_text);
+			conn_close(g);
+			g->retried = true;
+			g->retries++;
+			attempt_reset(g);
+			ev_timer_set(&g->deadline, left, 0.);
+			ev_timer_start(loop, &g->deadline);
+			conn_open(g);
+			return;
+		}
+	}
 	r = g->res;
 	r.tx_bytes = g->tx_bytes;
 	r.rx_bytes = g->rx_bytes;
@@ -390,9 +422,10 @@ static int on_header_cb(nghttp2_session *s, const nghttp2_frame *frame, const ui
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	}
 	if (namelen == 7 && !memcmp(name, ":status", 7)) {
-		g->http_status = 0;
+		g->http_status = valuelen == 3 ? 0 : 999;	/* 999: not a status code */
 		for (size_t i = 0; i < valuelen && i < 3; i++)
-			g->http_status = g->http_status * 10 + (value[i] - '0');
+			g->http_status = value[i] >= '0' && value[i] <= '9' ?
+					 g->http_status * 10 + (value[i] - '0') : 999;
 	} else if (namelen == 12 && !memcmp(name, "content-type", 12)) {
 		static const char ct[] = "application/grpc";
 		g->ctype_seen = true;
@@ -641,6 +674,20 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	conn_close(g);
 }
 
+/* Per-attempt state of the call (a retry starts a new attempt). */
+static void attempt_reset(struct sl_grpc *g)
+{
+	g->finished = false;
+	g->req_off = 0;
+	g->rx_len = g->hdr_bytes = 0;
+	g->http_status = g->grpc_status = -1;
+	g->ctype_ok = g->ctype_seen = false;
+	g->grpc_msg[0] = g->err_text[0] = '\0';
+	memset(&g->res, 0, sizeof(g->res));
+	g->res.grpc_status = -1;
+	g->stream_id = -1;
+}
+
 int sl_grpc_call(struct sl_grpc *g, const uint8_t *req, size_t req_len)
 {
 	if (g->busy || req_len > SL_GRPC_REQ_CAP)
@@ -654,15 +701,11 @@ int sl_grpc_call(struct sl_grpc *g, const uint8_t *req, size_t req_len)
 	g->req[4] = (uint8_t)req_len;
 	memcpy(g->req + SL_GRPC_PREFIX_LEN, req, req_len);
 	g->req_len = req_len + SL_GRPC_PREFIX_LEN;
-	g->req_off = 0;
-	g->rx_len = g->hdr_bytes = 0;
-	g->http_status = g->grpc_status = -1;
-	g->ctype_ok = g->ctype_seen = false;
-	g->grpc_msg[0] = g->err_text[0] = '\0';
 	g->tx_bytes = g->rx_bytes = 0;
-	memset(&g->res, 0, sizeof(g->res));
-	g->res.grpc_status = -1;
-	g->stream_id = -1;
+	g->reused = g->state == CONN_UP;
+	g->retried = false;
+	g->started = ev_now(g->loop);
+	attempt_reset(g);
 
 	ev_timer_set(&g->deadline, g->cfg.timeout_ms / 1000., 0.);
 	ev_timer_start(g->loop, &g->deadline);
@@ -708,6 +751,11 @@ bool sl_grpc_busy(const struct sl_grpc *g)
 unsigned long sl_grpc_connects(const struct sl_grpc *g)
 {
 	return g->connects;
+}
+
+unsigned long sl_grpc_retries(const struct sl_grpc *g)
+{
+	return g->retries;
 }
 
 static int parse_addr(struct sl_grpc *g, const char *host, int port)

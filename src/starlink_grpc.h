@@ -7,7 +7,9 @@
  * calls. A call has one deadline that covers connecting too. The result
  * comes through the done callback, always from the event loop (never from
  * inside sl_grpc_call). Every failure other than a clean non-zero
- * grpc-status closes the connection; the next call reconnects.
+ * grpc-status closes the connection; the next call reconnects. A call on a
+ * reused connection that the dish closed before answering is retried once
+ * on a fresh connection within the same deadline.
  *
  * Bounds: the reply message is capped (cfg.msg_cap), received header bytes
  * are capped, buffers are sized at creation, and nghttp2 allocates from a
@@ -70,6 +72,7 @@ void sl_grpc_close(struct sl_grpc *g);
 bool sl_grpc_connected(const struct sl_grpc *g);
 bool sl_grpc_busy(const struct sl_grpc *g);
 unsigned long sl_grpc_connects(const struct sl_grpc *g);
+unsigned long sl_grpc_retries(const struct sl_grpc *g);	/* calls retried on a fresh connection */
 
 /*
  * Check one complete gRPC message body: 1 byte flag (must be 0: we never

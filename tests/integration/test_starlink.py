@@ -436,6 +436,19 @@ HOSTILE_EXPECT = {
 }
 
 
+def test_reused_connection_dropped():
+    """A call on a kept-open connection that the dish closes is retried once on a new one."""
+    srv, port = start([PY, HOSTILE, "--mode", "dropsecond"])
+    try:
+        polls = collect(port, 3)
+    finally:
+        stop(srv)
+    for d in polls:
+        check(d["metrics"]["reachable"] is True and d["last_error"] is None, "every poll answered", d)
+    check(polls[-1]["retries"] >= 3 and polls[-1]["connects"] >= 4, "retried on fresh connections", polls[-1])
+    check(polls[-1]["device"]["id"] == "x", "device info read", polls[-1])
+
+
 def test_hostile_transport():
     for mode, kind in HOSTILE_EXPECT.items():
         srv, port = start([PY, HOSTILE, "--mode", mode])

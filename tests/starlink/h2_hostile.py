@@ -9,7 +9,9 @@ Modes: ctype (content-type text/html), truncated (prefix says 100 bytes,
 10 sent), overcap (prefix says 2 GiB), midstall (3 bytes of the prefix, then
 silence), http500, hugeheaders (40 KiB of headers), notrailer (no
 grpc-status), badflag (compressed flag set), garbage (bytes that are not
-HTTP/2 frames), goaway (GOAWAY instead of a reply).
+HTTP/2 frames), goaway (GOAWAY instead of a reply); dropsecond answers the
+first request of each connection well and closes the connection on the
+second (a dish dropping an idle connection just as it is reused).
 
 Prints "PORT <n>" once listening on 127.0.0.1.
 """
@@ -60,7 +62,21 @@ TRAILER_OK = [("grpc-status", "0"), ("grpc-message", "")]
 STATUS_BODY = b"\xa2\x7d\x00"
 
 
+# good replies by request field (the request body follows the 5-byte prefix)
+GOOD = {b"\xe2\x3e": b"\xa2\x7d\x00",                          # status: empty, connected
+        b"\xfa\x3e": b"\xb2\x7d\x02\x08\x01",                  # history: current 1
+        b"\x82\x3f": b"\xe2\x3e\x05\x0a\x03\x0a\x01\x78"}     # device info: id "x"
+
+
+def good_reply(sid, req):
+    body = GOOD.get(req[5:7], GOOD[b"\xe2\x3e"])
+    return (frame(HEADERS, END_HEADERS, sid, hpack(OK_HDRS)) + frame(DATA, 0, sid, grpc_msg(body))
+            + frame(HEADERS, END_HEADERS | END_STREAM, sid, hpack(TRAILER_OK)))
+
+
 def reply(mode, sid):
+    if mode == "dropsecond":
+        return b""
     if mode == "ctype":
         return (frame(HEADERS, END_HEADERS, sid, hpack([(":status", "200"), ("content-type", "text/html")]))
                 + frame(DATA, END_STREAM, sid, b"<html>hello</html>"))
@@ -99,6 +115,8 @@ def reply(mode, sid):
 
 def serve(conn, mode):
     buf = b""
+    requests = 0
+    body = {}
     try:
         while len(buf) < len(PREFACE):
             d = conn.recv(4096)
@@ -122,11 +140,20 @@ def serve(conn, mode):
                 if not d:
                     return
                 buf += d
+            payload = buf[9:9 + ln]
             buf = buf[9 + ln:]
+            if ftype == DATA:
+                body[sid] = body.get(sid, b"") + payload
             if ftype == SETTINGS and not flags & ACK:
                 conn.sendall(frame(SETTINGS, ACK, 0))
             elif ftype in (HEADERS, DATA) and flags & END_STREAM:
-                conn.sendall(reply(mode, sid))
+                requests += 1
+                if mode == "dropsecond":
+                    if requests > 1:
+                        return
+                    conn.sendall(good_reply(sid, body.get(sid, b"")))
+                else:
+                    conn.sendall(reply(mode, sid))
     except OSError:
         pass
     finally:
