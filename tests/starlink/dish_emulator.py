@@ -13,8 +13,9 @@ every 10 s that only the history shows), outage (NO_SATS), reboot_pending
 snr_low, thermal, old_firmware (no gps_stats, no alerts, no update fields,
 status latency 0 as on 2024.11 firmware), rebooted (history counter starts
 again), booting (rebooted, outage cause BOOTING until the next scenario),
-status7/status12/status14 (gRPC errors), stall (headers sent, then silence), stall_once (only the first status call stalls), garbage (bytes that
-are not a Response), wrongtype (field 2004 as a varint).
+status7/status12/status14 (gRPC errors), stall (headers sent, then silence),
+stall_once (only the first status call stalls), garbage (bytes that are not
+a Response), wrongtype (field 2004 as a varint).
 
 Choosing the scenario:
   --scenario NAME            fixed
