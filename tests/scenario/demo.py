@@ -131,9 +131,9 @@ def wait_route(lab, pred, timeout_s):
                       timeout_s)
 
 
-def restore_step(lab, d, lan, away, t_ok, extra_s):
-    """After the primary is fine again: show the route staying on the backup
-    during the restore window, then moving back."""
+def restore_step(lab, d, lan, t_ok, since, extra_s):
+    """After the primary is fine again (at t_ok): show the route staying on
+    the backup during the restore window, then moving back."""
     half = t_ok + RESTORE_S / 2 - time.monotonic()
     if half > 0:
         time.sleep(half)
@@ -141,8 +141,8 @@ def restore_step(lab, d, lan, away, t_ok, extra_s):
         "starlink to stay good)", time.monotonic() - t_ok, S.table_default(lab), RESTORE_S)
     dev, el = wait_route(lab, lambda dev: dev == "starlink", RESTORE_S + extra_s)
     if dev:
-        say("starlink restored %.1f s after it was fine again: default route -> starlink",
-            time.monotonic() - t_ok)
+        say("starlink restored %.1f s after %s: default route -> starlink",
+            time.monotonic() - t_ok, since)
         show_events(d, 2)
     else:
         m = [m for m in d.status()["members"] if m["name"] == "starlink"][0]
@@ -225,7 +225,7 @@ def story(lab, d, lan, control):
     t_ok = time.monotonic()
     say("dish emulator: no reboot pending any more (the prediction is held %d s)",
         int(CONFIG["predict_hold_ms"]) // 1000)
-    restore_step(lab, d, lan, dev, t_ok + int(CONFIG["predict_hold_ms"]) / 1000.0, 15)
+    restore_step(lab, d, lan, t_ok, "the dish withdrew the reboot", 20)
 
     heading(4, "Starlink loses its internet (blackhole at the ISP): failover")
     t0 = lab.impair("starlink", "blackhole")
@@ -243,7 +243,7 @@ def story(lab, d, lan, control):
     heading(5, "Starlink recovers: restore after the window")
     t_ok = lab.impair("starlink", "blackhole", "off")
     say("blackhole removed")
-    restore_step(lab, d, lan, dev, t_ok, 30)
+    restore_step(lab, d, lan, t_ok, "the blackhole ended", 35)
 
 
 if __name__ == "__main__":
