@@ -575,6 +575,7 @@ json_object *starlink_metrics_json(const struct starlink *sl)
 	j_int(o, "consecutive_failures", sl->consecutive_failures, true);
 	j_int(o, "connects", (long long)sl_grpc_connects(sl->g), true);
 	j_int(o, "retries", (long long)sl_grpc_retries(sl->g), true);
+	j_int(o, "memory_bytes", (long long)(sizeof(*sl) + sl->arena.cap + sl_grpc_memory(sl->g)), true);
 	j_int(o, "last_ok_age_ms", now - sl->last_ok_ms, sl->last_ok_ms > 0);
 	json_object_object_add(o, "last_error", failure_json(&sl->last_err, now));
 	j_int(o, "history_ok", (long long)sl->history_ok, true);

@@ -38,7 +38,7 @@ int sl_arena_init(struct sl_arena *a, size_t cap);
 void sl_arena_reset(struct sl_arena *a);
 void sl_arena_fini(struct sl_arena *a);
 
-#define SL_DECODE_ARENA_CAP (768 * 1024)
+#define SL_DECODE_ARENA_CAP (512 * 1024)	/* 2 x the message cap */
 
 struct sl_device_info {
 	bool valid;

@@ -17,7 +17,7 @@
 #include "log.h"
 
 #define RX_CHUNK 16384
-#define OUT_CAP 65536
+#define OUT_CAP (16384 + 64)		/* we only send small frames */
 #define POOL_CLASSES 14			/* 32 B .. 256 KiB */
 #define POOL_HDR 16			/* keeps max_align_t alignment */
 
@@ -30,6 +30,7 @@
 struct pool {
 	void *free_list[POOL_CLASSES];
 	unsigned long sys_allocs;
+	size_t held_bytes;		/* pooled blocks, in use or free */
 };
 
 static int pool_class(size_t size)
@@ -61,6 +62,8 @@ static void *pool_malloc(size_t size, void *ud)
 		if (!b)
 			return NULL;
 		p->sys_allocs++;
+		if (c < POOL_CLASSES)
+			p->held_bytes += (size_t)32 << c;
 	}
 	memcpy(b, &c, sizeof(c));
 	memcpy(b + sizeof(int), &size, sizeof(size));
@@ -756,6 +759,11 @@ unsigned long sl_grpc_connects(const struct sl_grpc *g)
 unsigned long sl_grpc_retries(const struct sl_grpc *g)
 {
 	return g->retries;
+}
+
+size_t sl_grpc_memory(const struct sl_grpc *g)
+{
+	return sizeof(*g) + g->rx_cap + g->pool.held_bytes;
 }
 
 static int parse_addr(struct sl_grpc *g, const char *host, int port)

@@ -73,6 +73,7 @@ bool sl_grpc_connected(const struct sl_grpc *g);
 bool sl_grpc_busy(const struct sl_grpc *g);
 unsigned long sl_grpc_connects(const struct sl_grpc *g);
 unsigned long sl_grpc_retries(const struct sl_grpc *g);	/* calls retried on a fresh connection */
+size_t sl_grpc_memory(const struct sl_grpc *g);		/* bytes held: buffers + nghttp2 pool */
 
 /*
  * Check one complete gRPC message body: 1 byte flag (must be 0: we never
