@@ -20,7 +20,7 @@ if(SF_STARLINK)
   # generated code is not held to our warning flags
   set_source_files_properties(${SL_GEN}/dish.pb-c.c PROPERTIES
     GENERATED TRUE COMPILE_OPTIONS "-Wno-missing-prototypes;-Wno-error")
-  target_sources(sfcore PRIVATE src/starlink.c src/starlink_grpc.c src/starlink_decode.c
+  target_sources(sfcore PRIVATE src/starlink.c src/starlink_grpc.c src/starlink_decode.c src/starlink_pool.c
                  ${SL_GEN}/dish.pb-c.c)
   add_dependencies(sfcore starlink_proto)
   target_link_libraries(sfcore PUBLIC PkgConfig::NGHTTP2 PkgConfig::PROTOBUFC)

@@ -15,113 +15,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "starlink_pool.h"
 
 #define RX_CHUNK 16384
 #define OUT_CAP (16384 + 64)		/* we only send small frames */
-#define POOL_CLASSES 14			/* 32 B .. 256 KiB */
-#define POOL_HDR 16			/* keeps max_align_t alignment */
-
-/*
- * A size-class free-list allocator for nghttp2. nghttp2 mallocs and frees
- * small objects for every stream (stream state, header buffers, frames);
- * recycling them keeps a steady-state call free of malloc. Its footprint is
- * the peak nghttp2 ever needed at once, which the caps above bound.
- */
-struct pool {
-	void *free_list[POOL_CLASSES];
-	unsigned long sys_allocs;
-	size_t held_bytes;		/* pooled blocks, in use or free */
-};
-
-static int pool_class(size_t size)
-{
-	size_t blk = 32;
-
-	if (size > SIZE_MAX / 2)
-		return POOL_CLASSES + 1;	/* refused */
-	for (int c = 0; c < POOL_CLASSES; c++, blk <<= 1)
-		if (size + POOL_HDR <= blk)
-			return c;
-	return POOL_CLASSES;		/* too big: plain malloc */
-}
-
-static void *pool_malloc(size_t size, void *ud)
-{
-	struct pool *p = ud;
-	int c = pool_class(size);
-	uint8_t *b;
-
-	if (c > POOL_CLASSES)
-		return NULL;
-
-	if (c < POOL_CLASSES && p->free_list[c]) {
-		b = p->free_list[c];
-		memcpy(&p->free_list[c], b + POOL_HDR, sizeof(void *));
-	} else {
-		b = malloc(c < POOL_CLASSES ? (size_t)32 << c : size + POOL_HDR);
-		if (!b)
-			return NULL;
-		p->sys_allocs++;
-		if (c < POOL_CLASSES)
-			p->held_bytes += (size_t)32 << c;
-	}
-	memcpy(b, &c, sizeof(c));
-	memcpy(b + sizeof(int), &size, sizeof(size));
-	return b + POOL_HDR;
-}
-
-static void pool_free(void *ptr, void *ud)
-{
-	struct pool *p = ud;
-	int c;
-
-	if (!ptr)
-		return;
-	uint8_t *b = (uint8_t *)ptr - POOL_HDR;
-	memcpy(&c, b, sizeof(c));
-	if (c >= POOL_CLASSES) {
-		free(b);
-		return;
-	}
-	memcpy(b + POOL_HDR, &p->free_list[c], sizeof(void *));
-	p->free_list[c] = b;
-}
-
-static void *pool_calloc(size_t n, size_t size, void *ud)
-{
-	if (size && n > SIZE_MAX / size)
-		return NULL;
-	void *ptr = pool_malloc(n * size, ud);
-	if (ptr)
-		memset(ptr, 0, n * size);
-	return ptr;
-}
-
-static void *pool_realloc(void *ptr, size_t size, void *ud)
-{
-	size_t old;
-
-	if (!ptr)
-		return pool_malloc(size, ud);
-	memcpy(&old, (uint8_t *)ptr - POOL_HDR + sizeof(int), sizeof(old));
-	void *n = pool_malloc(size, ud);
-	if (!n)
-		return NULL;
-	memcpy(n, ptr, old < size ? old : size);
-	pool_free(ptr, ud);
-	return n;
-}
-
-static void pool_destroy(struct pool *p)
-{
-	for (int c = 0; c < POOL_CLASSES; c++) {
-		while (p->free_list[c]) {
-			uint8_t *b = p->free_list[c];
-			memcpy(&p->free_list[c], b + POOL_HDR, sizeof(void *));
-			free(b);
-		}
-	}
-}
 
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP };
 
@@ -141,7 +38,7 @@ struct sl_grpc {
 	ev_timer kick;			/* delivers results outside of callbacks */
 	nghttp2_session *session;
 	nghttp2_session_callbacks *cbs;
-	struct pool pool;
+	struct sl_pool pool;
 	nghttp2_mem mem;
 	unsigned long connects;
 
@@ -824,7 +721,7 @@ struct sl_grpc *sl_grpc_new(struct ev_loop *loop, const struct sl_grpc_cfg *cfg,
 	nghttp2_session_callbacks_set_on_stream_close_callback(g->cbs, on_close_cb);
 	nghttp2_session_callbacks_set_error_callback2(g->cbs, on_error_cb);
 	nghttp2_session_callbacks_set_on_frame_send_callback(g->cbs, on_frame_send_cb);
-	g->mem = (nghttp2_mem){ &g->pool, pool_malloc, pool_free, pool_calloc, pool_realloc };
+	sl_pool_nghttp2_mem(&g->pool, &g->mem);
 
 	ev_io_init(&g->rio, io_cb, -1, EV_READ);
 	ev_io_init(&g->wio, io_cb, -1, EV_WRITE);
@@ -842,7 +739,7 @@ void sl_grpc_free(struct sl_grpc *g)
 		return;
 	sl_grpc_close(g);
 	nghttp2_session_callbacks_del(g->cbs);
-	pool_destroy(&g->pool);
+	sl_pool_destroy(&g->pool);
 	free(g->rx);
 	free(g);
 }
