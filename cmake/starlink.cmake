@@ -35,6 +35,7 @@ if(SF_STARLINK)
   target_link_libraries(sl_bench PRIVATE sfcore)
 
   sf_unit_test(test_starlink_decode tests/unit/test_starlink_decode.c)
+  sf_unit_test(test_starlink_collector tests/unit/test_starlink_collector.c)
 
   if(SF_TESTS)
     add_test(NAME test_starlink_emulator

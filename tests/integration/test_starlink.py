@@ -338,6 +338,17 @@ def test_garbage_protobuf():
         check(polls[-1]["connects"] == 2, "%s: connection reset after a bad reply" % scn, polls[-1])
 
 
+def test_big_replies():
+    polls = with_emulator("big", 2)
+    for d in polls:
+        check(d["metrics"]["reachable"] is True, "200 KB reply (HTTP/2 flow control) decoded", d)
+        check(d["bytes_rx_last_poll"] > 200000, "bytes counted", d)
+    polls = with_emulator("toobig", 2)
+    for d in polls:
+        e = d["last_error"]
+        check(e and e["kind"] == "frame" and "over the cap" in e["message"], "300 KB reply refused", d)
+
+
 def test_refused():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -15,7 +15,9 @@ status latency 0 as on 2024.11 firmware), rebooted (history counter starts
 again), booting (rebooted, outage cause BOOTING until the next scenario),
 status7/status12/status14 (gRPC errors), stall (headers sent, then silence),
 stall_once (only the first status call stalls), garbage (bytes that are not
-a Response), wrongtype (field 2004 as a varint).
+a Response), wrongtype (field 2004 as a varint), big / toobig (a healthy
+status padded with an unknown field to 200 KB / 300 KB: flow control and the
+256 KiB message cap).
 
 Choosing the scenario:
   --scenario NAME            fixed
@@ -38,7 +40,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 RING = 900
 SCENARIOS = ("healthy", "obstructed", "outage", "reboot_pending", "snr_low", "thermal",
              "old_firmware", "rebooted", "booting", "status7", "status12", "status14", "stall",
-             "stall_once", "garbage", "wrongtype")
+             "stall_once", "garbage", "wrongtype", "big", "toobig")
 
 
 def load_messages(path):
@@ -248,6 +250,11 @@ class Dish:
             return b"\xa0\x7d\x01"                      # 2004 as a varint, not a message
         resp = msgs["Response"]()
         with self.lock:
+            if kind == "get_status" and s in ("big", "toobig"):
+                self.scenario = "healthy"
+                self.status(resp)
+                self.scenario = s
+                return resp.SerializeToString() + pad_field(200000 if s == "big" else 300000)
             if kind == "get_status":
                 self.status(resp)
             elif kind == "get_history":
@@ -258,6 +265,19 @@ class Dish:
             else:
                 context.abort(grpc.StatusCode.UNIMPLEMENTED, "unknown request")
         return resp
+
+
+def varint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def pad_field(size):
+    """An unknown length-delimited field 9999 of `size` bytes."""
+    return varint(9999 << 3 | 2) + varint(size) + b"\x00" * size
 
 
 def main():
