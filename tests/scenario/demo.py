@@ -199,7 +199,9 @@ def run(descriptor, work):
 def story(lab, d, lan, control):
     heading(1, "All uplinks healthy")
     dev, el = wait_route(lab, lambda dev: dev == "starlink", 25)
-    say("Starfail routes through %s (preferred, priority 1)", dev or S.table_default(lab))
+    say("Starfail routes through %s (preferred, priority 1); before its first choice "
+        "(probe warm-up, %.1f s) the router used its own default route (wan, metric 10)",
+        dev or S.table_default(lab), el if el is not None else 25)
     time.sleep(2)
     show_status(d)
     lan.report()
