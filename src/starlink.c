@@ -104,7 +104,7 @@ struct starlink {
 
 	unsigned long polls_ok, polls_failed, history_ok, history_failed;
 	unsigned consecutive_failures;
-	struct sl_failure last_err, last_history_err;
+	struct sl_failure last_err, last_history_err, last_devinfo_err;
 	size_t poll_tx, poll_rx, last_poll_tx, last_poll_rx;
 	unsigned long long total_tx, total_rx;
 	double obs_pct[OBS_RING];
@@ -265,6 +265,7 @@ static void on_reply(void *ctx, const struct sl_grpc_result *r)
 					log_warn("starlink: dish rebooted (history counter went back) current=%llu",
 						 (unsigned long long)hv.current);
 					sl->dev.valid = false;	/* refresh versions next poll */
+					sl->devinfo_unsupported = false;
 				}
 			}
 			break;
@@ -284,9 +285,13 @@ static void on_reply(void *ctx, const struct sl_grpc_result *r)
 			sl->last_history_ms = sl->poll_start_ms;
 			log_warn("starlink: history failed error=%s reason=\"%s\"",
 				 starlink_error_name(e), err);
-		} else if (sl->step == STEP_DEVINFO && e == SL_ERR_GRPC_STATUS) {
-			sl->devinfo_unsupported = true;	/* keep polling status */
-			record_failure(sl, &sl->last_history_err, e, r->grpc_status, err);
+		} else if (sl->step == STEP_DEVINFO &&
+			   (e == SL_ERR_GRPC_STATUS || e == SL_ERR_DECODE || e == SL_ERR_REPLY)) {
+			/* the dish answers but not this call: status carries device_info too */
+			sl->devinfo_unsupported = true;
+			record_failure(sl, &sl->last_devinfo_err, e, r->grpc_status, err);
+			log_warn("starlink: get_device_info unusable, relying on status error=%s reason=\"%s\"",
+				 starlink_error_name(e), err);
 		} else {
 			record_failure(sl, &sl->last_err, e, r->grpc_status, err);
 			sl->step = STEP_DONE;
@@ -405,6 +410,7 @@ struct starlink *starlink_new(struct ev_loop *loop, const struct starlink_params
 	sl->dev.utc_offset_s = INT32_MIN;
 	sl->dev.bootcount = -1;
 	sl->last_err.grpc_status = sl->last_history_err.grpc_status = -1;
+	sl->last_devinfo_err.grpc_status = -1;
 
 	struct sl_grpc_cfg gc = {
 		.host = sl->p.host, .port = sl->p.port,
@@ -581,6 +587,7 @@ json_object *starlink_metrics_json(const struct starlink *sl)
 	j_int(o, "history_ok", (long long)sl->history_ok, true);
 	j_int(o, "history_failed", (long long)sl->history_failed, true);
 	json_object_object_add(o, "last_history_error", failure_json(&sl->last_history_err, now));
+	json_object_object_add(o, "last_device_info_error", failure_json(&sl->last_devinfo_err, now));
 	j_int(o, "bytes_tx_last_poll", (long long)sl->last_poll_tx, sl->polls_ok + sl->polls_failed > 0);
 	j_int(o, "bytes_rx_last_poll", (long long)sl->last_poll_rx, sl->polls_ok + sl->polls_failed > 0);
 	j_int(o, "bytes_tx_total", (long long)sl->total_tx, true);

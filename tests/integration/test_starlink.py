@@ -349,6 +349,16 @@ def test_big_replies():
         check(e and e["kind"] == "frame" and "over the cap" in e["message"], "300 KB reply refused", d)
 
 
+def test_device_info_unusable():
+    for scn, kind in (("devinfo12", "grpc_status"), ("devinfo_empty", "reply")):
+        polls = with_emulator(scn, 3)
+        for d in polls:
+            check(d["metrics"]["reachable"] is True, "%s: status still polled" % scn, d)
+        last = polls[-1]
+        check(last["last_device_info_error"]["kind"] == kind, "%s: device info error kept" % scn, last)
+        check(last["device"]["hardware_version"] == "rev4_panda_prod2", "%s: versions from status" % scn, last)
+
+
 def test_refused():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -17,7 +17,8 @@ status7/status12/status14 (gRPC errors), stall (headers sent, then silence),
 stall_once (only the first status call stalls), garbage (bytes that are not
 a Response), wrongtype (field 2004 as a varint), big / toobig (a healthy
 status padded with an unknown field to 200 KB / 300 KB: flow control and the
-256 KiB message cap).
+256 KiB message cap), devinfo12 / devinfo_empty (healthy, but get_device_info
+answers UNIMPLEMENTED / without device_info).
 
 Choosing the scenario:
   --scenario NAME            fixed
@@ -40,7 +41,8 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 RING = 900
 SCENARIOS = ("healthy", "obstructed", "outage", "reboot_pending", "snr_low", "thermal",
              "old_firmware", "rebooted", "booting", "status7", "status12", "status14", "stall",
-             "stall_once", "garbage", "wrongtype", "big", "toobig")
+             "stall_once", "garbage", "wrongtype", "big", "toobig", "devinfo12",
+             "devinfo_empty")
 
 
 def load_messages(path):
@@ -240,6 +242,10 @@ class Dish:
                     "status12": grpc.StatusCode.UNIMPLEMENTED,
                     "status14": grpc.StatusCode.UNAVAILABLE}[s]
             context.abort(code, "emulated %s for %s" % (s, kind))
+        if kind == "get_device_info" and s == "devinfo12":
+            context.abort(grpc.StatusCode.UNIMPLEMENTED, "emulated: no get_device_info")
+        if kind == "get_device_info" and s == "devinfo_empty":
+            return b"\xe2\x3e\x00"                   # get_device_info {} without device_info
         if kind == "get_status" and (s == "stall" or (s == "stall_once" and not self.stalled_once)):
             self.stalled_once = True
             context.send_initial_metadata(())
