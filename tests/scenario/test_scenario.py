@@ -63,7 +63,12 @@ def scenario(prefix, config, uplinks=None, dish_uplink="auto"):
             failures.append(repr(e))
             raise
         finally:
-            d.stop()
+            was_running = d.alive()
+            rc = d.stop()
+            if was_running:
+                check(rc == 0, "starfaild exits 0 on SIGTERM (got %s)" % rc)
+            bad = S.log_grep(d, r"AddressSanitizer|LeakSanitizer|runtime error:")
+            check(not bad, "no sanitizer report in the daemon's log %s" % bad[:3])
             if failures:
                 print("---- starfaild log (last 60 lines) ----")
                 print("\n".join(d.log_text().splitlines()[-60:]))
