@@ -15,7 +15,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "demo: needs root (it builds network namespaces): sudo make demo" >&2
 	exit 1
 fi
-for f in starfaild starfailctl gen/dish.pb; do
+for f in starfaild starfailctl; do
 	if [ ! -e "$build/$f" ]; then
 		echo "demo: $build/$f is missing: build first (make)" >&2
 		exit 1
