@@ -29,6 +29,7 @@
 #include <arpa/inet.h>
 #include <ev.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,13 +75,26 @@ static void stop_cb(struct ev_loop *l, ev_timer *w, int revents)
 	ev_break(l, EVBREAK_ALL);
 }
 
+static void sig_cb(struct ev_loop *l, ev_signal *w, int revents)
+{
+	ev_break(l, EVBREAK_ALL);
+}
+
+/* run the loop for ms, or until SIGTERM/SIGINT */
 static void run_for(int ms)
 {
 	ev_timer t;
+	ev_signal s1, s2;
 	ev_timer_init(&t, stop_cb, ms / 1000.0, 0.);
 	ev_timer_start(loop, &t);
+	ev_signal_init(&s1, sig_cb, SIGTERM);
+	ev_signal_init(&s2, sig_cb, SIGINT);
+	ev_signal_start(loop, &s1);
+	ev_signal_start(loop, &s2);
 	ev_run(loop, 0);
 	ev_timer_stop(loop, &t);
+	ev_signal_stop(loop, &s1);
+	ev_signal_stop(loop, &s2);
 }
 
 static void reselect(void)
