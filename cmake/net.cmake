@@ -18,3 +18,6 @@ foreach(t probe linkmon ctl_route failover)
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(net_${t} PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60 RUN_SERIAL ON)
 endforeach()
+
+# fuzz_probe with SF_FUZZ; otherwise ctest replays fuzz/corpus/probe/ through it
+sf_fuzzer(probe fuzz/fuzz_probe.c)
