@@ -131,8 +131,11 @@ def one_run(S, lab, cfg, case, rng, timeout_s=15.0):
                         t_send = float(line.split()[1])
                         if t_send > t0:
                             t_ping = t_send
-        return (t_route - t0 if t_route else None, t_ping - t0 if t_ping else None, backup,
-                "" if t_route and t_ping else "not seen within %.0f s" % timeout_s)
+        sw = [e for e in d.events() if e["type"] == "switch" and e["from"] == "starlink"]
+        why = "reason %s" % sw[-1]["reason"] if sw else "no switch event"
+        if not (t_route and t_ping):
+            why += ", not seen within %.0f s" % timeout_s
+        return (t_route - t0 if t_route else None, t_ping - t0 if t_ping else None, backup, why)
     finally:
         for p in (mon, ping):
             if p:
