@@ -59,6 +59,11 @@ def config_text(members, main=None):
     lab's; a starlink member without dish_host gets 127.0.0.1."""
     opts = {"poll_interval_ms": "500", "log_level": "debug"}
     opts.update(main or {})
+    if "probe_targets" in opts or any("probe_targets" in mo for _, mo in members):
+        raise ValueError("config_text: probe targets are always the lab's %s" % (TARGETS,))
+    for _, mo in members:
+        if mo.get("dish_host", DISH) not in (DISH, "127.0.0.1"):
+            raise ValueError("config_text: dish_host must be the lab dish or 127.0.0.1")
     out = ["config starfail 'main'"]
     for k, v in opts.items():
         out.append("\toption %s '%s'" % (k, v))
