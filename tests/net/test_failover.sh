@@ -32,7 +32,7 @@ check "starts on member a" [ "$(dev_for $TARGET4)" = "$RA" ]
 T=$(now_ms); impair "$NS_A"
 D=$(switch_delay b)
 echo "measured: blackhole on a -> default route via b in $D ms"
-check "blackhole: route moved within interval + timeout + 200 ms ($D < 1700)" [ "$D" -lt 1700 ]
+check "blackhole: route moved within 2 s ($D ms; worst case interval + timeout = 1500)" [ "$D" -lt 2000 ]
 check "blackhole: traffic goes through b" [ "$(dev_for $TARGET4)" = "$RB" ]
 check "blackhole: IPv6 traffic goes through b" \
 	sh -c "ip netns exec $NS_R ip -o -6 route get $TARGET6 | grep -q 'dev $RB'"
