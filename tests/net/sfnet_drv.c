@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -394,8 +395,13 @@ int main(int argc, char **argv)
 		controller_free(ctl);
 	} else if (strcmp(cmd, "probe") == 0 || strcmp(cmd, "linkmon") == 0) {
 		run_for(run_ms);
-		if (strcmp(cmd, "probe") == 0)
+		if (strcmp(cmd, "probe") == 0) {
 			print_summaries();
+			struct rusage ru;
+			getrusage(RUSAGE_SELF, &ru);
+			printf("rusage user_ms=%ld sys_ms=%ld\n", ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000,
+			       ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000);
+		}
 		struct linkmon_stats ls;
 		linkmon_get_stats(lm, &ls);
 		printf("linkmon messages=%" PRIu64 " resyncs=%" PRIu64 " overruns=%" PRIu64 " links=%d errors=%" PRIu64 "\n",
