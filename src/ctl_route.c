@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "log.h"
@@ -315,6 +316,9 @@ static int route_init(struct controller *c)
 			free(rp);
 			return -1;
 		}
+		/* the kernel answers within sendmsg; the timeout only guards a bug */
+		struct timeval tv = { .tv_sec = 1 };
+		setsockopt(mnl_socket_get_fd(rp->nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		rp->portid = mnl_socket_get_portid(rp->nl);
 		rp->seq = (uint32_t)time(NULL);
 		c->priv = rp;

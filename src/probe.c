@@ -692,17 +692,18 @@ void prober_set_link(struct prober *p, const struct link_info *li)
 		any_target[fam_of(p->cfg.targets[i].family)] = true;
 
 	p->have_link = true;
-	if (!li->exists)
-		{ go_unusable(p, "device not found"); return; }
-	if (!li->carrier)
-		{ go_unusable(p, li->admin_up ? "no carrier" : "device is down"); return; }
+	if (!li->exists || !li->carrier) {
+		go_unusable(p, !li->exists ? "device not found" : li->admin_up ? "no carrier" : "device is down");
+		return;
+	}
 	want[F4] = any_target[F4] && link_usable(li, AF_INET);
 	want[F6] = any_target[F6] && link_usable(li, AF_INET6);
 	if (!want[F4] && !want[F6]) {
 		char r[PROBE_REASON_MAX];
 		snprintf(r, sizeof(r), "%s", li->reason[0] ? li->reason :
 			 "no address or default route for the targets' family");
-		{ go_unusable(p, r); return; }
+		go_unusable(p, r);
+		return;
 	}
 
 	bool changed = li->ifindex != p->ifindex || want[F4] != p->fam_ok[F4] || want[F6] != p->fam_ok[F6] ||
@@ -735,8 +736,10 @@ void prober_set_link(struct prober *p, const struct link_info *li)
 		}
 		p->fam_ok[f] = true;
 	}
-	if (!p->fam_ok[F4] && !p->fam_ok[F6])
-		{ go_unusable(p, why[0] ? why : "cannot open probe sockets"); return; }
+	if (!p->fam_ok[F4] && !p->fam_ok[F6]) {
+		go_unusable(p, why[0] ? why : "cannot open probe sockets");
+		return;
+	}
 	p->usable = true;
 	p->reason[0] = 0;
 	estimate_bytes(p);

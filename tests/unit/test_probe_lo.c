@@ -1,0 +1,206 @@
+/*
+ * test_probe_lo.c - the prober in a real libev loop on the loopback device:
+ * rounds, reliability with a dead target, TCP refused = answered, fast
+ * re-probes after a lost round, cadence by role, traffic estimate, and
+ * unusable links. Skipped when probe sockets cannot be opened (no root and
+ * no ping_group_range).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <ev.h>
+#include <math.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "probe.h"
+
+struct rec {
+	int rounds;
+	struct probe_round last;
+};
+
+static void on_round(void *ctx, const struct probe_round *r)
+{
+	struct rec *rec = ctx;
+	rec->rounds++;
+	rec->last = *r;
+}
+
+static void stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void run_ms(struct ev_loop *loop, int ms)
+{
+	ev_timer t;
+	ev_timer_init(&t, stop_cb, ms / 1000.0, 0.);
+	ev_timer_start(loop, &t);
+	ev_run(loop, 0);
+	ev_timer_stop(loop, &t);
+}
+
+static struct link_info lo_link(void)
+{
+	struct link_info li;
+	memset(&li, 0, sizeof(li));
+	strcpy(li.ifname, "lo");
+	li.exists = li.admin_up = li.carrier = true;
+	li.ifindex = 1;
+	li.v4.has_addr = li.v4.has_route = true;
+	inet_pton(AF_INET, "127.0.0.1", &li.v4.addr.v4);
+	return li;
+}
+
+static struct probe_member_cfg cfg(const char *targets, int reliability, int interval_ms, int timeout_ms)
+{
+	struct probe_params pp = { .timeout_ms = timeout_ms, .window_ms = 10000, .standby_interval_ms = 5000,
+				   .metered_interval_ms = 60000, .reliability = 1, .fast_rounds = 2,
+				   .payload_bytes = 16, .dns_name = "." };
+	struct cfg_list l = { 0 };
+	char buf[256];
+	strcpy(buf, targets);
+	for (char *s = strtok(buf, " "); s; s = strtok(NULL, " "))
+		strcpy(l.v[l.n++], s);
+	struct probe_member_cfg mc;
+	char err[128];
+	assert_int_equal(probe_member_cfg_build(&mc, &pp, "lo", "lo", &l, reliability, false, 0, interval_ms,
+						err, sizeof(err)), 0);
+	return mc;
+}
+
+static void skip_without_sockets(struct prober *p)
+{
+	struct probe_summary s;
+	prober_summary(p, &s);
+	if (!s.usable && strstr(s.reason, "socket")) {
+		prober_free(p);
+		skip();
+	}
+}
+
+static void test_rounds_reliability(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(0);
+	struct rec rec = { 0 };
+	/* 192.0.2.1 (TEST-NET) never answers on lo; port 1 is closed: RST */
+	struct probe_member_cfg mc = cfg("127.0.0.1 tcp:127.0.0.1:1 192.0.2.1", 2, 100, 80);
+	struct prober *p = prober_new(loop, &mc, on_round, &rec);
+	assert_non_null(p);
+	struct link_info li = lo_link();
+	prober_set_link(p, &li);
+	skip_without_sockets(p);
+	prober_set_role(p, PROBE_ROLE_PRIMARY);
+	run_ms(loop, 650);
+
+	assert_true(rec.rounds >= 3);
+	const struct probe_round *r = &rec.last;
+	assert_int_equal(r->n_results, 3);
+	assert_true(r->results[0].answered);
+	assert_true(r->results[1].answered);	/* refused = the path works */
+	assert_false(r->results[2].answered);
+	assert_true(isnan(r->results[2].rtt_ms));
+	assert_true(r->up);			/* 2 of 3 >= reliability 2 */
+	struct probe_summary s;
+	prober_summary(p, &s);
+	assert_true(s.usable);
+	assert_int_equal(s.lost_in_row, 0);
+	assert_float_equal(s.loss_pct, 0.0, 1e-9);	/* the dead target is not loss */
+	assert_true(s.latency_ms >= 0 && s.latency_ms < 50);
+	assert_true(s.latency_p95_ms >= s.latency_ms * 0.5);
+	assert_int_equal(s.rounds, (uint64_t)rec.rounds);
+	assert_int_equal(s.rounds_up, s.rounds);
+	assert_true(s.probes_answered == 2 * s.rounds);
+	prober_free(p);
+	ev_loop_destroy(loop);
+}
+
+static void test_fast_reprobe_and_cadence(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(0);
+	struct rec rec = { 0 };
+	struct probe_member_cfg mc = cfg("192.0.2.1", 1, 1000, 50);
+	struct prober *p = prober_new(loop, &mc, on_round, &rec);
+	struct link_info li = lo_link();
+	prober_set_link(p, &li);
+	skip_without_sockets(p);
+	prober_set_role(p, PROBE_ROLE_PRIMARY);
+	/* first round (0-200 ms stagger) + 2 fast re-probes, then the 1 s cadence */
+	run_ms(loop, 600);
+	assert_int_equal(rec.rounds, 3);
+	assert_false(rec.last.up);
+	struct probe_summary s;
+	prober_summary(p, &s);
+	assert_int_equal(s.lost_in_row, 3);
+	assert_float_equal(s.loss_pct, 100.0, 1e-9);
+
+	/* traffic estimate follows the role: 2 x (20 + 8 + 16) bytes per round */
+	assert_float_equal(s.bytes_per_round, 88.0, 1e-9);
+	assert_float_equal(s.bytes_per_day, 88.0 * 86400, 1e-3);
+	prober_set_role(p, PROBE_ROLE_STANDBY);
+	prober_summary(p, &s);
+	assert_int_equal(s.interval_ms, 5000);
+	assert_float_equal(s.bytes_per_day, 88.0 * 86400 / 5, 1e-3);
+	prober_free(p);
+	ev_loop_destroy(loop);
+}
+
+static void test_unusable_links(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(0);
+	struct rec rec = { 0 };
+	struct probe_member_cfg mc = cfg("127.0.0.1 icmp:::1", 1, 100, 50);
+	struct prober *p = prober_new(loop, &mc, on_round, &rec);
+	struct probe_summary s;
+
+	prober_summary(p, &s);	/* nothing known yet */
+	assert_false(s.usable);
+	assert_string_equal(s.reason, "waiting for link state");
+
+	struct link_info li = lo_link();
+	li.exists = false;
+	prober_set_link(p, &li);
+	prober_summary(p, &s);
+	assert_false(s.usable);
+	assert_string_equal(s.reason, "device not found");
+
+	li = lo_link();
+	li.carrier = false;
+	prober_set_link(p, &li);
+	prober_summary(p, &s);
+	assert_string_equal(s.reason, "no carrier");
+
+	li = lo_link();
+	li.v4.has_route = false;	/* IPv4 unusable, no IPv6 address either */
+	strcpy(li.reason, "no default route via device");
+	prober_set_link(p, &li);
+	prober_summary(p, &s);
+	assert_false(s.usable);
+	assert_string_equal(s.reason, "no default route via device");
+	run_ms(loop, 300);
+	assert_int_equal(rec.rounds, 0);	/* no probing while unusable */
+
+	li = lo_link();		/* back: probes at once */
+	prober_set_link(p, &li);
+	skip_without_sockets(p);
+	run_ms(loop, 300);
+	assert_true(rec.rounds >= 1);
+	assert_int_equal(rec.last.n_sent, 1);	/* the IPv6 target is not sent */
+	assert_false(rec.last.results[1].sent);
+	prober_free(p);
+	ev_loop_destroy(loop);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rounds_reliability),
+		cmocka_unit_test(test_fast_reprobe_and_cadence),
+		cmocka_unit_test(test_unusable_links),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
