@@ -368,12 +368,18 @@ static void finish_round(struct prober *p)
 		p->on_round(p->ctx, r);
 }
 
-static void all_answered_check(struct prober *p)
+/*
+ * Finish the round when nothing is outstanding. Returns true when it did:
+ * on_round has run and may have freed the prober, the caller must not
+ * touch it any more.
+ */
+static bool all_answered_check(struct prober *p)
 {
 	for (int i = 0; i < p->cur.n_results; i++)
 		if (p->cur.results[i].sent && !p->cur.results[i].answered && p->sent_ns[i] >= 0)
-			return;
+			return false;
 	finish_round(p);
+	return true;
 }
 
 static void mark_answered(struct prober *p, int i, int64_t t_ns)
@@ -577,7 +583,8 @@ static void icmp_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		mark_answered(p, i, t_ns);
-		all_answered_check(p);
+		if (all_answered_check(p))
+			return;	/* more datagrams: the watcher fires again */
 	}
 }
 
@@ -612,7 +619,8 @@ static void dns_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		mark_answered(p, i, t_ns);
-		all_answered_check(p);
+		if (all_answered_check(p))
+			return;	/* more datagrams: the watcher fires again */
 	}
 }
 

@@ -164,7 +164,9 @@ struct prober;
 
 /*
  * Create a prober; it waits for prober_set_link() before probing. cfg is
- * copied. Returns NULL on bad config (logged) or out of memory.
+ * copied. on_round runs from the loop at the end of each round and may call
+ * any prober_* function on this prober, including prober_free(). Returns
+ * NULL on bad config (logged) or out of memory.
  */
 struct prober *prober_new(struct ev_loop *loop, const struct probe_member_cfg *cfg,
 			  probe_round_cb on_round, void *ctx);

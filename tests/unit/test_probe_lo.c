@@ -195,12 +195,35 @@ static void test_unusable_links(void **state)
 	ev_loop_destroy(loop);
 }
 
+static void free_in_round(void *ctx, const struct probe_round *r)
+{
+	struct prober **pp = ctx;
+	prober_free(*pp);
+	*pp = NULL;
+}
+
+static void test_free_from_callback(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(0);
+	struct probe_member_cfg mc = cfg("127.0.0.1 127.0.0.2 127.0.0.3", 1, 100, 200);
+	struct prober *p = NULL;
+	p = prober_new(loop, &mc, free_in_round, &p);
+	struct link_info li = lo_link();
+	prober_set_link(p, &li);
+	skip_without_sockets(p);
+	prober_recheck(p);	/* replies all arrive in one wake-up; the last one ends the round */
+	run_ms(loop, 300);
+	assert_null(p);		/* freed in the callback, no use after free (ASan) */
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rounds_reliability),
 		cmocka_unit_test(test_fast_reprobe_and_cadence),
 		cmocka_unit_test(test_unusable_links),
+		cmocka_unit_test(test_free_from_callback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
