@@ -46,7 +46,9 @@ sleep 1.1	# the kernel rate-limits carrier events to one per second
 T=$(now_ms); ina ip link set "$AR" down
 D=$(switch_delay b)
 echo "measured: carrier loss on a -> default route via b in $D ms"
-check "carrier loss: switched within 500 ms ($D)" [ "$D" -lt 500 ]
+# 55 ms when the kernel reports at once; its linkwatch may add up to 1 s
+# when another link event happened on the host in the last second
+check "carrier loss: switched within 500 ms + linkwatch delay ($D ms)" [ "$D" -lt 1500 ]
 ina ip link set "$AR" up
 
 T=$(now_ms); impair "$NS_A"; impair "$NS_B"

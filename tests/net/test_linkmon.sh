@@ -24,18 +24,19 @@ latency() {
 	echo 99999
 }
 
-# the kernel's linkwatch delays a carrier event that comes within 1 s of
-# the previous one (setup brought the links up): measure an isolated event
+# the kernel's linkwatch delays a non-urgent carrier event that comes within
+# 1 s of the previous linkwatch event of the whole host (setup brought links
+# up; other tests on the machine create links): up to 1 s is the kernel's
 sleep 1
 T=$(now_ms); ina ip link set "$AR" down
 L=$(latency "dev=$RA exists=1 carrier=0 .*reason=\"no carrier\"")
 echo "measured: carrier loss reported in $L ms"
-check "carrier loss reported within 200 ms" [ "$L" -lt 200 ]
+check "carrier loss reported within 200 ms + kernel linkwatch delay (<= 1 s)" [ "$L" -lt 1200 ]
 
 T=$(now_ms); ina ip link set "$AR" up
 L=$(latency "dev=$RA exists=1 carrier=1 usable4=1")
 echo "measured: carrier return reported in $L ms"
-check "carrier return reported within 200 ms" [ "$L" -lt 200 ]
+check "carrier return reported within 200 ms + kernel linkwatch delay (<= 1 s)" [ "$L" -lt 1200 ]
 
 T=$(now_ms); inr ip addr del 10.201.2.2/24 dev "$RB"
 L=$(latency "dev=$RB .*usable4=0")
