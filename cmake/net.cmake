@@ -22,3 +22,9 @@ endforeach()
 
 # fuzz_probe with SF_FUZZ; otherwise ctest replays fuzz/corpus/probe/ through it
 sf_fuzzer(probe fuzz/fuzz_probe.c)
+
+if(SF_TESTS)
+  add_test(NAME net_probe_unpriv COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_probe_unpriv.sh $<TARGET_FILE:test_probe_lo>
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(net_probe_unpriv PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60)
+endif()
