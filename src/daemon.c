@@ -103,20 +103,35 @@ static void maybe_set_utc(struct daemon *d, int64_t now_ms)
 	log_info("clock synchronised: Starlink slot phase from UTC enabled");
 }
 
+/*
+ * Probing cadence of member i: the primary at poll_interval_ms; a standby
+ * that is not (yet) good - recovering from a failure, warming up - also at
+ * that cadence unless it is metered, so its evidence builds up and it can be
+ * restored within about restore_window_ms; a good standby slowly
+ * (standby_interval_ms, metered_interval_ms when metered).
+ */
+static enum probe_role probe_role_of(const struct daemon *d, int i)
+{
+	if (i == d->primary)
+		return PROBE_ROLE_PRIMARY;
+	struct engine_score_info si;
+	if (!d->members[i]->cfg.metered && engine_member_score(d->engine, i, &si) == 0 &&
+	    si.state != MS_GOOD && si.state != MS_DISABLED)
+		return PROBE_ROLE_PRIMARY;
+	return PROBE_ROLE_STANDBY;
+}
+
 void daemon_decide(struct daemon *d)
 {
 	if (!d->engine || d->in_decide)
 		return;
 	d->in_decide = true;
 	maybe_set_utc(d, daemon_now_ms(d));
-	int old = d->primary;
 	engine_decide(d->engine, daemon_now_ms(d), &d->decision);
 	d->primary = d->decision.primary;
-	if (old != d->primary)
-		for (int i = 0; i < d->n_members; i++)
-			if (d->members[i]->probe)
-				prober_set_role(d->members[i]->probe,
-						i == d->primary ? PROBE_ROLE_PRIMARY : PROBE_ROLE_STANDBY);
+	for (int i = 0; i < d->n_members; i++)
+		if (d->members[i]->probe)
+			prober_set_role(d->members[i]->probe, probe_role_of(d, i));
 	apply(d);
 	d->in_decide = false;
 }

@@ -178,10 +178,9 @@ static void print_status(struct json_object *r)
 	printf("current:    %s (%s)\n", s_of(r, "current"), s_of(r, "reason"));
 	if (strcmp(s_of(r, "pinned"), "-"))
 		printf("pinned:     %s (manual failover; `starfailctl restore` ends it)\n", s_of(r, "pinned"));
-	if (ctl)
-		printf("controller: %s%s: %s\n", s_of(ctl, "backend"),
-		       json_object_get_boolean(json_object_object_get(r, "dry_run")) ? " (dry run)" : "",
-		       s_of(ctl, "state"));
+	if (ctl)	/* the state line starts with the backend's name */
+		printf("controller: %s%s\n", s_of(ctl, "state"),
+		       json_object_get_boolean(json_object_object_get(r, "dry_run")) ? " (dry run)" : "");
 	char up[32];
 	num_of(r, "uptime_s", 1, up, sizeof(up));
 	printf("uptime:     %s s\n", up);
