@@ -24,10 +24,11 @@ FAILS=0
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit $SKIP; }
 command -v ip >/dev/null || { echo "SKIP: no iproute2"; exit $SKIP; }
 
+# safe under set -e (bench/probe.sh): no command here may fail
 cleanup() {
-	for p in $BG_PIDS; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	for n in $NS_R $NS_A $NS_B; do ip netns del "$n" 2>/dev/null; done
+	for p in $BG_PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	for n in $NS_R $NS_A $NS_B; do ip netns del "$n" 2>/dev/null || true; done
 	return 0
 }
 trap 'cleanup' EXIT
