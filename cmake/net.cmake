@@ -2,7 +2,7 @@
 target_sources(sfcore PRIVATE
   src/probe_wire.c src/probe_stats.c src/probe_cfg.c src/probe.c
   src/linkmon.c
-  src/ctl_dryrun.c src/ctl_route.c)
+  src/controller.c src/ctl_dryrun.c src/ctl_route.c)
 
 # Network-namespace tests (root): real ICMP/TCP/DNS through veth pairs,
 # real kernel routes. Exit code 77 = skipped (not root, no netns support).
