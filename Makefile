@@ -34,16 +34,18 @@ test: deps
 	$(MAKE) test-release
 	$(MAKE) test-asan
 	$(MAKE) fuzz-smoke
+	@# reached only when every step passed (make stops at the first failure)
+	@./tools/test-summary.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 
 test-release: build
-	cd $(BUILD) && ctest --output-on-failure --timeout 300
+	cd $(BUILD) && ctest --output-on-failure --timeout 300 -O ctest.log
 
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSF_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure --timeout 300
+		ctest --output-on-failure --timeout 300 -O ctest.log
 
 demo: deps build
 	./tools/demo.sh $(BUILD)
