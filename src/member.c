@@ -218,7 +218,9 @@ const char *member_state(const struct member *m, const char **reason)
 		*reason = "no decision engine";
 		return "unknown";
 	}
-	snprintf(why, sizeof(why), "%s", engine_reason_name(si.last_reason));
+	/* a plain state change says nothing beyond the state itself */
+	snprintf(why, sizeof(why), "%s", si.last_reason == RSN_STATE || si.last_reason == RSN_NONE
+						 ? "" : engine_reason_name(si.last_reason));
 	if (si.predict != RSN_NONE)
 		snprintf(why, sizeof(why), "predictive: %s", engine_reason_name(si.predict));
 	*reason = why;
