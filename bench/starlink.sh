@@ -12,7 +12,7 @@ err=$(mktemp)
 /usr/bin/python3 "$here/tests/starlink/dish_emulator.py" --descriptor "$build/gen/dish.pb" \
 	--port 0 --scenario healthy >"$out" 2>"$err" &
 emu=$!
-trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null; rm -f "$out" "$err"' EXIT INT TERM
+trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null || true; rm -f "$out" "$err"' EXIT INT TERM
 i=0
 while ! grep -q '^PORT ' "$out"; do
 	i=$((i + 1))
