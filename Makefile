@@ -17,7 +17,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SMOKE_S ?= 10
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-release test-asan fuzz-build fuzz-smoke demo bench fuzz clean
+.PHONY: all deps build test test-release test-asan build-variants fuzz-build fuzz-smoke demo bench fuzz clean
 
 all: build
 
@@ -34,6 +34,7 @@ test: deps
 	$(MAKE) test-release
 	$(MAKE) test-asan
 	$(MAKE) fuzz-smoke
+	$(MAKE) build-variants
 	@# reached only when every step passed (make stops at the first failure)
 	@./tools/test-summary.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 
@@ -53,6 +54,11 @@ demo: deps build
 bench: deps build
 	./bench/run.sh $(BUILD)
 
+# every optional feature off must still build (warnings are errors)
+build-variants:
+	cmake -S . -B build-minimal -DSF_STARLINK=OFF -DSF_TESTS=OFF -DCMAKE_BUILD_TYPE=MinSizeRel
+	cmake --build build-minimal -j $(JOBS) --target starfaild starfailctl
+
 fuzz-build: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DSF_FUZZ=ON -DSF_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
@@ -64,4 +70,4 @@ fuzz: fuzz-build
 	./fuzz/run.sh $(FUZZ_BUILD) 30
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-minimal
