@@ -1,5 +1,5 @@
 # cmake/core.cmake - logging, config, daemon, API, CLI
-target_sources(sfcore PRIVATE src/log.c src/cfgtab.c src/config.c src/member.c src/daemon.c
+target_sources(sfcore PRIVATE src/log.c src/text.c src/cfgtab.c src/config.c src/member.c src/daemon.c
                               src/telemetry.c src/api.c src/api_methods.c)
 
 add_executable(starfaild src/main.c)
@@ -10,6 +10,7 @@ target_link_libraries(starfailctl PRIVATE PkgConfig::JSONC)
 
 sf_unit_test(test_config tests/unit/test_config.c)
 sf_unit_test(test_telemetry tests/unit/test_telemetry.c)
+sf_unit_test(test_text tests/unit/test_text.c)
 
 # The real daemon over its real socket (Debian's python3, standard library only).
 if(SF_TESTS)

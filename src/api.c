@@ -18,6 +18,16 @@
 #include <json-c/json.h>
 
 #include "log.h"
+#include "text.h"
+
+/*
+ * json-c builds the object tree while a request streams in; a request of
+ * many tiny containers ("[{},{},...]") costs ~1 KiB of heap per 3 bytes.
+ * Requests have a few objects: more than this many containers is refused
+ * before they are parsed, so a client's heap use stays near its byte cap.
+ */
+#define API_MAX_CONTAINERS 64
+#define API_MAX_DEPTH 16
 
 struct client {
 	struct api_server *srv;
@@ -27,6 +37,7 @@ struct client {
 	struct api_peer peer;
 	struct json_tokener *tok;
 	size_t received;
+	int containers;			/* '{' and '[' seen (also inside strings: conservative) */
 	char *reply;			/* once set, we only write */
 	size_t reply_len, reply_off;
 };
@@ -51,6 +62,7 @@ struct json_object *api_fail(struct api_error *err, int code, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
+	text_sanitize(err->message);	/* may quote the client's bytes */
 	return NULL;
 }
 
@@ -86,8 +98,12 @@ static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	client_free(c);
 }
 
-/* Queue a reply and switch the client to writing. Takes ownership of obj. */
-static void client_reply(struct client *c, struct json_object *obj)
+/*
+ * Queue a reply and switch the client to writing; the reply gets a fresh
+ * timeout period to be read. Takes ownership of obj. Returns -1 when the
+ * client had to be freed (out of memory): the caller must not touch it.
+ */
+static int client_reply(struct client *c, struct json_object *obj)
 {
 	const char *txt = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
 	size_t len = strlen(txt);
@@ -95,7 +111,7 @@ static void client_reply(struct client *c, struct json_object *obj)
 	if (!c->reply) {
 		json_object_put(obj);
 		client_free(c);
-		return;
+		return -1;
 	}
 	memcpy(c->reply, txt, len);
 	c->reply[len] = '\n';
@@ -107,6 +123,10 @@ static void client_reply(struct client *c, struct json_object *obj)
 	ev_io_set(&c->io, c->io.fd, EV_WRITE);
 	ev_set_cb(&c->io, client_write_cb);
 	ev_io_start(loop, &c->io);
+	ev_timer_stop(loop, &c->timer);
+	ev_timer_set(&c->timer, c->srv->lim.timeout_ms / 1000.0, 0);
+	ev_timer_start(loop, &c->timer);
+	return 0;
 }
 
 static struct json_object *error_obj(int code, const char *msg)
@@ -119,10 +139,10 @@ static struct json_object *error_obj(int code, const char *msg)
 	return root;
 }
 
-static void client_error(struct client *c, int code, const char *msg)
+static int client_error(struct client *c, int code, const char *msg)
 {
 	c->srv->stats.errors++;
-	client_reply(c, error_obj(code, msg));
+	return client_reply(c, error_obj(code, msg));
 }
 
 static void handle_request(struct client *c, struct json_object *req)
@@ -174,6 +194,16 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	c->received += (size_t)n;
+	for (ssize_t i = 0; i < n; i++)
+		c->containers += buf[i] == '{' || buf[i] == '[';
+	if (c->containers > API_MAX_CONTAINERS) {
+		s->stats.rejected_large++;
+		char msg[96];
+		snprintf(msg, sizeof(msg), "request has more than %d JSON objects and arrays",
+			 API_MAX_CONTAINERS);
+		client_error(c, API_ERR_TOO_LARGE, msg);
+		return;
+	}
 	if (c->received > (size_t)s->lim.max_request_bytes) {
 		s->stats.rejected_large++;
 		char msg[96];
@@ -185,7 +215,7 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	enum json_tokener_error jerr = json_tokener_get_error(c->tok);
 	if (jerr == json_tokener_continue)
 		return;
-	if (!req || jerr != json_tokener_success) {
+	if (jerr != json_tokener_success) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "not valid JSON: %s", json_tokener_error_desc(jerr));
 		json_object_put(req);
@@ -206,10 +236,8 @@ static void client_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	log_debug("api: client pid=%d dropped: no complete request within timeout_ms=%d",
 		  (int)c->peer.pid, c->srv->lim.timeout_ms);
-	client_error(c, API_ERR_TIMEOUT, "no complete request in time");
 	/* the error reply gets one more timeout period to be written */
-	ev_timer_set(&c->timer, c->srv->lim.timeout_ms / 1000.0, 0);
-	ev_timer_start(loop, &c->timer);
+	client_error(c, API_ERR_TIMEOUT, "no complete request in time");
 }
 
 static bool peer_may_mutate(const struct api_server *s, const struct api_peer *p)
@@ -251,7 +279,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	struct client *c = calloc(1, sizeof(*c));
-	if (!c || !(c->tok = json_tokener_new_ex(32))) {
+	if (!c || !(c->tok = json_tokener_new_ex(API_MAX_DEPTH))) {
 		free(c);
 		close(fd);
 		return;

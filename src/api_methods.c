@@ -26,6 +26,11 @@
 typedef struct json_object *(*method_fn)(struct daemon *d, struct json_object *params,
 					 struct api_error *err);
 
+/* Reply size caps: a reply is held in RAM until the client has read it. */
+#define HISTORY_MAX_POINTS 2000		/* ~400 KB of JSON */
+#define HISTORY_MAX_SINCE_S (86400L * 30)
+#define EVENTS_MAX 1000			/* ~500 KB of JSON */
+
 struct method {
 	const char *name;
 	method_fn fn;
@@ -124,9 +129,12 @@ static struct json_object *m_status(struct daemon *d, struct json_object *params
 	json_object_object_add(o, "pinned", pin >= 0 ? json_object_new_string(d->members[pin]->cfg.name) : NULL);
 
 	struct json_object *ctl = json_object_new_object();
+	/* no controller: it failed to start after a reload and is being retried */
 	json_object_object_add(ctl, "backend", json_object_new_string(d->ctl ? d->ctl->ops->name : "none"));
-	json_object_object_add(ctl, "state", json_object_new_string(d->ctl ? controller_state(d->ctl) : ""));
-	json_object_object_add(ctl, "error", d->ctl ? jstr_or_null(controller_error(d->ctl)) : NULL);
+	json_object_object_add(ctl, "state", json_object_new_string(d->ctl ? controller_state(d->ctl)
+									    : "not running: start failed, retrying"));
+	json_object_object_add(ctl, "error", d->ctl ? jstr_or_null(controller_error(d->ctl))
+						      : jstr_or_null(d->ctl_error));
 	json_object_object_add(ctl, "applies", json_object_new_int64(d->ctl ? (int64_t)d->ctl->applies : 0));
 	json_object_object_add(ctl, "failures", json_object_new_int64(d->ctl ? (int64_t)d->ctl->failures : 0));
 	json_object_object_add(o, "controller", ctl);
@@ -207,11 +215,6 @@ static long param_uint(struct json_object *params, const char *key, long max)
 		return -2;
 	int64_t x = json_object_get_int64(v);
 	return x < 0 || x > max ? -2 : (long)x;
-}
-
-static const char *tri_name(int t)
-{
-	return t == TRI_TRUE ? "true" : t == TRI_FALSE ? "false" : NULL;
 }
 
 static struct json_object *addr_json(bool have, int family, const void *addr)
@@ -313,10 +316,11 @@ static struct json_object *m_history(struct daemon *d, struct json_object *param
 	struct member *m = param_member(d, params, err);
 	if (!m)
 		return NULL;
-	long since_s = param_uint(params, "since_s", 86400L * 30);
-	long limit = param_uint(params, "limit", 100000);
+	long since_s = param_uint(params, "since_s", HISTORY_MAX_SINCE_S);
+	long limit = param_uint(params, "limit", HISTORY_MAX_POINTS);
 	if (since_s == -2 || limit == -2)
-		return api_fail(err, API_ERR_PARAMS, "since_s and limit must be non-negative integers");
+		return api_fail(err, API_ERR_PARAMS, "since_s must be an integer 0..%ld and limit 0..%d",
+				HISTORY_MAX_SINCE_S, HISTORY_MAX_POINTS);
 	if (since_s < 0)
 		since_s = 300;
 	if (limit < 0)
@@ -340,7 +344,8 @@ static struct json_object *m_history(struct daemon *d, struct json_object *param
 		json_object_object_add(p, "loss_pct", jnum(t->loss_pct));
 		json_object_object_add(p, "jitter_ms", jnum(t->jitter_ms));
 		json_object_object_add(p, "score", jnum(t->score));
-		json_object_object_add(p, "link_up", jstr_or_null(tri_name(t->link_up)));
+		json_object_object_add(p, "link_up", t->link_up == TRI_UNKNOWN ? NULL
+						   : json_object_new_boolean(t->link_up == TRI_TRUE));
 		json_object_object_add(p, "round_up", json_object_new_boolean(t->round_up));
 		json_object_object_add(p, "primary", json_object_new_boolean(t->primary));
 		json_object_array_add(arr, p);
@@ -358,9 +363,9 @@ static struct json_object *m_history(struct daemon *d, struct json_object *param
 static struct json_object *m_events(struct daemon *d, struct json_object *params,
 				    struct api_error *err)
 {
-	long limit = param_uint(params, "limit", 100000);
+	long limit = param_uint(params, "limit", EVENTS_MAX);
 	if (limit == -2)
-		return api_fail(err, API_ERR_PARAMS, "limit must be a non-negative integer");
+		return api_fail(err, API_ERR_PARAMS, "limit must be an integer 0..%d", EVENTS_MAX);
 	if (limit < 0)
 		limit = 50;
 	const struct tel_ring *r = &d->events;
@@ -482,6 +487,8 @@ static struct json_object *m_reload(struct daemon *d, struct json_object *params
 	json_object_object_add(o, "reloaded", json_object_new_boolean(true));
 	json_object_object_add(o, "members", json_object_new_int(d->n_members));
 	json_object_object_add(o, "warnings", json_object_new_int(d->cstat.warnings));
+	/* the config is in force, but the new controller may not have started */
+	json_object_object_add(o, "controller_error", d->ctl ? NULL : jstr_or_null(d->ctl_error));
 	return o;
 }
 

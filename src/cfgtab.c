@@ -13,6 +13,8 @@
 
 #include <json-c/json.h>
 
+#include "text.h"
+
 static void *field(void *base, const struct cfg_option *o)
 {
 	return (char *)base + o->offset;
@@ -86,7 +88,7 @@ void cfg_expectation(const struct cfg_option *o, char *buf, size_t len)
 			 o->unit ? o->unit : "");
 		break;
 	case CFG_STRING:
-		snprintf(buf, len, "a string of at most %d characters", CFG_STR_MAX - 1);
+		snprintf(buf, len, "printable UTF-8 text of at most %d bytes", CFG_STR_MAX - 1);
 		break;
 	case CFG_ENUM: {
 		size_t n = (size_t)snprintf(buf, len, "one of");
@@ -95,15 +97,15 @@ void cfg_expectation(const struct cfg_option *o, char *buf, size_t len)
 		break;
 	}
 	case CFG_LIST:
-		snprintf(buf, len, "at most %d values of at most %d characters", CFG_LIST_MAX,
-			 CFG_STR_MAX - 1);
+		snprintf(buf, len, "at most %d values of printable UTF-8 text of at most %d bytes",
+			 CFG_LIST_MAX, CFG_STR_MAX - 1);
 		break;
 	}
 }
 
 static int list_add(struct cfg_list *l, const char *v)
 {
-	if (l->n >= CFG_LIST_MAX || strlen(v) >= CFG_STR_MAX)
+	if (l->n >= CFG_LIST_MAX || strlen(v) >= CFG_STR_MAX || !text_printable_utf8(v))
 		return -1;
 	snprintf(l->v[l->n++], CFG_STR_MAX, "%s", v);
 	return 0;
@@ -153,7 +155,7 @@ int cfg_set(const struct cfg_option *o, void *base, const char *const *values, i
 	case CFG_DOUBLE:
 		return cfg_parse_double(s, o->min, o->max, (double *)p);
 	case CFG_STRING:
-		if (strlen(s) >= CFG_STR_MAX)
+		if (strlen(s) >= CFG_STR_MAX || !text_printable_utf8(s))
 			return -1;
 		snprintf((char *)p, CFG_STR_MAX, "%s", s);
 		return 0;

@@ -18,6 +18,7 @@
 
 #include "cfgtab_impl.h"
 #include "log.h"
+#include "text.h"
 #include "uci.h"
 
 static const char *const log_level_names[] = { "error", "warn", "info", "debug", "trace", NULL };
@@ -129,6 +130,7 @@ __attribute__((format(printf, 4, 5))) static void report(struct ctx *c, bool err
 			   : snprintf(slot[*n], CONFIG_MSG_MAX, "%s: %s", c->file, msg);
 	if (len >= CONFIG_MSG_MAX)	/* keep the end visible as cut */
 		memcpy(slot[*n] + CONFIG_MSG_MAX - 4, "...", 4);
+	text_sanitize(slot[*n]);	/* values quoted from the file may be any bytes */
 	(*n)++;
 }
 

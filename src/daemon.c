@@ -53,8 +53,11 @@ static void on_engine_event(void *ctx, const struct engine_event *ev)
 
 /* ---- decide and apply ---------------------------------------------------- */
 
+static void retry_controller(struct daemon *d);
+
 static void apply(struct daemon *d)
 {
+	retry_controller(d);
 	if (!d->ctl)
 		return;
 	const struct member *m = d->primary >= 0 ? d->members[d->primary] : NULL;
@@ -209,7 +212,9 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, bool pro
 	for (int i = 0; i < cfg->n_members; i++) {
 		const struct member_config *mc = &cfg->members[i];
 		for (int j = 0; j < d->n_members; j++)
-			if (!reused[j] && config_member_equal(&d->members[j]->cfg, mc)) {
+			/* a member whose collector failed to start is retried */
+			if (!reused[j] && !d->members[j]->collect_error[0] &&
+			    config_member_equal(&d->members[j]->cfg, mc)) {
 				next[i] = d->members[j];
 				reused[j] = true;
 				kept++;
@@ -278,12 +283,34 @@ static int start_controller(struct daemon *d, const struct sf_config *cfg, char 
 		return -1;
 	if (controller_init(c) < 0) {
 		snprintf(err, len, "controller %s: %s", backend_name(d, cfg), controller_error(c));
+		controller_shutdown(c);	/* whatever init installed before failing */
 		controller_free(c);
+		snprintf(d->ctl_error, sizeof(d->ctl_error), "%s", err);
 		return -1;
 	}
 	d->ctl = c;
+	d->ctl_error[0] = 0;
 	d->ctl_applied = d->ctl_applied_none = false;
 	return 0;
+}
+
+/*
+ * A controller that could not start (reload) is retried at decisions, at
+ * most every CTL_RETRY_MS, so routes are applied again once it can.
+ */
+#define CTL_RETRY_MS 10000
+
+static void retry_controller(struct daemon *d)
+{
+	int64_t now = daemon_now_ms(d);
+	if (d->ctl || now < d->ctl_retry_ms)
+		return;
+	d->ctl_retry_ms = now + CTL_RETRY_MS;
+	char err[sizeof(d->ctl_error)];
+	if (start_controller(d, &d->cfg, err, sizeof(err)) == 0)
+		log_info("controller: started after an earlier failure");
+	else
+		log_err("controller: still cannot start: %s", err);
 }
 
 static void stop_controller(struct daemon *d)
@@ -340,32 +367,43 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 
+	static struct sf_config old;	/* large: not on the stack */
+	old = d->cfg;
 	bool probes_changed = !config_probe_equal(&d->cfg, &next);
 	bool ctl_changed = !config_ctl_equal(&d->cfg, &next) || d->cfg.core.enable != next.core.enable;
-	const struct core_params *o = &d->cfg.core, *nc = &next.core;
-	if (o->log_level != nc->log_level) {
-		log_set_level((enum log_level)nc->log_level);
-		log_info("log level set by config: level=%s", log_level_name((enum log_level)nc->log_level));
-	}
+	const struct core_params *o = &old.core, *nc = &next.core;
 	if (!d->opts.socket_path && strcmp(o->api_socket, nc->api_socket))
 		log_warn("config: api_socket changed to %s: takes effect after a restart", nc->api_socket);
 	if (strcmp(o->api_socket_mode, nc->api_socket_mode) || strcmp(o->api_group, nc->api_group))
 		log_warn("config: api_socket_mode/api_group changes take effect after a restart");
 
 	d->cfg = next;		/* members read d->cfg when their collectors start */
+	char summary[128];
+	if (apply_members(d, &d->cfg, probes_changed, summary, sizeof(summary)) < 0) {
+		/* nothing changed in the members: put the engine and config back */
+		d->cfg = old;
+		n = build_engine_members(&old, em);
+		if (engine_set_members(d->engine, &old.engine, em, n, daemon_now_ms(d), eerr,
+				       sizeof(eerr)) < 0)
+			log_err("reload: engine rollback failed: %s", eerr);
+		fail_reload(d, "out of memory while rebuilding members", err, errlen);
+		return -1;
+	}
+	if (nc->log_level != o->log_level && d->opts.log_level < 0) {
+		log_set_level((enum log_level)nc->log_level);
+		log_info("log level set by config: level=%s", log_level_name((enum log_level)nc->log_level));
+	}
 	struct api_limits lim;
 	api_limits_from(nc, &lim);
 	api_server_set_limits(d->api, &lim);
 	if (tel_ring_resize(&d->events, (size_t)next.telemetry.max_events) < 0)
 		log_warn("telemetry: cannot resize the event ring");
-
-	char summary[128];
-	if (apply_members(d, &d->cfg, probes_changed, summary, sizeof(summary)) < 0)
-		log_err("reload: out of memory while rebuilding members; members kept");
 	if (ctl_changed) {
 		stop_controller(d);
+		d->ctl_retry_ms = daemon_now_ms(d) + CTL_RETRY_MS;
 		if (start_controller(d, &d->cfg, msg, sizeof(msg)) < 0)
-			log_err("reload: controller could not start: %s", msg);
+			log_err("reload: controller could not start (retried every %d s): %s",
+				CTL_RETRY_MS / 1000, msg);
 	}
 
 	d->cstat.ok = true;
@@ -411,6 +449,15 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 		fprintf(stderr, "starfaild: cannot create the event loop\n");
 		return -1;
 	}
+	/* at once: a SIGHUP or SIGTERM during start-up must not kill us half-way */
+	ev_signal_init(&d->sig_hup, on_sighup, SIGHUP);
+	ev_signal_init(&d->sig_term, on_sigterm, SIGTERM);
+	ev_signal_init(&d->sig_int, on_sigterm, SIGINT);
+	d->sig_hup.data = d->sig_term.data = d->sig_int.data = d;
+	ev_signal_start(d->loop, &d->sig_hup);
+	ev_signal_start(d->loop, &d->sig_term);
+	ev_signal_start(d->loop, &d->sig_int);
+	signal(SIGPIPE, SIG_IGN);
 	if (config_load(opts->config_path, &d->cfg, &rep) < 0) {
 		config_report_print(&rep, stderr);
 		fprintf(stderr, "starfaild: configuration has errors, not starting\n");
@@ -461,14 +508,6 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 	if (apply_members(d, &d->cfg, false, summary, sizeof(summary)) < 0)
 		goto oom;
 
-	ev_signal_init(&d->sig_hup, on_sighup, SIGHUP);
-	ev_signal_init(&d->sig_term, on_sigterm, SIGTERM);
-	ev_signal_init(&d->sig_int, on_sigterm, SIGINT);
-	d->sig_hup.data = d->sig_term.data = d->sig_int.data = d;
-	ev_signal_start(d->loop, &d->sig_hup);
-	ev_signal_start(d->loop, &d->sig_term);
-	ev_signal_start(d->loop, &d->sig_int);
-	signal(SIGPIPE, SIG_IGN);
 
 	log_info("starfaild %s started: pid=%d socket=%s", SF_VERSION, (int)getpid(), path);
 	log_effective(d);

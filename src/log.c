@@ -1,5 +1,6 @@
 /* log.c - see log.h */
 #include "log.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,6 +99,7 @@ void sf_log(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	text_sanitize(line);	/* no forged lines or escape sequences from outside text */
 
 	time_t now = time(NULL);
 	if (now == last_time && strncmp(line, last_line, sizeof(last_line) - 1) == 0) {

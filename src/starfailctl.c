@@ -268,7 +268,7 @@ static int int_arg(const char *s, const char *key, struct json_object *params)
 {
 	char *end;
 	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < 0 || v > 100000000)
+	if (!*s || *end || v < 0 || v > 2592000)	/* the daemon says what it accepts */
 		return -1;
 	json_object_object_add(params, key, json_object_new_int64(v));
 	return 0;
@@ -383,8 +383,10 @@ static int rpcd_mode(int argc, char **argv)
 				json_object_object_add(sig, "level", json_object_new_string("str"));
 			if (cmds[i].params == p_member || cmds[i].params == p_history)
 				json_object_object_add(sig, "member", json_object_new_string("str"));
-			if (cmds[i].params == p_history)
+			if (cmds[i].params == p_history) {
 				json_object_object_add(sig, "since_s", json_object_new_int(32));
+				json_object_object_add(sig, "limit", json_object_new_int(32));
+			}
 			if (cmds[i].params == p_events)
 				json_object_object_add(sig, "limit", json_object_new_int(32));
 			json_object_object_add(o, cmds[i].method, sig);

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "text.h"
 #include "starlink_decode.h"
 #include "starlink_grpc.h"
 
@@ -466,7 +467,12 @@ static void j_tri(json_object *o, const char *k, enum tri t)
 
 static void j_str(json_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, v && v[0] ? json_object_new_string(v) : NULL);
+	char safe[256];	/* the dish's strings are outside input: valid UTF-8 only */
+	if (!v || !v[0]) {
+		json_object_object_add(o, k, NULL);
+		return;
+	}
+	json_object_object_add(o, k, json_object_new_string(text_copy_sanitized(safe, sizeof(safe), v)));
 }
 
 static const char *const cause_names[] = {

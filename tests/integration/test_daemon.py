@@ -148,6 +148,42 @@ class DaemonApi(unittest.TestCase):
         self.assertTrue(self.d.call("reload")["result"]["reloaded"])
         self.assertEqual(self.d.call("status")["result"]["config"]["result"], "ok")
 
+    def test_history_and_limits(self):
+        h = self.d.call("history", {"member": "wan", "since_s": 60})["result"]
+        self.assertEqual(h["member"], "wan")
+        # the device does not exist: the link sample says so, as a boolean
+        self.assertGreaterEqual(len(h["samples"]), 1)
+        self.assertIs(h["samples"][-1]["link_up"], False)
+        self.assertEqual(self.d.call("history", {"member": "wan", "limit": 2001})["error"]["code"], -32602)
+        self.assertEqual(self.d.call("history", {"member": "nosuch"})["error"]["code"], -32602)
+        self.assertEqual(self.d.call("events", {"limit": 1001})["error"]["code"], -32602)
+        self.assertEqual(self.d.call("events", {"limit": "5"})["error"]["code"], -32602)
+        ev = self.d.call("events", {"limit": 5})["result"]
+        self.assertLessEqual(len(ev["events"]), 5)
+        m = self.d.call("metrics", {"member": "mob1s1a1"})["result"]
+        self.assertEqual(m["link"]["reason"], "no such device")
+        self.assertFalse(m["link"]["exists"])
+
+    def test_invalid_utf8_in_config(self):
+        self.d.write_config(BASE + "\nconfig member 'x'\n\toption device 'sft-x'\n\toption interface '" +
+                            "a" * 59 + "\u00fc\u00fc'\n")
+        # the file holds UTF-8 ü; now replace it by raw latin-1 bytes
+        with open(self.d.config, "rb") as f:
+            data = f.read().replace("ü".encode(), b"\xfc")
+        with open(self.d.config, "wb") as f:
+            f.write(data)
+        r = self.d.call("reload")
+        self.assertEqual(r["error"]["code"], -32000)
+        self.assertIn("printable UTF-8", r["error"]["message"])
+        st = self.d.call("status")["result"]
+        self.assertEqual(st["config"]["result"], "error")
+
+    def test_cli_log_level_wins_over_reload(self):
+        self.d.write_config(BASE.replace("option poll_interval_ms '1500'",
+                                         "option poll_interval_ms '1500'\n\toption log_level 'warn'"))
+        self.assertTrue(self.d.call("reload")["result"]["reloaded"])
+        self.assertEqual(self.d.call("status")["result"]["log_level"], "debug")
+
     def test_setlog(self):
         r = self.d.call("setlog", {"level": "trace"})
         self.assertEqual(r["result"], {"level": "trace", "previous": "debug"})
@@ -198,7 +234,19 @@ class DaemonApi(unittest.TestCase):
         self.assertEqual(r["error"]["code"], -32003)
         deep = b'{"method":"status","params":' + b'{"a":' * 200 + b"1" + b"}" * 201
         r = self.d.call(None, raw=deep)
-        self.assertEqual(r["error"]["code"], -32700)
+        self.assertIn(r["error"]["code"], (-32700, -32003))
+        # many tiny containers would cost ~1 KiB of heap each: refused early
+        many = b'{"method":"status","params":{"x":[' + b"{}," * 500 + b"{}]}}"
+        r = self.d.call(None, raw=many)
+        self.assertEqual(r["error"]["code"], -32003)
+        self.assertIn("more than 64 JSON objects", r["error"]["message"])
+        r = self.d.call(None, raw=b"null ")
+        self.assertEqual(r["error"]["code"], -32600)
+        # a client's bytes quoted back never make the reply undecodable
+        r = self.d.call(None, raw='{"method":"x\u00e9\u00e9\u00e9'.encode() + "é".encode() * 40 + b'"}')
+        self.assertEqual(r["error"]["code"], -32601)
+        r = self.d.call(None, raw=b'{"method":"metrics","params":{"member":"' + "é".encode() * 40 + b'"}}')
+        self.assertEqual(r["error"]["code"], -32602)
         # the daemon is unaffected
         self.assertEqual(self.d.call("status")["result"]["state"], "no_uplink")
 

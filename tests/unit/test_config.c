@@ -122,13 +122,15 @@ static void test_strings_and_lists(void **state)
 	char text[512];
 	snprintf(text, sizeof(text), "config starfail 'main'\n\toption api_socket '/%s'\n", big);
 	assert_int_equal(load(text), -1);
-	assert_error("option 'api_socket'", "at most 63 characters");
+	assert_error("option 'api_socket'", "at most 63 bytes");
 
 	assert_int_equal(load("config member 'x'\n\toption device 'eth0'\n"
 			      "\tlist probe_targets 'a'\n\tlist probe_targets 'b'\n\tlist probe_targets 'c'\n"
 			      "\tlist probe_targets 'd'\n\tlist probe_targets 'e'\n\tlist probe_targets 'f'\n"
 			      "\tlist probe_targets 'g'\n\tlist probe_targets 'h'\n\tlist probe_targets 'i'\n"), -1);
 	assert_error("option 'probe_targets'", "at most 8 values");
+	assert_int_equal(load("config starfail 'main'\n\toption api_group 'wh\x1b[31meel'\n"), -1);
+	assert_error("option 'api_group'", "printable UTF-8");
 
 	/* an option value is split into list entries, as uci users write it */
 	assert_int_equal(load("config member 'x'\n\toption device 'eth0'\n"
