@@ -258,10 +258,10 @@ def story(lab, d, lan, control):
     else:
         predictive_steps(lab, d, lan, control)
 
-    heading(4, "Starlink loses its internet (blackhole at the ISP): failover")
+    heading(4, "Starlink loses 40 % of its packets at the ISP: failover")
     time.sleep(4)      # past cooldown_ms after the restore: the usual detection path
-    t0 = lab.impair("starlink", "blackhole")
-    say("starlink blackholed: its link and dish stay up, nothing gets past the ISP")
+    t0 = lab.impair("starlink", "loss", "40")
+    say("starlink drops 40 % of the packets toward the internet; link and dish stay up")
     dev, el = wait_route(lab, lambda dev: dev not in (None, "starlink"), 20)
     if dev:
         say("%.1f s later Starfail moved the default route to %s", time.monotonic() - t0, dev)
@@ -273,9 +273,9 @@ def story(lab, d, lan, control):
     lan.report()
 
     heading(5, "Starlink recovers: restore after the window")
-    t_ok = lab.impair("starlink", "blackhole", "off")
-    say("blackhole removed")
-    restore_step(lab, d, lan, t_ok, "the blackhole ended", 35)
+    t_ok = lab.impair("starlink", "loss", "0")
+    say("packet loss ended")
+    restore_step(lab, d, lan, t_ok, "the loss ended", 35)
 
 
 if __name__ == "__main__":
