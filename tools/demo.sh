@@ -3,7 +3,7 @@
 # (starlink with the dish emulator, mob1s1a1, wan), the real starfaild with
 # its route controller, and a LAN client pinging through it, narrated step by
 # step: all healthy, predictive failover on an announced dish reboot, restore
-# after the window, loss of starlink's internet, failover, restore. About
+# after the window, packet loss on starlink, failover, restore. About
 # 1.5 minutes; needs root. Everything lives in network namespaces prefixed
 # "sfdemo" and is torn down at the end, also on Ctrl-C. See docs/DEMO.md.
 set -eu
