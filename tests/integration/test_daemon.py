@@ -351,6 +351,10 @@ class CheckConfig(unittest.TestCase):
         p = subprocess.run([STARFAILD, "--check-config", "-config", good], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout.strip(), "configuration OK")
+        # the default config the OpenWrt package installs must load as it is
+        shipped = os.path.join(here, "..", "..", "package", "openwrt", "files", "starfail.config")
+        p = subprocess.run([STARFAILD, "--check-config", "-config", shipped], capture_output=True, text=True)
+        self.assertEqual((p.returncode, p.stdout.strip()), (0, "configuration OK"), p.stderr)
         bad = os.path.join(os.environ.get("TMPDIR", "/tmp"), "sf-bad-%d.conf" % os.getpid())
         with open(bad, "w") as f:
             f.write("config starfail 'main'\n\toption poll_interval_ms 'fast'\n")
