@@ -6,6 +6,8 @@
  */
 #include "engine.h"
 
+#include "cfgtab_impl.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,16 +156,7 @@ const struct cfg_option engine_options[] = {
 void engine_params_defaults(struct engine_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	for (const struct cfg_option *o = engine_options; o->name; o++) {
-		char *base = (char *)p + o->offset;
-		double v = o->def ? strtod(o->def, NULL) : 0;
-		switch (o->type) {
-		case CFG_BOOL: *(bool *)base = v != 0; break;
-		case CFG_INT: *(int *)base = (int)v; break;
-		case CFG_DOUBLE: *(double *)base = v; break;
-		default: break;
-		}
-	}
+	cfg_apply_defaults(engine_options, p);	/* the same parser as the config file */
 }
 
 static int fail(char *err, size_t errlen, const char *msg)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cfgtab_impl.h"
 #include "log.h"
 #include "text.h"
 #include "starlink_decode.h"
@@ -64,13 +65,7 @@ const char *starlink_error_name(enum starlink_error e)
 void starlink_params_defaults(struct starlink_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	for (const struct cfg_option *o = starlink_options; o->name; o++) {
-		void *f = (char *)p + o->offset;
-		if (o->type == CFG_STRING)
-			snprintf(f, CFG_STR_MAX, "%s", o->def ? o->def : "");
-		else if (o->type == CFG_INT)
-			*(int *)f = o->def ? (int)strtol(o->def, NULL, 10) : 0;
-	}
+	cfg_apply_defaults(starlink_options, p);	/* the same parser as the config file */
 }
 
 enum step { STEP_DEVINFO, STEP_STATUS, STEP_HISTORY, STEP_DONE };
