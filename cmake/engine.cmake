@@ -1,11 +1,14 @@
 # cmake/engine.cmake - decision engine, simulator, trace generator, tests, fuzzer
-target_sources(sfcore PRIVATE src/engine.c src/engine_params.c src/engine_score.c
-                              src/engine_predict.c)
+# The engine links libc and libm only (checked by the arch_deps test).
+sf_stage(engine engine)
+target_sources(sfengine PRIVATE src/engine/engine.c src/engine/engine_params.c src/engine/engine_score.c
+                                src/engine/engine_predict.c)
+target_link_libraries(sfengine PUBLIC ${M_LIBRARY})
 
 # Simulator: trace reader, policies (engine + baselines), run/score core.
 add_library(sfsim STATIC sim/trace.c sim/baseline.c sim/policy_starfail.c sim/simrun.c)
 target_include_directories(sfsim PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/sim)
-target_link_libraries(sfsim PUBLIC sfcore)
+target_link_libraries(sfsim PUBLIC sfengine)
 
 add_executable(starfail-sim sim/main.c)
 target_link_libraries(starfail-sim PRIVATE sfsim)

@@ -20,11 +20,15 @@ if(SF_STARLINK)
   # generated code is not held to our warning flags
   set_source_files_properties(${SL_GEN}/dish.pb-c.c PROPERTIES
     GENERATED TRUE COMPILE_OPTIONS "-Wno-missing-prototypes;-Wno-error")
-  target_sources(sfcore PRIVATE src/starlink.c src/starlink_grpc.c src/starlink_decode.c src/starlink_pool.c
+  # part of the collect stage (sfcollect), in its own folder
+  target_include_directories(sfcollect PUBLIC ${CMAKE_SOURCE_DIR}/src/collect/starlink)
+  target_sources(sfcollect PRIVATE src/collect/starlink/starlink.c src/collect/starlink/starlink_grpc.c
+                 src/collect/starlink/starlink_decode.c src/collect/starlink/starlink_pool.c
                  ${SL_GEN}/dish.pb-c.c)
-  add_dependencies(sfcore starlink_proto)
-  target_link_libraries(sfcore PUBLIC PkgConfig::NGHTTP2 PkgConfig::PROTOBUFC)
-  target_compile_definitions(sfcore PUBLIC SF_HAVE_STARLINK=1)
+  add_dependencies(sfcollect starlink_proto)
+  target_include_directories(sfcollect PUBLIC ${SL_GEN})
+  target_link_libraries(sfcollect PUBLIC PkgConfig::NGHTTP2 PkgConfig::PROTOBUFC)
+  target_compile_definitions(sfcollect PUBLIC SF_HAVE_STARLINK=1)
 
   # collector driver: runs the collector against a dish (or the emulator), prints JSON
   add_executable(sl_probe tests/starlink/sl_probe.c)
@@ -55,5 +59,5 @@ if(SF_STARLINK)
   endif()
 
   # fuzz_starlink with SF_FUZZ; otherwise the ctest fuzz_replay_starlink over the corpus
-  sf_fuzzer(starlink fuzz/fuzz_starlink.c)
+  sf_fuzzer(starlink fuzz/fuzz_starlink.c sfcollect)
 endif()

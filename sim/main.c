@@ -57,18 +57,11 @@ static int set_option(struct engine_params *p, const char *arg)
 		char *end;
 		errno = 0;
 		double v = strtod(eq + 1, &end);
-		if (errno || end == eq + 1 || *end || !isfinite(v) || v < o->min || v > o->max) {
+		if (errno || end == eq + 1 || *end || engine_param_store(p, o, v) < 0) {
 			fprintf(stderr, "starfail-sim: %s: value must be a number in [%g, %g]\n", o->name,
 				o->min, o->max);
 			return -1;
 		}
-		char *base = (char *)p + o->offset;
-		if (o->type == CFG_INT)
-			*(int *)base = (int)v;
-		else if (o->type == CFG_DOUBLE)
-			*(double *)base = v;
-		else if (o->type == CFG_BOOL)
-			*(bool *)base = v != 0;
 		return 0;
 	}
 	fprintf(stderr, "starfail-sim: unknown option '%s'\n", arg);

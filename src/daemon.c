@@ -53,38 +53,6 @@ static void on_engine_event(void *ctx, const struct engine_event *ev)
 
 /* ---- decide and apply ---------------------------------------------------- */
 
-static void retry_controller(struct daemon *d);
-
-static void apply(struct daemon *d)
-{
-	retry_controller(d);
-	if (!d->ctl)
-		return;
-	const struct member *m = d->primary >= 0 ? d->members[d->primary] : NULL;
-	struct ctl_target t;
-	if (m) {
-		ctl_target_from_link(&t, m->cfg.name, m->cfg.interface, &m->link);
-		if (!t.use4 && !t.use6)
-			m = NULL;	/* chosen but not routable right now: let the system route */
-	}
-	if (m && d->ctl_applied && memcmp(&t, &d->applied, sizeof(t)) == 0)
-		return;
-	if (!m && d->ctl_applied_none)
-		return;
-	if (controller_apply(d->ctl, m ? &t : NULL) < 0) {
-		log_err("controller: apply failed member=%s error=\"%s\"", m ? m->cfg.name : "-",
-			controller_error(d->ctl));
-		d->ctl_applied = d->ctl_applied_none = false;	/* retried at the next decision */
-		return;
-	}
-	d->ctl_applied = m != NULL;
-	d->ctl_applied_none = m == NULL;
-	if (m)
-		d->applied = t;
-	log_info("controller: applied member=%s state=\"%s\"", m ? m->cfg.name : "none",
-		 controller_state(d->ctl));
-}
-
 /*
  * Once the system clock is NTP-synchronised, tell the engine how UTC relates
  * to the monotonic clock, so Starlink's published slot phase applies before
@@ -135,7 +103,7 @@ void daemon_decide(struct daemon *d)
 	for (int i = 0; i < d->n_members; i++)
 		if (d->members[i]->probe)
 			prober_set_role(d->members[i]->probe, probe_role_of(d, i));
-	apply(d);
+	daemon_ctl_apply(d);
 	d->in_decide = false;
 }
 
@@ -271,64 +239,12 @@ static void api_limits_from(const struct core_params *c, struct api_limits *lim)
 	lim->group = c->api_group;
 }
 
-static const char *backend_name(const struct daemon *d, const struct sf_config *cfg)
-{
-	return d->opts.dry_run || !cfg->core.enable ? "dryrun" : cfg->ctl.backend;
-}
-
-static int start_controller(struct daemon *d, const struct sf_config *cfg, char *err, size_t len)
-{
-	struct controller *c = controller_new(backend_name(d, cfg), &cfg->ctl, err, len);
-	if (!c)
-		return -1;
-	if (controller_init(c) < 0) {
-		snprintf(err, len, "controller %s: %s", backend_name(d, cfg), controller_error(c));
-		controller_shutdown(c);	/* whatever init installed before failing */
-		controller_free(c);
-		snprintf(d->ctl_error, sizeof(d->ctl_error), "%s", err);
-		return -1;
-	}
-	d->ctl = c;
-	d->ctl_error[0] = 0;
-	d->ctl_applied = d->ctl_applied_none = false;
-	return 0;
-}
-
-/*
- * A controller that could not start (reload) is retried at decisions, at
- * most every CTL_RETRY_MS, so routes are applied again once it can.
- */
-#define CTL_RETRY_MS 10000
-
-static void retry_controller(struct daemon *d)
-{
-	int64_t now = daemon_now_ms(d);
-	if (d->ctl || now < d->ctl_retry_ms)
-		return;
-	d->ctl_retry_ms = now + CTL_RETRY_MS;
-	char err[sizeof(d->ctl_error)];
-	if (start_controller(d, &d->cfg, err, sizeof(err)) == 0)
-		log_info("controller: started after an earlier failure");
-	else
-		log_err("controller: still cannot start: %s", err);
-}
-
-static void stop_controller(struct daemon *d)
-{
-	if (!d->ctl)
-		return;
-	controller_shutdown(d->ctl);
-	controller_free(d->ctl);
-	d->ctl = NULL;
-	d->ctl_applied = d->ctl_applied_none = false;
-}
-
 static void log_effective(const struct daemon *d)
 {
 	const struct sf_config *c = &d->cfg;
 	log_info("config: path=%s enable=%d controller=%s poll_interval_ms=%d fail_window_ms=%d "
 		 "restore_window_ms=%d cooldown_ms=%d switch_margin=%d predictive=%d members=%d",
-		 c->path, c->core.enable, backend_name(d, c), c->core.poll_interval_ms,
+		 c->path, c->core.enable, daemon_ctl_backend(d, c), c->core.poll_interval_ms,
 		 c->engine.fail_window_ms, c->engine.restore_window_ms, c->engine.cooldown_ms,
 		 c->engine.switch_margin, c->engine.predictive, c->n_members);
 }
@@ -399,9 +315,9 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (tel_ring_resize(&d->events, (size_t)next.telemetry.max_events) < 0)
 		log_warn("telemetry: cannot resize the event ring");
 	if (ctl_changed) {
-		stop_controller(d);
+		daemon_ctl_stop(d);
 		d->ctl_retry_ms = daemon_now_ms(d) + CTL_RETRY_MS;
-		if (start_controller(d, &d->cfg, msg, sizeof(msg)) < 0)
+		if (daemon_ctl_start(d, &d->cfg, msg, sizeof(msg)) < 0)
 			log_err("reload: controller could not start (retried every %d s): %s",
 				CTL_RETRY_MS / 1000, msg);
 	}
@@ -495,7 +411,7 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 		fprintf(stderr, "starfaild: %s\n", err);
 		return -1;
 	}
-	if (start_controller(d, &d->cfg, err, sizeof(err)) < 0) {
+	if (daemon_ctl_start(d, &d->cfg, err, sizeof(err)) < 0) {
 		log_err("controller: %s", err);
 		fprintf(stderr, "starfaild: %s\n", err);
 		return -1;
@@ -527,7 +443,7 @@ void daemon_fini(struct daemon *d)
 	for (int i = 0; i < d->n_members; i++)
 		member_free(d->members[i]);
 	d->n_members = 0;
-	stop_controller(d);	/* removes Starfail's routes: the system's own take over */
+	daemon_ctl_stop(d);	/* removes Starfail's routes: the system's own take over */
 	linkmon_free(d->linkmon);
 	d->linkmon = NULL;
 	api_server_free(d->api);

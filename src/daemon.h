@@ -90,6 +90,18 @@ void daemon_decide(struct daemon *d);
 int daemon_pin(struct daemon *d, struct member *m);
 void daemon_unpin(struct daemon *d);
 
+/*
+ * The controller (daemon_ctl.c): start the configured backend (dry-run when
+ * -dry-run or enable '0'), retry one that could not start at most every
+ * CTL_RETRY_MS, apply the current primary, stop (removing its routes).
+ */
+#define CTL_RETRY_MS 10000
+const char *daemon_ctl_backend(const struct daemon *d, const struct sf_config *cfg);
+int daemon_ctl_start(struct daemon *d, const struct sf_config *cfg, char *err, size_t len);
+void daemon_ctl_retry(struct daemon *d);
+void daemon_ctl_apply(struct daemon *d);
+void daemon_ctl_stop(struct daemon *d);
+
 struct member *daemon_find_member(struct daemon *d, const char *name);
 
 /* API dispatcher (api_methods.c). */

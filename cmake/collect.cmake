@@ -1,18 +1,18 @@
-# cmake/net.cmake - per-uplink probes, link monitor, controllers (route, dry-run)
-target_sources(sfcore PRIVATE
-  src/probe_wire.c src/probe_stats.c src/probe_cfg.c src/probe.c
-  src/linkmon.c
-  src/controller.c src/ctl_dryrun.c src/ctl_route.c)
+# cmake/collect.cmake - src/collect: per-uplink probes and the link monitor.
+sf_stage(collect collect)
+target_sources(sfcollect PRIVATE
+  src/collect/probe_wire.c src/collect/probe_stats.c src/collect/probe_cfg.c src/collect/probe.c
+  src/collect/linkmon.c)
+target_link_libraries(sfcollect PUBLIC sfutil ${M_LIBRARY})
 
 # Network-namespace tests (root): real ICMP/TCP/DNS through veth pairs,
 # real kernel routes. Exit code 77 = skipped (not root, no netns support).
 add_executable(sfnet_drv tests/net/sfnet_drv.c)
-target_link_libraries(sfnet_drv PRIVATE sfcore)
+target_link_libraries(sfnet_drv PRIVATE sfcollect sfcontrol)
 
 sf_unit_test(test_probe_wire tests/unit/test_probe_wire.c)
 sf_unit_test(test_probe_stats tests/unit/test_probe_stats.c)
 sf_unit_test(test_probe_cfg tests/unit/test_probe_cfg.c)
-sf_unit_test(test_ctl_dryrun tests/unit/test_ctl_dryrun.c)
 sf_unit_test(test_probe_lo tests/unit/test_probe_lo.c)
 foreach(t probe linkmon ctl_route failover)
   add_test(NAME net_${t} COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_${t}.sh $<TARGET_FILE:sfnet_drv>
@@ -21,7 +21,7 @@ foreach(t probe linkmon ctl_route failover)
 endforeach()
 
 # fuzz_probe with SF_FUZZ; otherwise ctest replays fuzz/corpus/probe/ through it
-sf_fuzzer(probe fuzz/fuzz_probe.c)
+sf_fuzzer(probe fuzz/fuzz_probe.c sfcollect)
 
 if(SF_TESTS)
   add_test(NAME net_probe_unpriv COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_probe_unpriv.sh $<TARGET_FILE:test_probe_lo>

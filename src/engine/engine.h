@@ -104,6 +104,10 @@ extern const struct cfg_option engine_options[];
 
 /* Fill *p with the defaults of engine_options[] (the only place defaults live). */
 void engine_params_defaults(struct engine_params *p);
+
+/* Store v into the numeric option o of p (an entry of engine_options);
+ * -1 when v is not finite or outside the option's range. */
+int engine_param_store(struct engine_params *p, const struct cfg_option *o, double v);
 /* Cross-field checks (good_score >= bad_score, windows...); 0 or -1 with err. */
 int engine_params_check(const struct engine_params *p, char *err, size_t errlen);
 

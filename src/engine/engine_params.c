@@ -6,9 +6,8 @@
  */
 #include "engine.h"
 
-#include "cfgtab_impl.h"
-
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,10 +152,33 @@ const struct cfg_option engine_options[] = {
 	CFG_OPT_END,
 };
 
+int engine_param_store(struct engine_params *p, const struct cfg_option *o, double v)
+{
+	if (!isfinite(v) || v < o->min || v > o->max)
+		return -1;
+	char *base = (char *)p + o->offset;
+	switch (o->type) {
+	case CFG_INT:
+		*(int *)base = (int)v;
+		return 0;
+	case CFG_DOUBLE:
+		*(double *)base = v;
+		return 0;
+	case CFG_BOOL:
+		*(bool *)base = v != 0;
+		return 0;
+	default:
+		return -1;	/* the engine has numeric options only */
+	}
+}
+
 void engine_params_defaults(struct engine_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	cfg_apply_defaults(engine_options, p);	/* the same parser as the config file */
+	/* defaults are numbers in UCI text form ("1500", "0.5", "1"): the engine
+	 * links libc and libm only, so it reads them with strtod, not cfgtab */
+	for (const struct cfg_option *o = engine_options; o->name; o++)
+		engine_param_store(p, o, o->def ? strtod(o->def, NULL) : 0);
 }
 
 static int fail(char *err, size_t errlen, const char *msg)

@@ -12,46 +12,25 @@
  * For each device it keeps: existence, ifindex, carrier (IFF_UP and
  * IFF_RUNNING), the preferred IPv4 and global IPv6 source address, and the
  * default route via that device in the main table (gateway or on-link),
- * ignoring routes whose protocol is Starfail's (SF_RTPROT, controller.h).
+ * ignoring routes whose protocol is Starfail's (SF_RTPROT, types/link.h).
  * A device that is unusable gets a reason ("no such device", "no carrier",
  * "no IPv4/IPv6 address", "no default route").
  */
 #ifndef SF_LINKMON_H
 #define SF_LINKMON_H
 
-#include <net/if.h>
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "link.h"
 
 struct ev_loop;
 
 #define LINKMON_MAX_LINKS 256	/* devices tracked; more are ignored and counted */
 #define LINKMON_COALESCE_MS 50
 
-struct link_family {
-	bool has_addr;		/* usable source address */
-	bool has_route;		/* default route via this device (not ours) */
-	bool has_gw;		/* that route has a gateway (else on-link, e.g. ppp/wwan) */
-	uint32_t metric;	/* lowest metric of those routes */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	} addr, gw;
-};
+/* struct link_info and link_usable(): types/link.h */
 
-struct link_info {
-	char ifname[IF_NAMESIZE];
-	bool exists;
-	int ifindex;
-	bool admin_up;		/* IFF_UP */
-	bool carrier;		/* IFF_UP and IFF_RUNNING (operstate up/unknown) */
-	struct link_family v4, v6;
-	char reason[64];	/* why the device is unusable; "" when usable in a family */
-};
-
-/* True when the device can carry traffic of that family (AF_INET/AF_INET6). */
-bool link_usable(const struct link_info *li, int family);
 
 struct linkmon_stats {
 	uint64_t messages;	/* event messages received */

@@ -31,16 +31,8 @@
 #include <stdint.h>
 
 #include "cfgtab.h"
+#include "link.h"
 
-struct link_info;
-
-/*
- * rtnetlink protocol number of every route and rule Starfail installs
- * ("proto 73" in `ip route`). Not in iproute2's rt_protos list (0-18, 42,
- * 99, 186-192); used to find our routes after a crash and to tell them from
- * netifd's (static/boot), the kernel's and routing daemons'.
- */
-#define SF_RTPROT 73
 
 /* The member to route through, as the controller needs it. */
 struct ctl_target {

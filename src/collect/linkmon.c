@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "controller.h"
 #include "log.h"
 
 #define LM_BUF 32768
@@ -45,12 +44,6 @@ struct linkmon {
 	struct linkmon_stats st;
 	char buf[LM_BUF];
 };
-
-bool link_usable(const struct link_info *li, int family)
-{
-	const struct link_family *f = family == AF_INET6 ? &li->v6 : &li->v4;
-	return li->exists && li->carrier && f->has_addr && f->has_route;
-}
 
 static struct lm_link *find(struct lm_link *arr, int n, int ifindex)
 {

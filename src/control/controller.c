@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "linkmon.h"
+#include "link.h"
 #include "log.h"
 
 static const struct controller_ops *const backends[] = { &ctl_route_ops, &ctl_dryrun_ops };

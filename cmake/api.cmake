@@ -1,0 +1,8 @@
+# cmake/api.cmake - src/api: the JSON server on the unix socket; src/cli:
+# starfailctl, its client (and the rpcd exec plugin).
+sf_stage(api api)
+target_sources(sfapi PRIVATE src/api/api.c)
+target_link_libraries(sfapi PUBLIC sfutil)
+
+add_executable(starfailctl src/cli/starfailctl.c)
+target_link_libraries(starfailctl PRIVATE PkgConfig::JSONC)
