@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/timex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,15 @@ static const char *member_name(const struct daemon *d, int idx)
 	return idx >= 0 && idx < d->n_members ? d->members[idx]->cfg.name : "";
 }
 
-/* ---- engine events -> telemetry and log --------------------------------- */
+/* ---- events: engine and daemon -> the sinks (ring, log, ...) ------------ */
+
+static void log_sink(void *ctx, const struct tel_event *te)
+{
+	bool loud = !strcmp(te->type, "switch") || !strcmp(te->type, "all_bad") || !strcmp(te->type, "repair");
+	sf_log(loud ? LOG_LVL_INFO : LOG_LVL_DEBUG, "event: type=%s reason=%s member=%s from=%s to=%s %s",
+	       te->type, te->reason, *te->member ? te->member : "-", *te->from ? te->from : "-",
+	       *te->to ? te->to : "-", te->text);
+}
 
 static void on_engine_event(void *ctx, const struct engine_event *ev)
 {
@@ -44,11 +53,21 @@ static void on_engine_event(void *ctx, const struct engine_event *ev)
 	snprintf(te.from, sizeof(te.from), "%s", member_name(d, ev->from));
 	snprintf(te.to, sizeof(te.to), "%s", member_name(d, ev->to));
 	snprintf(te.text, sizeof(te.text), "%s", ev->text);
-	tel_ring_push(&d->events, &te);
+	event_bus_emit(&d->bus, &te);
+}
 
-	enum log_level lvl = ev->type == EV_SWITCH || ev->type == EV_ALL_BAD ? LOG_LVL_INFO : LOG_LVL_DEBUG;
-	sf_log(lvl, "event: type=%s reason=%s member=%s from=%s to=%s %s", te.type, te.reason,
-	       *te.member ? te.member : "-", *te.from ? te.from : "-", *te.to ? te.to : "-", te.text);
+void daemon_event(struct daemon *d, const char *type, const char *reason, const char *member,
+		  const char *fmt, ...)
+{
+	struct tel_event te = { .t_ms = daemon_now_ms(d), .wall_s = (int64_t)time(NULL) };
+	snprintf(te.type, sizeof(te.type), "%s", type);
+	snprintf(te.reason, sizeof(te.reason), "%s", reason);
+	snprintf(te.member, sizeof(te.member), "%s", member ? member : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(te.text, sizeof(te.text), fmt, ap);
+	va_end(ap);
+	event_bus_emit(&d->bus, &te);
 }
 
 /* ---- decide and apply ---------------------------------------------------- */
@@ -392,6 +411,9 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 
 	if (tel_ring_init(&d->events, sizeof(struct tel_event), (size_t)d->cfg.telemetry.max_events) < 0)
 		goto oom;
+	event_bus_init(&d->bus);
+	event_bus_subscribe(&d->bus, "ring", event_sink_ring, &d->events);
+	event_bus_subscribe(&d->bus, "log", log_sink, d);
 	struct engine_member em[MAX_MEMBERS];
 	int n = build_engine_members(&d->cfg, em);
 	d->engine = engine_create(&d->cfg.engine, em, n, err, sizeof(err));

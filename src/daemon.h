@@ -19,6 +19,7 @@
 #include "config.h"
 #include "controller.h"
 #include "engine.h"
+#include "events.h"
 #include "member.h"
 #include "telemetry.h"
 
@@ -63,6 +64,7 @@ struct daemon {
 	int64_t ctl_retry_ms;			/* next start attempt while ctl is NULL */
 	struct ctl_target applied;
 	struct tel_ring events;			/* struct tel_event */
+	struct event_bus bus;			/* every event goes through it: ring, log, ... */
 	struct api_server *api;
 	ev_signal sig_hup, sig_term, sig_int;
 	time_t started_wall;
@@ -74,6 +76,13 @@ struct daemon {
 
 /* Monotonic milliseconds: the one time base of samples, engine and events. */
 int64_t daemon_now_ms(const struct daemon *d);
+
+/*
+ * Emit a daemon event (not the engine's) to every sink: type is a short word
+ * ("repair", "drift", "reload", ...), reason a code word, member may be NULL.
+ */
+void daemon_event(struct daemon *d, const char *type, const char *reason, const char *member,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Load the config and start everything; -1 with a message on stderr. */
 int daemon_init(struct daemon *d, const struct daemon_opts *opts);

@@ -1,11 +1,13 @@
-/* test_telemetry.c - rings: order, overwrite of the oldest, drop counts, resize, sizing. */
+/* test_telemetry.c - rings: order, overwrite of the oldest, drop counts, resize, sizing; the event bus. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
+#include "events.h"
 #include "telemetry.h"
 
 static void test_push_wrap(void **state)
@@ -56,12 +58,59 @@ static void test_sizing_under_cap(void **state)
 	assert_int_equal(tel_samples_per_member(&p, 2), 16);
 }
 
+struct seen {
+	int n;
+	char last[16];
+	struct event_bus *bus;	/* set: the sink tries to emit (refused) */
+};
+
+static void count_sink(void *ctx, const struct tel_event *ev)
+{
+	struct seen *s = ctx;
+	s->n++;
+	strcpy(s->last, ev->type);
+	if (s->bus)
+		event_bus_emit(s->bus, ev);
+}
+
+static void test_event_bus(void **state)
+{
+	struct event_bus b;
+	struct tel_ring ring;
+	struct seen a = { 0 }, c = { 0 };
+	event_bus_init(&b);
+	assert_int_equal(tel_ring_init(&ring, sizeof(struct tel_event), 4), 0);
+	assert_int_equal(event_bus_subscribe(&b, "ring", event_sink_ring, &ring), 0);
+	assert_int_equal(event_bus_subscribe(&b, "a", count_sink, &a), 0);
+	c.bus = &b;
+	assert_int_equal(event_bus_subscribe(&b, "c", count_sink, &c), 0);
+	struct tel_event ev = { .t_ms = 5, .type = "repair" };
+	event_bus_emit(&b, &ev);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(c.n, 1);	/* its nested emit was refused, not delivered again */
+	assert_int_equal(b.nested, 1);
+	assert_string_equal(a.last, "repair");
+	assert_int_equal(ring.len, 1);
+	assert_string_equal(((const struct tel_event *)tel_ring_get(&ring, 0))->type, "repair");
+	event_bus_unsubscribe(&b, count_sink, &a);
+	event_bus_emit(&b, &ev);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(ring.len, 2);
+	assert_int_equal(b.emitted, 2);
+	for (int i = b.n; i < EVENT_SINKS_MAX; i++)
+		assert_int_equal(event_bus_subscribe(&b, "x", count_sink, &a), 0);
+	assert_int_equal(event_bus_subscribe(&b, "full", count_sink, &a), -1);
+	tel_ring_free(&ring);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_push_wrap),
 		cmocka_unit_test(test_resize_keeps_newest),
 		cmocka_unit_test(test_sizing_under_cap),
+		cmocka_unit_test(test_event_bus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
