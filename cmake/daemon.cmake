@@ -13,6 +13,15 @@ if(SF_TESTS)
   add_test(NAME daemon_api COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py)
   set_tests_properties(daemon_api PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
   # the stages use only what docs/ARCHITECTURE.md allows; the engine only libc/libm
-  add_test(NAME arch_deps COMMAND sh ${CMAKE_SOURCE_DIR}/tools/check-arch.sh ${CMAKE_BINARY_DIR}
+  add_test(NAME arch_deps COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tools/check-arch.py
+           $<TARGET_FILE:sfutil> $<TARGET_FILE:sfengine> $<TARGET_FILE:sftelemetry> $<TARGET_FILE:sfcollect>
+           $<TARGET_FILE:sfcontrol> $<TARGET_FILE:sfconfig> $<TARGET_FILE:sfapi> $<TARGET_FILE:sfcore>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+endif()
+
+# ... and that check can fail (a broken copy of the engine is refused)
+if(SF_TESTS)
+  add_test(NAME arch_deps_selftest
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/arch/test_check_arch.sh ${CMAKE_SOURCE_DIR}/tools/check-arch.py
+                   $<TARGET_FILE:sfengine> $<TARGET_FILE:sfutil> $<TARGET_FILE:sfcore>)
 endif()
