@@ -1,15 +1,7 @@
 /*
  * proc.c - see proc.h
  *
- * fork() rather than posix_spawn()/vfork(): the child must close every fd it
- * did not ask for (musl's posix_spawn has no closefrom action), lead its own
- * process group and report exec errors through a status pipe. The daemon is
- * single-threaded and small, so fork's copy-on-write costs little and malloc
- * in the child (execvp's PATH search) is safe.
- *
- * Exec failure: the child writes errno to a close-on-exec pipe. After a
- * successful exec the pipe is closed unwritten, so at reap time the parent
- * reads 4 bytes (failed) or EOF (started); no guessing from exit code 127.
+ * The child's setup (fork, fds, signals, exec) is in proc_spawn.c.
  *
  * Phases of a job:
  *   QUEUED  -> RUN (forked, deadline armed) | SOON (dry-run, start failure)
@@ -18,18 +10,16 @@
  *   SOON    -> done at the next loop iteration (a 0 s timer)
  */
 #include "proc.h"
+#include "proc_spawn.h"
 #include "log.h"
 #include "text.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,12 +56,7 @@ struct proc_job {
 	proc_cb cb;
 	void *ctx;
 	enum job_phase phase;
-	bool dry;
-	bool holds_slot;
-	bool cancelled;
-	bool timed_out;
-	bool reaped;
-	bool start_failed;
+	bool dry, holds_slot, cancelled, timed_out, reaped, start_failed;
 	int start_errno;
 	int wstatus;
 	pid_t pid;			/* also the process group id; 0 before fork */
@@ -103,92 +88,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* ---- child side (between fork and exec) ------------------------------- */
-
-static bool close_range_sys(unsigned lo, unsigned hi)
-{
-	if (lo > hi)
-		return true;
-#ifdef SYS_close_range
-	return syscall(SYS_close_range, lo, hi, 0) == 0;
-#else
-	return false;
-#endif
-}
-
-/* Every fd from 3 up except keep. Without close_range (Linux < 5.9), a loop
- * up to RLIMIT_NOFILE, capped at 65536: the daemon's fds are close-on-exec
- * anyway, this only guards against ones that are not. */
-static void close_fds_except(int keep)
-{
-	if (close_range_sys(3, (unsigned)keep - 1) && close_range_sys((unsigned)keep + 1, ~0u))
-		return;
-	struct rlimit rl;
-	long max = 1024;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		max = (long)rl.rlim_cur;
-	if (max > 65536)
-		max = 65536;
-	for (int fd = 3; fd < max; fd++)
-		if (fd != keep)
-			close(fd);
-}
-
-static void __attribute__((noreturn)) child_exec(const struct proc_job *j, int out_w, int err_w,
-						 int status_w)
-{
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);	/* EINVAL for KILL, STOP and libc's own: fine */
-
-	setpgid(0, 0);
-	int null_fd = open("/dev/null", O_RDONLY);
-	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
-		goto fail;
-	close_fds_except(status_w);
-
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (j->envp)
-		execvpe(j->argv[0], j->argv, j->envp);
-	else
-		execvp(j->argv[0], j->argv);
-fail:;
-	int e = errno;
-	ssize_t n = write(status_w, &e, sizeof(e));
-	(void)n;
-	_exit(127);
-}
-
-/* ---- parent side: spawning -------------------------------------------- */
-
-/* A close-on-exec pipe whose ends are both above stdio, so the child's
- * dup2() onto 0..2 can never clobber one of them. */
-static int pipe_above_stdio(int fds[2])
-{
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -1;
-	for (int i = 0; i < 2; i++) {
-		if (fds[i] >= 3)
-			continue;
-		int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-		if (fd < 0) {
-			int e = errno;
-			close(fds[0]);
-			close(fds[1]);
-			fds[0] = fds[1] = -1;
-			errno = e;
-			return -1;
-		}
-		close(fds[i]);
-		fds[i] = fd;
-	}
-	return 0;
-}
-
 static void fd_close(int *fd)
 {
 	if (*fd >= 0)
@@ -214,52 +113,19 @@ static void job_arm(struct proc_job *j, int ms)
 	ev_timer_start(j->pool->loop, &j->timer);
 }
 
-/* Fork and exec. 0, or -1 with errno and nothing left open. */
+/* Fork and exec, then watch. 0, or -1 with errno and nothing left open. */
 static int job_spawn(struct proc_job *j)
 {
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, ps[2] = { -1, -1 };
-	int e;
-	if (pipe_above_stdio(po) < 0 || pipe_above_stdio(pe) < 0 || pipe_above_stdio(ps) < 0)
-		goto fail;
-	if (fcntl(po[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(pe[0], F_SETFL, O_NONBLOCK) < 0 ||
-	    fcntl(ps[0], F_SETFL, O_NONBLOCK) < 0)
-		goto fail;
-
-	/* No signal handler of the daemon (libev's writes to its wake-up pipe,
-	 * shared after fork) may run in the child before it resets them. */
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid_t pid = fork();
-	if (pid == 0)
-		child_exec(j, po[1], pe[1], ps[1]);
-	e = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid < 0) {
-		errno = e;
-		goto fail;
-	}
-	setpgid(pid, pid);	/* as the child does: kill(-pid) works whichever runs first */
-
-	close(po[1]);
-	close(pe[1]);
-	close(ps[1]);
-	j->pid = pid;
-	j->status_fd = ps[0];
-	sink_open(j, &j->out, po[0]);
-	sink_open(j, &j->err, pe[0]);
-	ev_child_set(&j->child, pid, 0);
+	struct proc_child c;
+	if (proc_spawn(j->argv, j->envp, &c) < 0)
+		return -1;
+	j->pid = c.pid;
+	j->status_fd = c.status_fd;
+	sink_open(j, &j->out, c.out_fd);
+	sink_open(j, &j->err, c.err_fd);
+	ev_child_set(&j->child, c.pid, 0);
 	ev_child_start(j->pool->loop, &j->child);
 	return 0;
-fail:
-	e = errno;
-	for (int i = 0; i < 2; i++) {
-		fd_close(&po[i]);
-		fd_close(&pe[i]);
-		fd_close(&ps[i]);
-	}
-	errno = e;
-	return -1;
 }
 
 /* ---- parent side: output, exit, deadline ------------------------------ */
@@ -296,10 +162,10 @@ static bool sink_read(struct proc_job *j, struct sink *s)
 		}
 		ssize_t n = read(s->fd, dst, room);
 		if (n > 0) {
-			if (dst == scratch && s->cap > 0)
-				s->truncated = true;	/* cap 0 means "not wanted", not "cut" */
-			else
+			if (dst != scratch)
 				s->len += (size_t)n;
+			else if (s->cap > 0)
+				s->truncated = true;	/* cap 0 means "not wanted", not "cut" */
 			budget -= (size_t)n < budget ? (size_t)n : budget;
 			continue;
 		}
@@ -488,9 +354,10 @@ static void job_free(struct proc_job *j)
 	free(j);
 }
 
-static void job_finish(struct proc_job *j)
+/* Out of the pool's list, every watcher stopped, every fd closed. */
+static void job_release(struct proc_pool *p, struct proc_job *j)
 {
-	struct proc_pool *p = j->pool;
+	job_unlink(p, j);
 	ev_timer_stop(p->loop, &j->timer);
 	ev_child_stop(p->loop, &j->child);
 	ev_io_stop(p->loop, &j->out.io);
@@ -498,8 +365,13 @@ static void job_finish(struct proc_job *j)
 	fd_close(&j->out.fd);
 	fd_close(&j->err.fd);
 	fd_close(&j->status_fd);
+}
+
+static void job_finish(struct proc_job *j)
+{
+	struct proc_pool *p = j->pool;
 	j->phase = PH_DONE;
-	job_unlink(p, j);
+	job_release(p, j);
 	if (j->holds_slot) {
 		p->st.running--;
 		j->holds_slot = false;
@@ -585,21 +457,12 @@ void proc_pool_free(struct proc_pool *p)
 		return;
 	struct proc_job *j;
 	while ((j = p->jobs)) {
-		job_unlink(p, j);
-		ev_timer_stop(p->loop, &j->timer);
-		ev_child_stop(p->loop, &j->child);
-		ev_io_stop(p->loop, &j->out.io);
-		ev_io_stop(p->loop, &j->err.io);
 		if (j->pid > 0 && (!j->reaped || j->out.fd >= 0 || j->err.fd >= 0))
 			group_kill(j, SIGKILL);
-		if (j->pid > 0 && !j->reaped) {
-			/* ECHILD when libev reaped it already, its event still pending */
-			while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
-				;
-		}
-		fd_close(&j->out.fd);
-		fd_close(&j->err.fd);
-		fd_close(&j->status_fd);
+		job_release(p, j);
+		/* ECHILD when libev reaped it already, its event still pending */
+		while (j->pid > 0 && !j->reaped && waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		job_free(j);
 	}
 	free(p);
