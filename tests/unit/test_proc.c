@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,47 @@ static void test_grandchild(void **state)
 	proc_pool_free(p);
 }
 
+/* What the exec'd program sees: stdio only, stdin /dev/null, its own
+ * group, no blocked or ignored signal, even when the daemon leaks an fd,
+ * ignores SIGPIPE and blocks SIGUSR1. Checked by ls, readlink and grep
+ * exec'd directly: a shell in between has its own pipes and masks (dash
+ * blocks signals while it waits). ls's 3 is the directory it reads. */
+static void test_child_setup(void **state)
+{
+	int leaked = open("/dev/null", O_RDONLY);	/* deliberately not O_CLOEXEC */
+	assert_true(leaked >= 3);
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	sigset_t usr1, old_mask;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &old_mask);
+
+	struct proc_pool *p = proc_pool_new(loop, 4, 4);
+	struct cap fds = { 0 }, in = { 0 }, sig = { 0 }, grp = { 0 };
+	const char *ls_argv[] = { "ls", "/proc/self/fd", NULL };
+	const char *in_argv[] = { "readlink", "/proc/self/fd/0", NULL };
+	const char *sig_argv[] = { "grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status", NULL };
+	struct proc_spec s = { .argv = ls_argv, .timeout_ms = 2000, .out_cap = 256 };
+	assert_non_null(proc_run(p, &s, on_done, &fds));
+	s.argv = in_argv;
+	assert_non_null(proc_run(p, &s, on_done, &in));
+	s.argv = sig_argv;
+	assert_non_null(proc_run(p, &s, on_done, &sig));
+	assert_non_null(run_sh(p, "read -r pid comm state ppid pgrp rest < /proc/$$/stat;"
+			       "[ \"$pgrp\" = $$ ] && echo leader", 2000, &grp));
+	loop_run();
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	close(leaked);
+
+	assert_string_equal(fds.out, "0\n1\n2\n3\n");
+	assert_string_equal(in.out, "/dev/null\n");
+	assert_string_equal(sig.out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+	assert_string_equal(grp.out, "leader\n");
+	proc_pool_free(p);
+}
+
 static void test_exec_failure(void **state)
 {
 	struct proc_pool *p = proc_pool_new(loop, 4, 4);
@@ -584,6 +626,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ignores_term, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grandchild, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_setup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrency_cap, setup, teardown),
