@@ -2,6 +2,7 @@
 # clock, child processes, netlink. Used by every stage but the engine.
 sf_stage(util util)
 target_sources(sfutil PRIVATE src/util/log.c src/util/text.c src/util/cfgtab.c)
+target_sources(sfutil PRIVATE src/util/clock.c)
 target_include_directories(sfutil PUBLIC ${EV_INCLUDE_DIR})
 target_link_libraries(sfutil PUBLIC PkgConfig::JSONC PkgConfig::MNL ${EV_LIBRARY})
 
