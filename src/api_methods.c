@@ -254,7 +254,8 @@ static struct json_object *engine_json(const struct daemon *d, const struct engi
 	json_object_object_add(e, "predictive_signal",
 			       si->predict != RSN_NONE ? json_object_new_string(engine_reason_name(si->predict)) : NULL);
 	json_object_object_add(e, "last_reason", json_object_new_string(engine_reason_name(si->last_reason)));
-	json_object_object_add(e, "state_for_s",
+	/* a member that never reached a state has been in none: unknown */
+	json_object_object_add(e, "state_for_s", si->state_since_ms == INT64_MIN ? NULL :
 			       json_object_new_double((daemon_now_ms(d) - si->state_since_ms) / 1000.0));
 	json_object_object_add(e, "rounds", json_object_new_int(si->rounds));
 	json_object_object_add(e, "starlink_slot_phase_ms", jnum(si->slot_phase_ms));
