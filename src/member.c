@@ -102,14 +102,14 @@ void member_start_collectors(struct member *m, const struct sf_config *cfg)
 	if (!m->cfg.enabled)
 		return;
 
-	for (int i = 0; collectors[i]; i++) {
-		const struct collector_ops *ops = collectors[i];
+	for (int i = 0; i < COLLECT_SLOTS_MAX && m->registry[i]; i++) {
+		const struct collector_ops *ops = m->registry[i];
 		struct member_collector *mc = &m->coll[i];
 		if (!collector_serves(ops, m->cfg.cls) || mc->inst)
 			continue;
 		struct probe_member_cfg pc;
 		const void *params;
-		if (config_collector_params(cfg, &m->cfg, i, &pc, &params, err, sizeof(err)) < 0) {
+		if (config_collector_params(cfg, &m->cfg, ops, &pc, &params, err, sizeof(err)) < 0) {
 			snprintf(m->collect_error, sizeof(m->collect_error), "%s config: %s", ops->name, err);
 			continue;
 		}
@@ -157,6 +157,7 @@ struct member *member_new(struct ev_loop *loop, const struct member_config *mc, 
 	m->loop = loop;
 	m->host = *host;
 	m->role = COLLECTOR_STANDBY;
+	m->registry = collectors;
 	m->since_ms = clock_mono_ms();
 	sample_init(&m->last, m->since_ms);
 	if (strlen(mc->device) < sizeof(m->link.ifname))	/* checked by config */

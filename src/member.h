@@ -57,7 +57,8 @@ struct member {
 	int64_t since_ms;		/* clock_mono_ms() when this object was created */
 	struct link_info link;		/* from linkmon */
 	enum collector_role role;
-	struct member_collector coll[COLLECT_SLOTS_MAX];	/* by registry slot */
+	const struct collector_ops *const *registry;	/* `collectors` (tests: their own) */
+	struct member_collector coll[COLLECT_SLOTS_MAX];	/* by registry index */
 	struct sample last;		/* merged: probe window + class metrics + link */
 	int64_t last_obs_ms;		/* time of the last sample handed up */
 	struct tel_ring samples;	/* struct tel_sample, filled by the daemon */

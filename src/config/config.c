@@ -376,20 +376,21 @@ int config_probe_member(const struct sf_config *cfg, const struct member_config 
 				      err, errlen);
 }
 
-int config_collector_params(const struct sf_config *cfg, const struct member_config *mc, int slot,
-			    struct probe_member_cfg *pc, const void **params, char *err, size_t errlen)
+int config_collector_params(const struct sf_config *cfg, const struct member_config *mc,
+			    const struct collector_ops *ops, struct probe_member_cfg *pc,
+			    const void **params, char *err, size_t errlen)
 {
 	*params = NULL;
-	if (slot < 0 || slot >= collector_count()) {
-		snprintf(err, errlen, "no collector in slot %d", slot);
-		return -1;
-	}
-	const struct collector_ops *c = collectors[slot];
-	if (c == &probe_collector) {
+	if (ops == &probe_collector) {
 		if (config_probe_member(cfg, mc, pc, err, errlen) < 0)
 			return -1;
 		*params = pc;
-	} else if (c->member_options) {
+	} else if (ops->member_options) {
+		int slot = collector_slot(ops);
+		if (slot < 0 || ops->params_size > sizeof(struct collector_params)) {
+			snprintf(err, errlen, "collector %s is not in the registry", ops->name);
+			return -1;
+		}
 		*params = &mc->collect[slot];
 	}
 	return 0;

@@ -113,13 +113,14 @@ int config_probe_member(const struct sf_config *cfg, const struct member_config 
 			struct probe_member_cfg *out, char *err, size_t errlen);
 
 /*
- * What collector `slot` (registry.c) starts with for member mc, its
- * collector_args.params: its area in mc when it has member options, the
+ * What collector ops starts with for member mc, its collector_args.params:
+ * its area in mc when it has member options (by its registry slot), the
  * prober's resolved probe config (built into *pc), else NULL. Returns -1
  * with err when they cannot be built.
  */
-int config_collector_params(const struct sf_config *cfg, const struct member_config *mc, int slot,
-			    struct probe_member_cfg *pc, const void **params, char *err, size_t errlen);
+int config_collector_params(const struct sf_config *cfg, const struct member_config *mc,
+			    const struct collector_ops *ops, struct probe_member_cfg *pc,
+			    const void **params, char *err, size_t errlen);
 
 /* The effective config as JSON (API `config`). */
 struct json_object *config_to_json(const struct sf_config *cfg);
