@@ -21,7 +21,9 @@
  * struct in the member's per-collector area (struct collector_params,
  * indexed by the collector's slot in the registry) and start() receives it
  * as args->params. config.c learns the tables from the registry; it has no
- * code of its own per collector. How to add one: docs/COLLECTORS.md.
+ * code of its own per collector (the prober aside: its params are the
+ * resolved global probe settings, config_collector_params()). How to add
+ * one: docs/COLLECTORS.md.
  */
 #ifndef SF_COLLECTOR_H
 #define SF_COLLECTOR_H
@@ -78,10 +80,10 @@ struct collector_report {
 };
 
 /*
- * The only way up. sample() may be called from any callback of the
- * collector's own (never from inside an ops call made by the host) and may
- * call back into the collector's ops, stop() included. s is valid during
- * the call only.
+ * The only way up. Call sample() from the collector's own callbacks
+ * (timer, socket, child), never from inside an ops call made by the host;
+ * it may call back into the collector's ops (set_role() from the decision
+ * the sample causes). s and r are valid during the call only.
  */
 struct collector_host {
 	void (*sample)(void *ctx, const struct sample *s, const struct collector_report *r);
