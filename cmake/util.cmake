@@ -7,3 +7,4 @@ target_include_directories(sfutil PUBLIC ${EV_INCLUDE_DIR})
 target_link_libraries(sfutil PUBLIC PkgConfig::JSONC PkgConfig::MNL ${EV_LIBRARY})
 
 sf_unit_test(test_text tests/unit/test_text.c)
+sf_unit_test(test_clock tests/unit/test_clock.c)
