@@ -51,6 +51,10 @@ static void on_round(void *ctx, const struct probe_round *r)
 static void *pc_start(struct ev_loop *loop, const struct collector_args *args,
 		      const struct collector_host *host, char *err, size_t errlen)
 {
+	if (!args->params) {
+		snprintf(err, errlen, "probes: no probe config");
+		return NULL;
+	}
 	struct probe_inst *pi = calloc(1, sizeof(*pi));
 	if (!pi) {
 		snprintf(err, errlen, "out of memory");

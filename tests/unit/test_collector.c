@@ -4,6 +4,7 @@
  * args/role/link, samples up through the one host callback (view merge,
  * round flags, non-decreasing time), recheck, metrics, failure, stop.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,9 +15,16 @@
 #include <ev.h>
 #include <json-c/json.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
 #include "collector.h"
 #include "config.h"
 #include "member.h"
+#include "probe.h"
 
 /* ---- the registry ------------------------------------------------------- */
 
@@ -325,6 +333,118 @@ static void test_fake_fails(void **state)
 	member_free(m);
 }
 
+/* ---- the real collectors through their ops ----------------------------- */
+
+struct up {
+	struct ev_loop *loop;
+	int n;
+	struct sample s;
+	unsigned flags;
+	int64_t delivered_ms;
+};
+
+static void up_sample(void *ctx, const struct sample *s, const struct collector_report *r)
+{
+	struct up *u = ctx;
+	u->n++;
+	u->s = *s;
+	u->flags = r->flags;
+	u->delivered_ms = clock_mono_ms();
+	ev_break(u->loop, EVBREAK_ALL);
+}
+
+static void guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void test_probe_ops(void **state)
+{
+	char err[200] = "";
+	struct up u = { .loop = EV_DEFAULT };
+	struct collector_host host = { .sample = up_sample, .ctx = &u };
+	struct collector_args a = { .member = "wan", .device = "lo", .cls = CLASS_LAN, .params = NULL };
+	assert_null(probe_collector.start(u.loop, &a, &host, err, sizeof(err)));
+	assert_non_null(strstr(err, "no probe config"));
+
+	static struct sf_config cfg;
+	static struct config_report rep;
+	const char *text = "config member 'wan'\n\toption device 'lo'\n\tlist probe_targets '127.0.0.1'\n";
+	assert_int_equal(config_load_buffer("t.conf", text, strlen(text), &cfg, &rep), 0);
+	struct probe_member_cfg pc;
+	assert_int_equal(config_collector_params(&cfg, &cfg.members[0], &probe_collector, &pc, &a.params,
+						 err, sizeof(err)), 0);
+	void *inst = probe_collector.start(u.loop, &a, &host, err, sizeof(err));
+	assert_non_null(inst);
+	probe_collector.set_role(inst, COLLECTOR_PRIMARY);
+	probe_collector.poll_now(inst);	/* no link known yet: nothing happens */
+	struct probe_summary ps;
+	probe_collector.probe_summary(inst, &ps);
+	assert_false(ps.usable);
+	assert_int_equal(ps.rounds, 0);
+	assert_int_equal(ps.interval_ms, cfg.core.poll_interval_ms);	/* primary cadence */
+	probe_collector.set_role(inst, COLLECTOR_STANDBY);
+	probe_collector.probe_summary(inst, &ps);
+	assert_int_equal(ps.interval_ms, cfg.probe.standby_interval_ms);
+	assert_int_equal(u.n, 0);
+	probe_collector.stop(inst);
+}
+
+/* The dish collector: a refused dish is one sample, stamped when it was known. */
+static void test_starlink_ops(void **state)
+{
+	const struct collector_ops *sl = collector_find("starlink");
+	if (!sl)
+		skip();
+	static struct sf_config cfg;
+	static struct config_report rep;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &alen), 0);
+	close(fd);	/* a port nothing listens on */
+	char text[256];
+	snprintf(text, sizeof(text), "config member 'starlink'\n\toption device 'lo'\n"
+		 "\toption dish_host '127.0.0.1'\n\toption dish_port '%d'\n", ntohs(sa.sin_port));
+	assert_int_equal(config_load_buffer("t.conf", text, strlen(text), &cfg, &rep), 0);
+
+	char err[200];
+	struct up u = { .loop = ev_loop_new(EVFLAG_AUTO) };
+	struct collector_host host = { .sample = up_sample, .ctx = &u };
+	struct probe_member_cfg pc;
+	struct collector_args a = { .member = "starlink", .device = "", .cls = CLASS_STARLINK };
+	assert_int_equal(config_collector_params(&cfg, &cfg.members[0], sl, &pc, &a.params, err,
+						 sizeof(err)), 0);
+	int64_t t0 = clock_mono_ms();
+	void *inst = sl->start(u.loop, &a, &host, err, sizeof(err));
+	assert_non_null(inst);
+	ev_timer guard;
+	ev_timer_init(&guard, guard_cb, 5., 0.);
+	ev_timer_start(u.loop, &guard);
+	ev_run(u.loop, 0);
+	assert_int_equal(u.n, 1);
+	assert_int_equal(u.flags, 0);
+	assert_int_equal(u.s.sl.reachable, TRI_FALSE);
+	assert_true(u.s.t_ms >= t0 && u.s.t_ms <= u.delivered_ms);
+	assert_true(isnan(u.s.latency_ms));	/* only the dish block is filled */
+
+	struct json_object *o = json_object_new_object();
+	sl->metrics_json(inst, o);
+	struct json_object *j, *k;
+	assert_true(json_object_object_get_ex(o, "starlink", &j));
+	assert_true(json_object_object_get_ex(j, "polls_failed", &k));
+	assert_int_equal(json_object_get_int(k), 1);
+	json_object_put(o);
+
+	sl->poll_now(inst);	/* on demand: a second sample */
+	ev_run(u.loop, 0);
+	assert_int_equal(u.n, 2);
+	ev_timer_stop(u.loop, &guard);
+	sl->stop(inst);
+	ev_loop_destroy(u.loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +452,8 @@ int main(void)
 		cmocka_unit_test(test_config_params),
 		cmocka_unit_test(test_fake_through_member),
 		cmocka_unit_test(test_fake_fails),
+		cmocka_unit_test(test_probe_ops),
+		cmocka_unit_test(test_starlink_ops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -660,6 +660,10 @@ static void sc_on_update(void *ctx, const struct sample *s)
 static void *sc_start(struct ev_loop *loop, const struct collector_args *args,
 		      const struct collector_host *host, char *err, size_t errlen)
 {
+	if (!args->params) {
+		snprintf(err, errlen, "starlink: no params");
+		return NULL;
+	}
 	struct sl_inst *si = calloc(1, sizeof(*si));
 	if (!si) {
 		snprintf(err, errlen, "out of memory");
