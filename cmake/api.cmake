@@ -4,5 +4,7 @@ sf_stage(api api)
 target_sources(sfapi PRIVATE src/api/api.c)
 target_link_libraries(sfapi PUBLIC sfutil)
 
-add_executable(starfailctl src/cli/starfailctl.c)
+# json-c only: the one clock is compiled in rather than linking sfutil
+add_executable(starfailctl src/cli/starfailctl.c src/util/clock.c)
+target_include_directories(starfailctl PRIVATE ${CMAKE_SOURCE_DIR}/src/util)
 target_link_libraries(starfailctl PRIVATE PkgConfig::JSONC)

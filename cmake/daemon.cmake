@@ -12,6 +12,10 @@ target_link_libraries(starfaild PRIVATE sfcore)
 if(SF_TESTS)
   add_test(NAME daemon_api COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py)
   set_tests_properties(daemon_api PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
+  # the same file's tests that need a network namespace of their own (root)
+  add_test(NAME daemon_netns COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py DaemonNetns)
+  set_tests_properties(daemon_netns PROPERTIES LABELS net TIMEOUT 60 RUN_SERIAL ON
+                       ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
   # the stages use only what docs/ARCHITECTURE.md allows; the engine only libc/libm
   add_test(NAME arch_deps COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tools/check-arch.py
            $<TARGET_FILE:sfutil> $<TARGET_FILE:sfengine> $<TARGET_FILE:sftelemetry> $<TARGET_FILE:sfcollect>

@@ -19,9 +19,6 @@
 #include "log.h"
 #include "member.h"
 #include "probe.h"
-#ifdef SF_HAVE_STARLINK
-#include "starlink.h"
-#endif
 
 typedef struct json_object *(*method_fn)(struct daemon *d, struct json_object *params,
 					 struct api_error *err);
@@ -69,7 +66,7 @@ static struct json_object *member_json(const struct daemon *d, const struct memb
 {
 	const struct member_config *c = &m->cfg;
 	const char *reason;
-	const char *state = member_state(m, &reason);
+	const char *state = daemon_member_state(d, m, &reason);
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(c->name));
 	json_object_object_add(o, "class", json_object_new_string(member_class_name(c->cls)));
@@ -87,9 +84,10 @@ static struct json_object *member_json(const struct daemon *d, const struct memb
 	struct engine_score_info si;
 	bool have = d->engine && engine_member_score(d->engine, m->idx, &si) == 0;
 	json_object_object_add(o, "score", have ? jnum(si.final) : NULL);
-	json_object_object_add(o, "latency_ms", jnum(m->last.latency_ms));
-	json_object_object_add(o, "loss_pct", jnum(m->last.loss_pct));
-	json_object_object_add(o, "jitter_ms", jnum(m->last.jitter_ms));
+	const struct sample *v = member_view(m);
+	json_object_object_add(o, "latency_ms", jnum(v->latency_ms));
+	json_object_object_add(o, "loss_pct", jnum(v->loss_pct));
+	json_object_object_add(o, "jitter_ms", jnum(v->jitter_ms));
 	json_object_object_add(o, "probe_bytes_per_day",
 			       json_object_new_double(member_probe_bytes_per_day(m)));
 	return o;
@@ -160,8 +158,8 @@ static struct json_object *m_status(struct daemon *d, struct json_object *params
 
 	int64_t samples_bytes = 0, samples_dropped = 0;
 	for (int i = 0; i < d->n_members; i++) {
-		samples_bytes += (int64_t)tel_ring_bytes(&d->members[i]->samples);
-		samples_dropped += (int64_t)d->members[i]->samples.dropped;
+		samples_bytes += (int64_t)tel_ring_bytes(member_history(d->members[i]));
+		samples_dropped += (int64_t)member_history(d->members[i])->dropped;
 	}
 	struct json_object *mem = json_object_new_object();
 	json_object_object_add(mem, "rss_kb", json_object_new_int64(proc_status_kb("VmRSS")));
@@ -256,7 +254,8 @@ static struct json_object *engine_json(const struct daemon *d, const struct engi
 	json_object_object_add(e, "predictive_signal",
 			       si->predict != RSN_NONE ? json_object_new_string(engine_reason_name(si->predict)) : NULL);
 	json_object_object_add(e, "last_reason", json_object_new_string(engine_reason_name(si->last_reason)));
-	json_object_object_add(e, "state_for_s",
+	/* a member that never reached a state has been in none: unknown */
+	json_object_object_add(e, "state_for_s", si->state_since_ms == INT64_MIN ? NULL :
 			       json_object_new_double((daemon_now_ms(d) - si->state_since_ms) / 1000.0));
 	json_object_object_add(e, "rounds", json_object_new_int(si->rounds));
 	json_object_object_add(e, "starlink_slot_phase_ms", jnum(si->slot_phase_ms));
@@ -294,19 +293,14 @@ static struct json_object *m_metrics(struct daemon *d, struct json_object *param
 	if (!m)
 		return NULL;
 	struct json_object *o = member_json(d, m);
-	json_object_object_add(o, "link", link_json(&m->link));
+	json_object_object_add(o, "link", link_json(member_link(m)));
 	struct engine_score_info si;
 	if (d->engine && engine_member_score(d->engine, m->idx, &si) == 0)
 		json_object_object_add(o, "engine", engine_json(d, &si));
-	if (m->probe) {
-		struct probe_summary ps;
-		prober_summary(m->probe, &ps);
+	struct probe_summary ps;
+	if (member_probe_summary(m, &ps))
 		json_object_object_add(o, "probe", probe_json(&ps));
-	}
-#ifdef SF_HAVE_STARLINK
-	if (m->sl)
-		json_object_object_add(o, "starlink", starlink_metrics_json(m->sl));
-#endif
+	member_collectors_json(m, o);
 	return o;
 }
 
@@ -326,7 +320,7 @@ static struct json_object *m_history(struct daemon *d, struct json_object *param
 	if (limit < 0)
 		limit = 1000;
 	int64_t now = daemon_now_ms(d), from = now - since_s * 1000;
-	const struct tel_ring *r = &m->samples;
+	const struct tel_ring *r = member_history(m);
 	size_t first = r->len;
 	for (size_t i = 0; i < r->len; i++)
 		if (((const struct tel_sample *)tel_ring_get(r, i))->t_ms >= from) {

@@ -2,6 +2,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/timex.h>
@@ -11,13 +12,14 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "clock.h"
 #include "linkmon.h"
 #include "log.h"
 
 int64_t daemon_now_ms(const struct daemon *d)
 {
 	(void)d;
-	return probe_now_ms();
+	return clock_mono_ms();
 }
 
 struct member *daemon_find_member(struct daemon *d, const char *name)
@@ -57,7 +59,7 @@ static void log_sink(void *ctx, const struct tel_event *te)
 static void on_engine_event(void *ctx, const struct engine_event *ev)
 {
 	struct daemon *d = ctx;
-	struct tel_event te = { .t_ms = ev->t_ms, .wall_s = (int64_t)time(NULL) };
+	struct tel_event te = { .t_ms = ev->t_ms, .wall_s = clock_wall_ms() / 1000 };
 	snprintf(te.type, sizeof(te.type), "%s", engine_event_type_name(ev->type));
 	snprintf(te.reason, sizeof(te.reason), "%s", engine_reason_name(ev->reason));
 	snprintf(te.member, sizeof(te.member), "%s", member_name(d, ev->member));
@@ -70,7 +72,7 @@ static void on_engine_event(void *ctx, const struct engine_event *ev)
 void daemon_event(struct daemon *d, const char *type, const char *reason, const char *member,
 		  const char *fmt, ...)
 {
-	struct tel_event te = { .t_ms = daemon_now_ms(d), .wall_s = (int64_t)time(NULL) };
+	struct tel_event te = { .t_ms = daemon_now_ms(d), .wall_s = clock_wall_ms() / 1000 };
 	snprintf(te.type, sizeof(te.type), "%s", type);
 	snprintf(te.reason, sizeof(te.reason), "%s", reason);
 	snprintf(te.member, sizeof(te.member), "%s", member ? member : "");
@@ -96,10 +98,7 @@ static void maybe_set_utc(struct daemon *d, int64_t now_ms)
 	struct timex tx = { .modes = 0 };
 	if (adjtimex(&tx) < 0 || (tx.status & STA_UNSYNC))
 		return;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	int64_t utc_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	engine_set_utc_offset(d->engine, utc_ms - daemon_now_ms(d));
+	engine_set_utc_offset(d->engine, clock_wall_ms() - daemon_now_ms(d));
 	d->utc_set = true;
 	log_info("clock synchronised: Starlink slot phase from UTC enabled");
 }
@@ -111,15 +110,15 @@ static void maybe_set_utc(struct daemon *d, int64_t now_ms)
  * restored within about restore_window_ms; a good standby slowly
  * (standby_interval_ms, metered_interval_ms when metered).
  */
-static enum probe_role probe_role_of(const struct daemon *d, int i)
+static enum collector_role role_of(const struct daemon *d, int i)
 {
 	if (i == d->primary)
-		return PROBE_ROLE_PRIMARY;
+		return COLLECTOR_PRIMARY;
 	struct engine_score_info si;
 	if (!d->members[i]->cfg.metered && engine_member_score(d->engine, i, &si) == 0 &&
 	    si.state != MS_GOOD && si.state != MS_DISABLED)
-		return PROBE_ROLE_PRIMARY;
-	return PROBE_ROLE_STANDBY;
+		return COLLECTOR_PRIMARY;
+	return COLLECTOR_STANDBY;
 }
 
 void daemon_decide(struct daemon *d)
@@ -131,8 +130,7 @@ void daemon_decide(struct daemon *d)
 	engine_decide(d->engine, daemon_now_ms(d), &d->decision);
 	d->primary = d->decision.primary;
 	for (int i = 0; i < d->n_members; i++)
-		if (d->members[i]->probe)
-			prober_set_role(d->members[i]->probe, probe_role_of(d, i));
+		member_set_role(d->members[i], role_of(d, i));
 	daemon_ctl_apply(d);
 	d->in_decide = false;
 }
@@ -149,6 +147,73 @@ void daemon_unpin(struct daemon *d)
 {
 	engine_unpin(d->engine, daemon_now_ms(d));
 	daemon_decide(d);
+}
+
+/* ---- members: their samples -> engine, history ------------------------- */
+
+static void record(struct daemon *d, struct member *m, int64_t t_ms, bool round_up)
+{
+	const struct sample *v = member_view(m);
+	struct tel_sample ts = {
+		.t_ms = t_ms,
+		.latency_ms = (float)v->latency_ms,
+		.loss_pct = (float)v->loss_pct,
+		.jitter_ms = (float)v->jitter_ms,
+		.score = NAN,
+		.link_up = (int8_t)v->link_up,
+		.primary = d->primary == m->idx,
+		.round_up = round_up,
+	};
+	struct engine_score_info si;
+	if (d->engine && engine_member_score(d->engine, m->idx, &si) == 0) {
+		ts.score = (float)si.final;
+		ts.state = (uint8_t)si.state;
+	}
+	tel_ring_push(member_history(m), &ts);
+}
+
+/*
+ * The member host callback: a sample of one of its collectors, or a link
+ * change. Rounds are kept in the history after the decision they caused;
+ * link changes before it (the link monitor's handler decides after).
+ */
+static void on_member_sample(void *ctx, struct member *m, const struct sample *s, unsigned flags)
+{
+	struct daemon *d = ctx;
+	if (d->engine && engine_observe(d->engine, m->idx, s) < 0)
+		log_debug("engine refused a sample: member=%s t_ms=%lld", m->cfg.name, (long long)s->t_ms);
+	if (flags & MEMBER_OBS_LINK) {
+		record(d, m, s->t_ms, false);
+		return;
+	}
+	daemon_decide(d);
+	if (flags & MEMBER_OBS_ROUND)
+		record(d, m, s->t_ms, flags & MEMBER_OBS_ROUND_UP);
+}
+
+static const char *const engine_state_names[] = {
+	[MS_UNKNOWN] = "unknown", [MS_DOWN] = "down", [MS_WARMUP] = "warmup", [MS_BAD] = "bad",
+	[MS_DEGRADED] = "degraded", [MS_GOOD] = "good", [MS_DISABLED] = "disabled",
+};
+
+const char *daemon_member_state(const struct daemon *d, const struct member *m, const char **reason)
+{
+	static char why[200];
+	const char *st = member_unusable(m, reason);
+	if (st)
+		return st;
+	struct engine_score_info si;
+	if (!d->engine || engine_member_score(d->engine, m->idx, &si) < 0) {
+		*reason = "no decision engine";
+		return "unknown";
+	}
+	/* a plain state change says nothing beyond the state itself */
+	snprintf(why, sizeof(why), "%s", si.last_reason == RSN_STATE || si.last_reason == RSN_NONE
+						 ? "" : engine_reason_name(si.last_reason));
+	if (si.predict != RSN_NONE)
+		snprintf(why, sizeof(why), "predictive: %s", engine_reason_name(si.predict));
+	*reason = why;
+	return si.state < __MS_MAX ? engine_state_names[si.state] : "?";
 }
 
 /* ---- link monitor ------------------------------------------------------- */
@@ -172,6 +237,7 @@ static void on_link_change(void *ctx, const char *ifname)
 		struct link_info li;
 		linkmon_query(d->linkmon, ifname, &li);
 		member_link_changed(m, &li);
+		daemon_decide(d);
 	}
 }
 
@@ -182,6 +248,7 @@ static void member_sync_link(struct daemon *d, struct member *m)
 	struct link_info li;
 	linkmon_query(d->linkmon, m->cfg.device, &li);
 	member_link_changed(m, &li);
+	daemon_decide(d);
 }
 
 /* ---- members and config ------------------------------------------------- */
@@ -220,7 +287,8 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, bool pro
 			}
 		if (next[i])
 			continue;
-		next[i] = member_new(d, mc, cap);
+		struct member_host host = { .observe = on_member_sample, .ctx = d };
+		next[i] = member_new(d->loop, mc, cap, &host);
 		if (!next[i]) {
 			for (int k = 0; k < i; k++)
 				if (fresh[k])
@@ -247,11 +315,12 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, bool pro
 	for (int i = 0; i < d->n_members; i++) {
 		struct member *m = d->members[i];
 		m->idx = i;
-		if (tel_ring_resize(&m->samples, cap) < 0)
+		if (tel_ring_resize(member_history(m), cap) < 0)
 			log_warn("telemetry: cannot resize ring member=%s", m->cfg.name);
 		if (fresh[i] || probes_changed) {
 			member_stop_collectors(m);
-			member_start_collectors(m);
+			member_set_role(m, d->primary == i ? COLLECTOR_PRIMARY : COLLECTOR_STANDBY);
+			member_start_collectors(m, &d->cfg);
 			member_sync_link(d, m);
 		}
 	}

@@ -74,7 +74,7 @@ struct daemon {
 	int64_t utc_next_check_ms;
 };
 
-/* Monotonic milliseconds: the one time base of samples, engine and events. */
+/* clock_mono_ms(): the one time base of samples, engine and events. */
 int64_t daemon_now_ms(const struct daemon *d);
 
 /*
@@ -112,6 +112,13 @@ void daemon_ctl_apply(struct daemon *d);
 void daemon_ctl_stop(struct daemon *d);
 
 struct member *daemon_find_member(struct daemon *d, const char *name);
+
+/*
+ * Short state word and reason of a member for the API: disabled, unusable
+ * or down (member_unusable), else the engine's state. The reason points to
+ * static or member storage, valid until the next call.
+ */
+const char *daemon_member_state(const struct daemon *d, const struct member *m, const char **reason);
 
 /* API dispatcher (api_methods.c). */
 struct json_object *daemon_api_dispatch(void *ctx, const char *method, struct json_object *params,

@@ -7,85 +7,61 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "daemon.h"
-#include "engine.h"
+#include "clock.h"
 #include "log.h"
-#ifdef SF_HAVE_STARLINK
-#include "starlink.h"
-#endif
+#include "probe.h"
 
-/* Hand one sample to the engine, keeping the member's time non-decreasing. */
-static void observe(struct member *m, struct sample *s)
+/* Hand one sample up, keeping the member's time non-decreasing. */
+static void observe(struct member *m, struct sample *s, unsigned flags)
 {
-	struct daemon *d = m->d;
 	if (s->t_ms < m->last_obs_ms)
 		s->t_ms = m->last_obs_ms;
 	m->last_obs_ms = s->t_ms;
-	if (d->engine && engine_observe(d->engine, m->idx, s) < 0)
-		log_debug("engine refused a sample: member=%s t_ms=%lld", m->cfg.name, (long long)s->t_ms);
+	if (m->host.observe)
+		m->host.observe(m->host.ctx, m, s, flags);
 }
 
-static void record(struct member *m, int64_t t_ms, bool round_up)
+/* Copy into the member's view the blocks collector ops fills. */
+static void merge_view(struct member *m, const struct collector_ops *ops, const struct sample *s,
+		       const struct sample *view)
 {
-	struct daemon *d = m->d;
-	struct tel_sample ts = {
-		.t_ms = t_ms,
-		.latency_ms = (float)m->last.latency_ms,
-		.loss_pct = (float)m->last.loss_pct,
-		.jitter_ms = (float)m->last.jitter_ms,
-		.score = NAN,
-		.link_up = (int8_t)m->last.link_up,
-		.primary = d->primary == m->idx,
-		.round_up = round_up,
-	};
-	struct engine_score_info si;
-	if (d->engine && engine_member_score(d->engine, m->idx, &si) == 0) {
-		ts.score = (float)si.final;
-		ts.state = (uint8_t)si.state;
+	struct sample *v = &m->last;
+	if (ops->fills & COLLECT_FILLS_PROBE) {
+		v->latency_ms = view->latency_ms;
+		v->latency_p95_ms = view->latency_p95_ms;
+		v->jitter_ms = view->jitter_ms;
+		v->loss_pct = view->loss_pct;
+		v->probes_lost_in_row = view->probes_lost_in_row;
+		v->t_ms = s->t_ms;
 	}
-	tel_ring_push(&m->samples, &ts);
+	if (ops->fills & COLLECT_FILLS_STARLINK)
+		v->sl = view->sl;
+	if (ops->fills & COLLECT_FILLS_CELLULAR)
+		v->cell = view->cell;
+	if (ops->fills & COLLECT_FILLS_WIFI)
+		v->wifi = view->wifi;
 }
 
-static void on_round(void *ctx, const struct probe_round *r)
+/* The collector host callback: every collector sample of this member. */
+static void on_sample(void *ctx, const struct sample *in, const struct collector_report *r)
 {
-	struct member *m = ctx;
-	struct sample s;
-	sample_init(&s, r->t_ms);
-	if (r->n_sent > 0) {
-		double sum = 0;
-		int n = 0;
-		for (int i = 0; i < r->n_results; i++)
-			if (r->results[i].answered) {
-				sum += r->results[i].rtt_ms;
-				n++;
-			}
-		s.loss_pct = 100.0 * (r->n_sent - r->n_answered) / r->n_sent;
-		s.latency_ms = n ? sum / n : NAN;
-		s.probes_sent = r->n_sent;
-	}
-	s.probes_lost_in_row = r->summary.lost_in_row;
-	/* link state is linkmon's to report, not the prober's */
-	observe(m, &s);
-
-	probe_summary_to_sample(&r->summary, &m->last);
-	m->last.t_ms = s.t_ms;
-	log_trace("round: member=%s up=%d sent=%d answered=%d latency_ms=%.1f loss_pct=%.1f",
-		  m->cfg.name, r->up, r->n_sent, r->n_answered, s.latency_ms, s.loss_pct);
-	daemon_decide(m->d);
-	record(m, s.t_ms, r->up);
+	struct member_collector *mc = ctx;
+	struct member *m = mc->m;
+	struct sample s = *in;	/* stamped by the collector when measured */
+	unsigned flags = 0;
+	if (r->flags & COLLECT_ROUND)
+		flags |= MEMBER_OBS_ROUND;
+	if (r->flags & COLLECT_ROUND_UP)
+		flags |= MEMBER_OBS_ROUND_UP;
+	if (s.t_ms < m->last_obs_ms)	/* the view carries the time the engine sees */
+		s.t_ms = m->last_obs_ms;
+	merge_view(m, mc->ops, &s, r->view ? r->view : in);
+	if (flags & MEMBER_OBS_ROUND)
+		log_trace("round: member=%s collector=%s up=%d probes_sent=%d latency_ms=%.1f loss_pct=%.1f",
+			  m->cfg.name, mc->ops->name, !!(flags & MEMBER_OBS_ROUND_UP), s.probes_sent,
+			  s.latency_ms, s.loss_pct);
+	observe(m, &s, flags);
 }
-
-#ifdef SF_HAVE_STARLINK
-static void on_dish(void *ctx, const struct sample *in)
-{
-	struct member *m = ctx;
-	struct sample s = *in;
-	s.t_ms = daemon_now_ms(m->d);	/* one time base for the engine */
-	observe(m, &s);
-	m->last.sl = s.sl;
-	daemon_decide(m->d);
-}
-#endif
 
 static bool link_ok(const struct link_info *li)
 {
@@ -97,62 +73,78 @@ void member_link_changed(struct member *m, const struct link_info *li)
 	bool was_ok = link_ok(&m->link);
 	m->link = *li;
 	bool ok = link_ok(li);
-	if (m->probe)
-		prober_set_link(m->probe, li);
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++)
+		if (m->coll[i].inst && m->coll[i].ops->set_link)
+			m->coll[i].ops->set_link(m->coll[i].inst, li);
 	if (was_ok != ok || m->last.link_up == TRI_UNKNOWN) {
 		log_info("link: member=%s device=%s up=%d reason=\"%s\"", m->cfg.name, m->cfg.device, ok,
 			 ok ? "" : li->reason);
 		struct sample s;
-		sample_init(&s, daemon_now_ms(m->d));
+		sample_init(&s, clock_mono_ms());
 		s.link_up = ok ? TRI_TRUE : TRI_FALSE;
 		m->last.link_up = s.link_up;
-		observe(m, &s);
-		record(m, s.t_ms, false);
+		observe(m, &s, MEMBER_OBS_LINK);
 	}
-	daemon_decide(m->d);
 }
 
-void member_start_collectors(struct member *m)
+void member_set_role(struct member *m, enum collector_role role)
 {
-	struct daemon *d = m->d;
+	m->role = role;
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++)
+		if (m->coll[i].inst && m->coll[i].ops->set_role)
+			m->coll[i].ops->set_role(m->coll[i].inst, role);
+}
+
+void member_start_collectors(struct member *m, const struct sf_config *cfg)
+{
 	char err[200];
 	m->collect_error[0] = 0;
 	if (!m->cfg.enabled)
 		return;
 
-	struct probe_member_cfg pc;
-	if (config_probe_member(&d->cfg, &m->cfg, &pc, err, sizeof(err)) < 0) {
-		snprintf(m->collect_error, sizeof(m->collect_error), "probe config: %s", err);
-	} else if (!(m->probe = prober_new(d->loop, &pc, on_round, m))) {
-		snprintf(m->collect_error, sizeof(m->collect_error), "probes could not start (see log)");
-	} else {
-		prober_set_role(m->probe, d->primary == m->idx ? PROBE_ROLE_PRIMARY : PROBE_ROLE_STANDBY);
-		if (m->link.exists || m->link.ifname[0])
-			prober_set_link(m->probe, &m->link);
+	for (int i = 0; i < COLLECT_SLOTS_MAX && m->registry[i]; i++) {
+		const struct collector_ops *ops = m->registry[i];
+		struct member_collector *mc = &m->coll[i];
+		if (!collector_serves(ops, m->cfg.cls) || mc->inst)
+			continue;
+		struct probe_member_cfg pc;
+		const void *params;
+		if (config_collector_params(cfg, &m->cfg, ops, &pc, &params, err, sizeof(err)) < 0) {
+			snprintf(m->collect_error, sizeof(m->collect_error), "%s config: %s", ops->name, err);
+			continue;
+		}
+		struct collector_args args = {
+			.member = m->cfg.name, .device = m->cfg.device, .cls = m->cfg.cls, .params = params,
+		};
+		struct collector_host host = { .sample = on_sample, .ctx = mc };
+		mc->ops = ops;
+		mc->m = m;
+		mc->inst = ops->start(m->loop, &args, &host, err, sizeof(err));
+		if (!mc->inst) {
+			snprintf(m->collect_error, sizeof(m->collect_error), "%s", err);
+			continue;
+		}
+		if (ops->set_role)
+			ops->set_role(mc->inst, m->role);
+		if (ops->set_link && (m->link.exists || m->link.ifname[0]))
+			ops->set_link(mc->inst, &m->link);
 	}
-#ifdef SF_HAVE_STARLINK
-	if (m->cfg.cls == CLASS_STARLINK) {
-		m->sl = starlink_new(d->loop, &m->cfg.starlink, m->cfg.device, on_dish, m);
-		if (!m->sl)
-			snprintf(m->collect_error, sizeof(m->collect_error),
-				 "starlink collector could not start (see log)");
-	}
-#endif
 	if (m->collect_error[0])
 		log_err("member %s: %s", m->cfg.name, m->collect_error);
 }
 
 void member_stop_collectors(struct member *m)
 {
-	prober_free(m->probe);
-	m->probe = NULL;
-#ifdef SF_HAVE_STARLINK
-	starlink_free(m->sl);
-	m->sl = NULL;
-#endif
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++) {
+		struct member_collector *mc = &m->coll[i];
+		if (mc->inst)
+			mc->ops->stop(mc->inst);
+		mc->inst = NULL;
+	}
 }
 
-struct member *member_new(struct daemon *d, const struct member_config *mc, size_t ring_cap)
+struct member *member_new(struct ev_loop *loop, const struct member_config *mc, size_t ring_cap,
+			  const struct member_host *host)
 {
 	struct member *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -162,8 +154,11 @@ struct member *member_new(struct daemon *d, const struct member_config *mc, size
 		return NULL;
 	}
 	m->cfg = *mc;
-	m->d = d;
-	m->since_ms = daemon_now_ms(d);
+	m->loop = loop;
+	m->host = *host;
+	m->role = COLLECTOR_STANDBY;
+	m->registry = collectors;
+	m->since_ms = clock_mono_ms();
 	sample_init(&m->last, m->since_ms);
 	if (strlen(mc->device) < sizeof(m->link.ifname))	/* checked by config */
 		memcpy(m->link.ifname, mc->device, strlen(mc->device) + 1);
@@ -185,22 +180,13 @@ void member_free(struct member *m)
 
 void member_recheck(struct member *m)
 {
-	if (m->probe)
-		prober_recheck(m->probe);
-#ifdef SF_HAVE_STARLINK
-	if (m->sl)
-		starlink_poll_now(m->sl);
-#endif
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++)
+		if (m->coll[i].inst && m->coll[i].ops->poll_now)
+			m->coll[i].ops->poll_now(m->coll[i].inst);
 }
 
-static const char *const engine_state_names[] = {
-	[MS_UNKNOWN] = "unknown", [MS_DOWN] = "down", [MS_WARMUP] = "warmup", [MS_BAD] = "bad",
-	[MS_DEGRADED] = "degraded", [MS_GOOD] = "good", [MS_DISABLED] = "disabled",
-};
-
-const char *member_state(const struct member *m, const char **reason)
+const char *member_unusable(const struct member *m, const char **reason)
 {
-	static char why[200];
 	if (!m->cfg.enabled) {
 		*reason = "enabled '0' in the config";
 		return "disabled";
@@ -213,25 +199,43 @@ const char *member_state(const struct member *m, const char **reason)
 		*reason = m->link.reason[0] ? m->link.reason : "link not usable";
 		return m->link.exists ? "down" : "unusable";
 	}
-	struct engine_score_info si;
-	if (!m->d->engine || engine_member_score(m->d->engine, m->idx, &si) < 0) {
-		*reason = "no decision engine";
-		return "unknown";
-	}
-	/* a plain state change says nothing beyond the state itself */
-	snprintf(why, sizeof(why), "%s", si.last_reason == RSN_STATE || si.last_reason == RSN_NONE
-						 ? "" : engine_reason_name(si.last_reason));
-	if (si.predict != RSN_NONE)
-		snprintf(why, sizeof(why), "predictive: %s", engine_reason_name(si.predict));
-	*reason = why;
-	return si.state < __MS_MAX ? engine_state_names[si.state] : "?";
+	return NULL;
+}
+
+const struct sample *member_view(const struct member *m)
+{
+	return &m->last;
+}
+
+const struct link_info *member_link(const struct member *m)
+{
+	return &m->link;
+}
+
+struct tel_ring *member_history(struct member *m)
+{
+	return &m->samples;
+}
+
+bool member_probe_summary(const struct member *m, struct probe_summary *out)
+{
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++)
+		if (m->coll[i].inst && m->coll[i].ops->probe_summary) {
+			m->coll[i].ops->probe_summary(m->coll[i].inst, out);
+			return true;
+		}
+	return false;
 }
 
 double member_probe_bytes_per_day(const struct member *m)
 {
-	if (!m->probe)
-		return 0;
 	struct probe_summary ps;
-	prober_summary(m->probe, &ps);
-	return ps.bytes_per_day;
+	return member_probe_summary(m, &ps) ? ps.bytes_per_day : 0;
+}
+
+void member_collectors_json(const struct member *m, struct json_object *out)
+{
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++)
+		if (m->coll[i].inst && m->coll[i].ops->metrics_json)
+			m->coll[i].ops->metrics_json(m->coll[i].inst, out);
 }

@@ -1,12 +1,16 @@
 /*
- * member.h - one uplink at run time: its config, its collectors (prober,
- * Starlink client), what the kernel says of its device, the latest merged
- * observation and its RAM history.
+ * member.h - one uplink at run time: its config, its collector instances,
+ * what the kernel says of its device, the latest merged observation and
+ * its RAM history.
  *
- * Collectors measure and call back into member.c, which turns their
- * results into engine samples (one per probe round; class metrics and link
- * changes as status samples), keeps the merged view for the API and the
- * sample ring, and asks the daemon to decide.
+ * A member owns one instance of every registered collector that serves its
+ * class (collector.h, registry.c). Their samples come up through the
+ * collector host callback; the member keeps their time non-decreasing,
+ * merges the blocks each collector fills into its view (member_view) and
+ * hands the sample up to its own host, the daemon, which alone talks to the
+ * engine and telemetry. The member never calls the daemon or the engine:
+ * the arrows go daemon -> member -> collectors, and back only through the
+ * two host callbacks.
  */
 #ifndef SF_MEMBER_H
 #define SF_MEMBER_H
@@ -14,47 +18,97 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "config.h"
-#include "linkmon.h"
-#include "probe.h"
+#include "link.h"
 #include "sample.h"
 #include "telemetry.h"
 
-struct daemon;
-struct prober;
-struct starlink;
+struct ev_loop;
+struct member;
+
+/* What a sample handed to the daemon is besides an observation. */
+#define MEMBER_OBS_ROUND (1u << 0)	/* ended a probe round: keep it in the history */
+#define MEMBER_OBS_ROUND_UP (1u << 1)	/* ... which was up */
+#define MEMBER_OBS_LINK (1u << 2)	/* a link change (member_link_changed): keep it, the
+					   caller decides after */
+
+/*
+ * The member's way up (the daemon). observe() gets every sample of the
+ * member's collectors and link changes, t_ms already made non-decreasing
+ * per member, the member's view already updated.
+ */
+struct member_host {
+	void (*observe)(void *ctx, struct member *m, const struct sample *s, unsigned flags);
+	void *ctx;
+};
+
+struct member_collector {
+	const struct collector_ops *ops;
+	void *inst;			/* NULL: not running */
+	struct member *m;
+};
 
 struct member {
 	struct member_config cfg;
-	struct daemon *d;
-	int idx;			/* index in daemon->members and in the engine */
-	int64_t since_ms;		/* monotonic ms when this object was created */
+	struct ev_loop *loop;
+	struct member_host host;
+	int idx;			/* the daemon's index (members[], engine) */
+	int64_t since_ms;		/* clock_mono_ms() when this object was created */
 	struct link_info link;		/* from linkmon */
-	struct prober *probe;
-	struct starlink *sl;		/* class starlink only */
+	enum collector_role role;
+	const struct collector_ops *const *registry;	/* `collectors` (tests: their own) */
+	struct member_collector coll[COLLECT_SLOTS_MAX];	/* by registry index */
 	struct sample last;		/* merged: probe window + class metrics + link */
-	int64_t last_obs_ms;		/* time of the last sample given to the engine */
-	struct tel_ring samples;	/* struct tel_sample */
+	int64_t last_obs_ms;		/* time of the last sample handed up */
+	struct tel_ring samples;	/* struct tel_sample, filled by the daemon */
 	char collect_error[240];	/* a collector could not start */
 };
 
-struct member *member_new(struct daemon *d, const struct member_config *mc, size_t ring_cap);
+struct member *member_new(struct ev_loop *loop, const struct member_config *mc, size_t ring_cap,
+			  const struct member_host *host);
 void member_free(struct member *m);
 
-/* (Re)start or stop the collectors (probe settings changed, reload). */
-void member_start_collectors(struct member *m);
+/*
+ * (Re)start or stop the collectors (probe settings changed, reload). cfg
+ * is the running config (global settings the prober needs). The current
+ * role and link are given to the new instances.
+ */
+void member_start_collectors(struct member *m, const struct sf_config *cfg);
 void member_stop_collectors(struct member *m);
 
-/* The kernel's view of the member's device changed (or first known). */
+/*
+ * The kernel's view of the member's device changed (or first known). A
+ * change of usability goes up as a link sample (MEMBER_OBS_LINK); the
+ * caller decides after.
+ */
 void member_link_changed(struct member *m, const struct link_info *li);
 
-/* Probe now (API recheck, link came back). */
+/* Primary or standby: the collectors adapt their cadence. */
+void member_set_role(struct member *m, enum collector_role role);
+
+/* Measure now (API recheck, link came back). */
 void member_recheck(struct member *m);
 
-/* Short state word and reason for the API: disabled, unusable, or the engine's state. */
-const char *member_state(const struct member *m, const char **reason);
+/*
+ * Why the member cannot be used whatever the engine says: "disabled",
+ * "unusable" or "down" with the reason, or NULL when it is up to the
+ * engine (daemon_member_state).
+ */
+const char *member_unusable(const struct member *m, const char **reason);
+
+/* Accessors for the daemon and the API. */
+const struct sample *member_view(const struct member *m);
+const struct link_info *member_link(const struct member *m);
+struct tel_ring *member_history(struct member *m);
+
+/* The probe window of the member's prober; false when it has none running. */
+bool member_probe_summary(const struct member *m, struct probe_summary *out);
 
 /* Probe traffic estimate of this member per day, bytes (0 when not probing). */
 double member_probe_bytes_per_day(const struct member *m);
+
+/* Add each running collector's metrics (its own key) to out. */
+void member_collectors_json(const struct member *m, struct json_object *out);
 
 #endif

@@ -24,6 +24,8 @@
 
 #include <json-c/json.h>
 
+#include "clock.h"
+
 #define DEFAULT_SOCKET "/var/run/starfail.sock"
 #define REPLY_MAX (4 * 1024 * 1024)
 #define TIMEOUT_MS 10000
@@ -46,13 +48,6 @@ struct cmd {
 static const char *socket_path = DEFAULT_SOCKET;
 
 /* ---- transport --------------------------------------------------------- */
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* One request, one reply. Returns the parsed reply or NULL with a message on stderr. */
 static struct json_object *call(const char *method, struct json_object *params, int *exit_code)
@@ -93,9 +88,9 @@ static struct json_object *call(const char *method, struct json_object *params, 
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *reply = NULL;
 	size_t total = 0;
-	int64_t deadline = mono_ms() + TIMEOUT_MS;
+	int64_t deadline = clock_mono_ms() + TIMEOUT_MS;
 	for (;;) {
-		int left = (int)(deadline - mono_ms());
+		int left = (int)(deadline - clock_mono_ms());
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (left <= 0 || poll(&p, 1, left) <= 0) {
 			fprintf(stderr, "starfailctl: no reply from starfaild within %d ms\n", TIMEOUT_MS);

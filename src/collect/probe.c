@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "probe_stats.h"
 #include "probe_wire.h"
@@ -78,25 +79,11 @@ struct prober {
 	struct probe_summary sum;
 };
 
-int64_t probe_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static uint16_t rand16(void)
 {
 	uint16_t v;
 	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
-		v = (uint16_t)(now_ns() ^ getpid());
+		v = (uint16_t)(clock_mono_ns() ^ getpid());
 	return v;
 }
 
@@ -291,7 +278,7 @@ static void estimate_bytes(struct prober *p)
 
 static void schedule_next(struct prober *p, bool fast)
 {
-	int64_t now = probe_now_ms();
+	int64_t now = clock_mono_ms();
 	int iv = current_interval_ms(p);
 
 	if (fast) {
@@ -332,7 +319,7 @@ static void finish_round(struct prober *p)
 	int need = p->cfg.reliability < r->n_sent ? p->cfg.reliability : r->n_sent;
 	r->up = r->n_sent > 0 && r->n_answered >= need;
 	slot.up = r->up;
-	r->duration_ms = probe_now_ms() - p->round_t_ms;
+	r->duration_ms = clock_mono_ms() - p->round_t_ms;
 	probe_ring_push(&p->ring, &slot);
 
 	struct probe_summary *s = &p->sum;
@@ -395,7 +382,7 @@ static void tcp_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct tcp_probe *t = w->data;
 	struct prober *p = t->p;
-	int64_t t_ns = now_ns();
+	int64_t t_ns = clock_mono_ns();
 	int err = 0;
 	socklen_t el = sizeof(err);
 
@@ -435,7 +422,7 @@ static bool send_one(struct prober *p, int i)
 		sl = sizeof(*sa);
 	}
 
-	p->sent_ns[i] = now_ns();
+	p->sent_ns[i] = clock_mono_ns();
 	switch (t->kind) {
 	case PROBE_ICMP:
 		fd = p->icmp[f].fd;
@@ -494,7 +481,7 @@ static void start_round(struct prober *p)
 		return;
 	p->in_round = true;
 	p->seq++;
-	p->round_t_ms = probe_now_ms();
+	p->round_t_ms = clock_mono_ms();
 	memset(&p->cur, 0, sizeof(p->cur));
 	p->cur.member = p->cfg.name;
 	p->cur.t_ms = p->round_t_ms;
@@ -557,7 +544,7 @@ static void icmp_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ssize_t len = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 		if (len < 0)
 			break;
-		int64_t t_ns = now_ns();
+		int64_t t_ns = clock_mono_ns();
 		uint16_t id = 0, seq = 0;
 		const char *why = NULL;
 		enum wire_verdict v = wire_echo_parse(buf, (size_t)len, s->fam == F6, s->ip_hdr, &id, &seq, &why);
@@ -600,7 +587,7 @@ static void dns_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ssize_t len = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 		if (len < 0)
 			break;
-		int64_t t_ns = now_ns();
+		int64_t t_ns = clock_mono_ns();
 		uint16_t txid;
 		int rcode;
 		const char *why = NULL;
@@ -754,7 +741,7 @@ void prober_set_link(struct prober *p, const struct link_info *li)
 	log_info("probe: member=%s device=%s ifindex=%d usable ipv4=%d ipv6=%d%s", p->cfg.name,
 		 p->cfg.device, p->ifindex, p->fam_ok[F4], p->fam_ok[F6], was_usable ? " rebound" : "");
 	/* first round soon, staggered so members do not probe in lockstep */
-	int64_t now = probe_now_ms();
+	int64_t now = clock_mono_ms();
 	p->next_due_ms = now + (was_usable || p->sum.rounds ? 0 : rand16() % 200);
 	ev_timer_stop(p->loop, &p->next_timer);
 	ev_timer_set(&p->next_timer, (double)(p->next_due_ms - now) / 1000.0, 0.);
@@ -771,7 +758,7 @@ void prober_set_role(struct prober *p, enum probe_role role)
 	if (!p->usable || p->in_round)
 		return;
 	/* a shorter cadence applies now, a longer one from the next round */
-	int64_t now = probe_now_ms();
+	int64_t now = clock_mono_ms();
 	int64_t due = p->next_due_ms - old_iv + current_interval_ms(p);
 	if (due < now)
 		due = now;
@@ -785,7 +772,7 @@ void prober_recheck(struct prober *p)
 {
 	if (!p->usable || p->in_round)
 		return;
-	p->next_due_ms = probe_now_ms();
+	p->next_due_ms = clock_mono_ms();
 	ev_timer_stop(p->loop, &p->next_timer);
 	start_round(p);
 }

@@ -149,7 +149,7 @@ struct probe_result {
 /* Handed to on_round once per round. */
 struct probe_round {
 	const char *member;
-	int64_t t_ms;			/* monotonic ms at the round's start */
+	int64_t t_ms;			/* clock_mono_ms() at the round's start */
 	int64_t duration_ms;
 	bool up;
 	int n_sent, n_answered;
@@ -188,8 +188,5 @@ void prober_summary(const struct prober *p, struct probe_summary *out);
 
 /* Copy the probe figures of a summary into a sample (other fields untouched). */
 void probe_summary_to_sample(const struct probe_summary *s, struct sample *out);
-
-/* Monotonic clock in ms, the time base of t_ms. */
-int64_t probe_now_ms(void);
 
 #endif

@@ -86,15 +86,25 @@ static const struct table_ref main_tables[] = {
 	{ telemetry_options, offsetof(struct sf_config, telemetry), "Telemetry" },
 };
 
-static const struct table_ref member_tables[] = {
-	{ member_options, 0, "Member" },
-#ifdef SF_HAVE_STARLINK
-	{ starlink_options, offsetof(struct member_config, starlink),
-	  "Member of class starlink: the dish API (docs/STARLINK.md)" },
-#endif
-};
-
 #define N_TABLES(t) (sizeof(t) / sizeof((t)[0]))
+#define MEMBER_TABLES_MAX (1 + COLLECT_SLOTS_MAX)
+
+/* The member's own options, then those of every registered collector. */
+static size_t member_tables(struct table_ref out[MEMBER_TABLES_MAX])
+{
+	size_t n = 0;
+	out[n++] = (struct table_ref){ member_options, 0, "Member" };
+	for (int i = 0; collectors[i]; i++) {
+		const struct collector_ops *c = collectors[i];
+		if (!c->member_options || c->params_size > sizeof(struct collector_params))
+			continue;	/* too big: test_collector says so */
+		out[n++] = (struct table_ref){ c->member_options,
+					       offsetof(struct member_config, collect) +
+						       (size_t)i * sizeof(struct collector_params),
+					       c->options_title ? c->options_title : c->name };
+	}
+	return n;
+}
 
 const char *member_class_name(int cls)
 {
@@ -162,9 +172,11 @@ void config_defaults(struct sf_config *cfg)
 
 static void member_defaults(struct member_config *m)
 {
+	struct table_ref t[MEMBER_TABLES_MAX];
+	size_t n = member_tables(t);
 	memset(m, 0, sizeof(*m));
-	for (size_t i = 0; i < N_TABLES(member_tables); i++)
-		cfg_apply_defaults(member_tables[i].opts, (char *)m + member_tables[i].offset);
+	for (size_t i = 0; i < n; i++)
+		cfg_apply_defaults(t[i].opts, (char *)m + t[i].offset);
 }
 
 /* Apply one UCI option through the first table that knows it. */
@@ -233,8 +245,10 @@ static void load_member(struct ctx *c, struct sf_config *cfg, const struct uci_s
 	member_defaults(&m);
 	m.line = s->line;
 
+	struct table_ref tabs[MEMBER_TABLES_MAX];
+	size_t n_tabs = member_tables(tabs);
 	for (int i = 0; i < s->n_options; i++)
-		apply_option(c, member_tables, N_TABLES(member_tables), &m, s, &s->options[i]);
+		apply_option(c, tabs, n_tabs, &m, s, &s->options[i]);
 
 	/* anonymous `config member`: named after its interface, else its device */
 	const char *name = s->anonymous ? (*m.interface ? m.interface : m.device) : s->name;
@@ -362,6 +376,26 @@ int config_probe_member(const struct sf_config *cfg, const struct member_config 
 				      err, errlen);
 }
 
+int config_collector_params(const struct sf_config *cfg, const struct member_config *mc,
+			    const struct collector_ops *ops, struct probe_member_cfg *pc,
+			    const void **params, char *err, size_t errlen)
+{
+	*params = NULL;
+	if (ops == &probe_collector) {
+		if (config_probe_member(cfg, mc, pc, err, errlen) < 0)
+			return -1;
+		*params = pc;
+	} else if (ops->member_options) {
+		int slot = collector_slot(ops);
+		if (slot < 0 || ops->params_size > sizeof(struct collector_params)) {
+			snprintf(err, errlen, "collector %s is not in the registry", ops->name);
+			return -1;
+		}
+		*params = &mc->collect[slot];
+	}
+	return 0;
+}
+
 static int finish(struct ctx *c, const struct uci_file *f, struct uci_error *uerr, int rc,
 		  struct sf_config *cfg, const char *name)
 {
@@ -415,9 +449,10 @@ bool config_member_equal(const struct member_config *a, const struct member_conf
 {
 	if (strcmp(a->name, b->name) || a->cls != b->cls)
 		return false;
-	for (size_t i = 0; i < N_TABLES(member_tables); i++)
-		if (!cfg_equal(member_tables[i].opts, (const char *)a + member_tables[i].offset,
-			       (const char *)b + member_tables[i].offset))
+	struct table_ref t[MEMBER_TABLES_MAX];
+	size_t n = member_tables(t);
+	for (size_t i = 0; i < n; i++)
+		if (!cfg_equal(t[i].opts, (const char *)a + t[i].offset, (const char *)b + t[i].offset))
 			return false;
 	return true;
 }
@@ -431,13 +466,15 @@ struct json_object *config_to_json(const struct sf_config *cfg)
 	json_object_object_add(root, "path", json_object_new_string(cfg->path));
 	json_object_object_add(root, "main", main);
 
+	struct table_ref t[MEMBER_TABLES_MAX];
+	size_t n = member_tables(t);
 	struct json_object *members = json_object_new_array();
 	for (int m = 0; m < cfg->n_members; m++) {
 		const struct member_config *mc = &cfg->members[m];
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(mc->name));
-		for (size_t i = 0; i < N_TABLES(member_tables); i++)
-			cfg_to_json(member_tables[i].opts, (const char *)mc + member_tables[i].offset, o);
+		for (size_t i = 0; i < n; i++)
+			cfg_to_json(t[i].opts, (const char *)mc + t[i].offset, o);
 		json_object_object_add(o, "class_resolved", json_object_new_string(member_class_name(mc->cls)));
 		json_object_array_add(members, o);
 	}
@@ -451,8 +488,10 @@ void config_print_reference(FILE *out)
 		fprintf(out, "\n### `config starfail 'main'`: %s\n\n", main_tables[i].title);
 		cfg_print_markdown(main_tables[i].opts, out);
 	}
-	for (size_t i = 0; i < N_TABLES(member_tables); i++) {
-		fprintf(out, "\n### `config member '<name>'`: %s\n\n", member_tables[i].title);
-		cfg_print_markdown(member_tables[i].opts, out);
+	struct table_ref t[MEMBER_TABLES_MAX];
+	size_t n = member_tables(t);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "\n### `config member '<name>'`: %s\n\n", t[i].title);
+		cfg_print_markdown(t[i].opts, out);
 	}
 }

@@ -6,7 +6,9 @@
  *
  *   config starfail 'main'     core, API, engine, probe... options
  *   config member '<name>'     one uplink: netifd interface and/or device,
- *                              class, priority, weight, metered, targets
+ *                              class, priority, weight, metered, targets,
+ *                              and the options of its collectors (their
+ *                              tables come from the collector registry)
  *
  * A config is a value: it can be copied, compared (config_member_equal) and
  * thrown away. Reload parses a complete new config first and only then
@@ -19,14 +21,12 @@
 #include <stdio.h>
 
 #include "cfgtab.h"
+#include "collector.h"
 #include "controller.h"
 #include "engine.h"
 #include "probe.h"
 #include "sample.h"
 #include "telemetry.h"
-#ifdef SF_HAVE_STARLINK
-#include "starlink.h"
-#endif
 
 struct json_object;
 
@@ -62,9 +62,8 @@ struct member_config {
 	bool enabled;
 	struct cfg_list probe_targets;
 	int reliability;
-#ifdef SF_HAVE_STARLINK
-	struct starlink_params starlink;	/* class starlink: the dish API */
-#endif
+	/* collector i's params (its member_options), i = slot in the registry */
+	struct collector_params collect[COLLECT_SLOTS_MAX];
 	int line;			/* line of the section in the file */
 };
 
@@ -112,6 +111,16 @@ void config_engine_member(const struct member_config *mc, struct engine_member *
 /* Probe settings of a member (global params + member options). 0 or -1 with err. */
 int config_probe_member(const struct sf_config *cfg, const struct member_config *mc,
 			struct probe_member_cfg *out, char *err, size_t errlen);
+
+/*
+ * What collector ops starts with for member mc, its collector_args.params:
+ * its area in mc when it has member options (by its registry slot), the
+ * prober's resolved probe config (built into *pc), else NULL. Returns -1
+ * with err when they cannot be built.
+ */
+int config_collector_params(const struct sf_config *cfg, const struct member_config *mc,
+			    const struct collector_ops *ops, struct probe_member_cfg *pc,
+			    const void **params, char *err, size_t errlen);
 
 /* The effective config as JSON (API `config`). */
 struct json_object *config_to_json(const struct sf_config *cfg);

@@ -371,5 +371,83 @@ class CheckConfig(unittest.TestCase):
             os.unlink(bad)
 
 
+NETNS_CONFIG = """
+config starfail 'main'
+	option api_socket_mode '0666'
+
+config member 'wan'
+	option device 'sft-d0'
+	list probe_targets '2001:db8::1'
+"""
+# The device is usable over IPv4 only and the one target is IPv6: the member
+# never completes a probe round, so the engine never gives it a state.
+
+NETNS_WRAPPER = """#!/bin/sh
+# starfaild in a network namespace of its own (gone when it exits): a veth
+# pair up, one end with an IPv4 address and a default route, nothing else.
+exec unshare -n sh -c 'set -e
+ip link set lo up
+ip link add sft-d0 type veth peer name sft-d1
+ip link set sft-d1 up
+ip link set sft-d0 up
+ip addr add 192.0.2.2/24 dev sft-d0
+ip route add default dev sft-d0
+exec "$0" "$@"' "%s" "$@"
+"""
+
+
+@unittest.skipUnless(os.environ.get("SF_NETNS_TESTS") == "1",
+                     "creates a network namespace: ctest -L net (daemon_netns), under the lab lock")
+class DaemonNetns(unittest.TestCase):
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root")
+        import shutil
+        import tempfile
+        import sfdaemon
+        if not shutil.which("unshare") or not shutil.which("ip"):
+            self.skipTest("needs unshare and ip")
+        self.tmp = tempfile.mkdtemp(prefix="sf-netns-")
+        wrapper = os.path.join(self.tmp, "starfaild")
+        with open(wrapper, "w") as f:
+            f.write(NETNS_WRAPPER % os.path.abspath(STARFAILD))
+        os.chmod(wrapper, 0o755)
+        saved = sfdaemon.STARFAILD
+        sfdaemon.STARFAILD = wrapper
+        try:
+            self.d = Daemon(NETNS_CONFIG)
+        finally:
+            sfdaemon.STARFAILD = saved
+
+    def tearDown(self):
+        if hasattr(self, "d"):
+            rc = self.d.stop()
+            log = self.d.read_log()
+            self.d.cleanup()
+            self.assertEqual(rc, 0, "starfaild exit status (sanitizer?):\n" + log[-3000:])
+        if hasattr(self, "tmp"):
+            os.unlink(os.path.join(self.tmp, "starfaild"))
+            os.rmdir(self.tmp)
+
+    def test_member_without_a_round_has_no_state_age(self):
+        # wait until the link is known usable and the prober has said why it cannot probe
+        for _ in range(100):
+            m = self.d.call("metrics", {"member": "wan"})["result"]
+            if m["link"]["ipv4_default_route"] and m.get("probe") and m["probe"]["reason"]:
+                break
+            time.sleep(0.05)
+        self.assertTrue(m["link"]["exists"], m)
+        self.assertTrue(m["link"]["ipv4_default_route"], m)
+        self.assertFalse(m["probe"]["usable"], m)
+        self.assertEqual(m["probe"]["rounds"], 0)
+        self.assertEqual(m["state"], "unknown")
+        # never in a state: how long it has been in it is unknown, not 1e16 s
+        self.assertIsNone(m["engine"]["state_for_s"], m["engine"])
+        self.assertEqual(m["engine"]["rounds"], 0)
+        time.sleep(0.2)
+        st = self.d.call("status")["result"]
+        self.assertEqual(st["members"][0]["state"], "unknown")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "controller.h"
 #include "linkmon.h"
 #include "log.h"
@@ -370,7 +371,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "spoof") == 0 && optind + 1 < argc)
 		return cmd_spoof(argv[optind], atoi(argv[optind + 1]));
 	loop = ev_default_loop(0);
-	t0_ms = probe_now_ms();
+	t0_ms = clock_mono_ms();
 	bool with_link = true;
 	char **devs = strcmp(cmd, "linkmon") == 0 ? argv + optind : NULL;
 	if (strcmp(cmd, "probe") == 0 || strcmp(cmd, "failover") == 0)

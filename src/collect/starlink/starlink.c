@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cfgtab_impl.h"
+#include "clock.h"
 #include "log.h"
 #include "text.h"
 #include "starlink_decode.h"
@@ -89,6 +89,7 @@ struct starlink {
 	ev_timer poll_timer;
 
 	bool polling, status_ok;
+	int64_t status_t_ms;		/* when the status reply of this poll arrived */
 	enum step step;
 	bool want_history, devinfo_unsupported;
 	int64_t poll_start_ms, last_history_ms, last_ok_ms;
@@ -108,13 +109,11 @@ struct starlink {
 	unsigned obs_n, obs_head;
 };
 
-/* monotonic, like every t_ms in struct sample */
+/* the daemon's one clock, like every t_ms in struct sample */
 static int64_t now_ms(const struct starlink *sl)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	(void)sl;
+	return clock_mono_ms();
 }
 
 static void poll_step(struct starlink *sl);
@@ -182,6 +181,8 @@ static void poll_finish(struct starlink *sl)
 	struct starlink_metrics *m = &s->sl;
 
 	sl->polling = false;
+	/* stamped when measured: the status reply, or when the failure was known */
+	s->t_ms = sl->status_ok ? sl->status_t_ms : now_ms(sl);
 	sl->last_poll_tx = sl->poll_tx;
 	sl->last_poll_rx = sl->poll_rx;
 	sl->total_tx += sl->poll_tx;
@@ -243,6 +244,7 @@ static void on_reply(void *ctx, const struct sl_grpc_result *r)
 			if (e == SL_ERR_NONE) {
 				sl->st = st;
 				sl->status_ok = true;
+				sl->status_t_ms = now_ms(sl);	/* the time of the measurement */
 				if (st.api_version)
 					sl->api_version = st.api_version;
 				if (!sl->dev.valid && st.dev.valid)
@@ -638,3 +640,73 @@ json_object *starlink_metrics_json(const struct starlink *sl)
 	json_object_object_add(o, "status_extra", x);
 	return o;
 }
+
+/* ---- the collector (collector.h) ---------------------------------------- */
+
+COLLECTOR_PARAMS_FIT(struct starlink_params);
+
+struct sl_inst {
+	struct starlink *sl;
+	struct collector_host host;
+};
+
+static void sc_on_update(void *ctx, const struct sample *s)
+{
+	struct sl_inst *si = ctx;
+	struct collector_report rep = { .flags = 0, .view = NULL };
+	si->host.sample(si->host.ctx, s, &rep);
+}
+
+static void *sc_start(struct ev_loop *loop, const struct collector_args *args,
+		      const struct collector_host *host, char *err, size_t errlen)
+{
+	if (!args->params) {
+		snprintf(err, errlen, "starlink: no params");
+		return NULL;
+	}
+	struct sl_inst *si = calloc(1, sizeof(*si));
+	if (!si) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	si->host = *host;
+	si->sl = starlink_new(loop, args->params, args->device[0] ? args->device : NULL, sc_on_update, si);
+	if (!si->sl) {
+		snprintf(err, errlen, "starlink collector could not start (see log)");
+		free(si);
+		return NULL;
+	}
+	return si;
+}
+
+static void sc_stop(void *inst)
+{
+	struct sl_inst *si = inst;
+	if (!si)
+		return;
+	starlink_free(si->sl);
+	free(si);
+}
+
+static void sc_poll_now(void *inst)
+{
+	starlink_poll_now(((struct sl_inst *)inst)->sl);
+}
+
+static void sc_metrics_json(const void *inst, struct json_object *out)
+{
+	json_object_object_add(out, "starlink", starlink_metrics_json(((const struct sl_inst *)inst)->sl));
+}
+
+const struct collector_ops starlink_collector = {
+	.name = "starlink",
+	.classes = COLLECT_CLASS(CLASS_STARLINK),
+	.fills = COLLECT_FILLS_STARLINK,
+	.member_options = starlink_options,
+	.params_size = sizeof(struct starlink_params),
+	.options_title = "Member of class starlink: the dish API (docs/STARLINK.md)",
+	.start = sc_start,
+	.stop = sc_stop,
+	.poll_now = sc_poll_now,
+	.metrics_json = sc_metrics_json,
+};

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "cfgtab.h"
+#include "collector.h"
 #include "sample.h"
 
 struct ev_loop;
@@ -71,8 +72,9 @@ const char *starlink_error_name(enum starlink_error e);
 /*
  * Create a collector and start polling (first poll right away).
  * bind_device: SO_BINDTODEVICE target, NULL for none (tests on loopback).
- * on_update: called once per poll with a fresh sample: t_ms (CLOCK_MONOTONIC
- * ms) and s->sl.* are set, every other field is left unknown for the daemon
+ * on_update: called once per poll with a fresh sample: t_ms (clock_mono_ms()
+ * when the status reply arrived, or when the poll was known to have failed)
+ * and s->sl.* are set, every other field is left unknown for the daemon
  * to merge with the member's probe samples. The pointer is valid during the
  * call only.
  * Returns NULL (and logs why) when the params are invalid.
@@ -95,5 +97,8 @@ struct json_object *starlink_metrics_json(const struct starlink *sl);
 
 /* The latest sample delivered (or an all-unknown one before the first poll). */
 const struct sample *starlink_last_sample(const struct starlink *sl);
+
+/* The collector of class starlink members (registry.c): options starlink_options. */
+extern const struct collector_ops starlink_collector;
 
 #endif

@@ -1,0 +1,113 @@
+/*
+ * probe_collector.c - the prober (probe.h) as a collector (collector.h):
+ * serves every class. Each round becomes one sample (that round's loss and
+ * mean RTT, probes sent, lost rounds in a row) with the window figures as
+ * the member's view. Link state is the link monitor's to report, not the
+ * prober's: its samples leave link_up unknown.
+ *
+ * Its params are not a `config member` table: they are the resolved
+ * struct probe_member_cfg (global probe_* options + the member's
+ * probe_targets, reliability, metered), built by the config.
+ */
+#include "collector.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "probe.h"
+
+struct probe_inst {
+	struct prober *p;
+	struct collector_host host;
+};
+
+static void on_round(void *ctx, const struct probe_round *r)
+{
+	struct probe_inst *pi = ctx;
+	struct sample s, view;
+	sample_init(&s, r->t_ms);
+	if (r->n_sent > 0) {
+		double sum = 0;
+		int n = 0;
+		for (int i = 0; i < r->n_results; i++)
+			if (r->results[i].answered) {
+				sum += r->results[i].rtt_ms;
+				n++;
+			}
+		s.loss_pct = 100.0 * (r->n_sent - r->n_answered) / r->n_sent;
+		s.latency_ms = n ? sum / n : NAN;
+		s.probes_sent = r->n_sent;
+	}
+	s.probes_lost_in_row = r->summary.lost_in_row;
+	sample_init(&view, r->t_ms);
+	probe_summary_to_sample(&r->summary, &view);
+	struct collector_report rep = {
+		.flags = COLLECT_ROUND | (r->up ? COLLECT_ROUND_UP : 0),
+		.view = &view,
+	};
+	pi->host.sample(pi->host.ctx, &s, &rep);
+}
+
+static void *pc_start(struct ev_loop *loop, const struct collector_args *args,
+		      const struct collector_host *host, char *err, size_t errlen)
+{
+	if (!args->params) {
+		snprintf(err, errlen, "probes: no probe config");
+		return NULL;
+	}
+	struct probe_inst *pi = calloc(1, sizeof(*pi));
+	if (!pi) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pi->host = *host;
+	pi->p = prober_new(loop, args->params, on_round, pi);
+	if (!pi->p) {
+		snprintf(err, errlen, "probes could not start (see log)");
+		free(pi);
+		return NULL;
+	}
+	return pi;
+}
+
+static void pc_stop(void *inst)
+{
+	struct probe_inst *pi = inst;
+	if (!pi)
+		return;
+	prober_free(pi->p);
+	free(pi);
+}
+
+static void pc_set_link(void *inst, const struct link_info *li)
+{
+	prober_set_link(((struct probe_inst *)inst)->p, li);
+}
+
+static void pc_set_role(void *inst, enum collector_role role)
+{
+	prober_set_role(((struct probe_inst *)inst)->p,
+			role == COLLECTOR_PRIMARY ? PROBE_ROLE_PRIMARY : PROBE_ROLE_STANDBY);
+}
+
+static void pc_poll_now(void *inst)
+{
+	prober_recheck(((struct probe_inst *)inst)->p);
+}
+
+static void pc_summary(const void *inst, struct probe_summary *out)
+{
+	prober_summary(((const struct probe_inst *)inst)->p, out);
+}
+
+const struct collector_ops probe_collector = {
+	.name = "probe",
+	.classes = COLLECT_CLASS_ALL,
+	.fills = COLLECT_FILLS_PROBE,
+	.start = pc_start,
+	.stop = pc_stop,
+	.set_link = pc_set_link,
+	.set_role = pc_set_role,
+	.poll_now = pc_poll_now,
+	.probe_summary = pc_summary,
+};
