@@ -532,83 +532,92 @@ static int match_target(const struct prober *p, enum probe_kind kind, const stru
 	return -1;
 }
 
-static void icmp_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct psock *s = w->data;
-	struct prober *p = s->p;
-	uint8_t buf[PKT_MAX];
+/*
+ * One reply datagram of socket s, received at t_ns; true when it ended the
+ * round (on_round may have freed the prober: the caller must stop).
+ */
+typedef bool (*reply_fn)(struct psock *s, const uint8_t *buf, size_t len,
+			 const struct sockaddr_storage *from, int64_t t_ns);
 
+static void recv_burst(struct psock *s, reply_fn on_reply)
+{
+	uint8_t buf[PKT_MAX];
 	for (int n = 0; n < RECV_BURST && s->fd >= 0; n++) {
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
 		ssize_t len = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 		if (len < 0)
 			break;
-		int64_t t_ns = clock_mono_ns();
-		uint16_t id = 0, seq = 0;
-		const char *why = NULL;
-		enum wire_verdict v = wire_echo_parse(buf, (size_t)len, s->fam == F6, s->ip_hdr, &id, &seq, &why);
-		log_trace("probe: member=%s icmp%s len=%zd verdict=%d id=%u/%u seq=%u/%u", p->cfg.name,
-			  s->fam == F6 ? "6" : "", len, v, id, s->icmp_id, seq, p->seq);
-		if (v == WIRE_NOT_OURS || (v == WIRE_OK && id != s->icmp_id)) {
-			p->sum.replies_ignored++;	/* another program's ICMP */
-			continue;
-		}
-		if (v == WIRE_BAD) {
-			p->sum.replies_bad++;
-			log_debug("probe: member=%s bad ICMP reply len=%zd why=%s", p->cfg.name, len, why);
-			continue;
-		}
-		if (!p->in_round || seq != p->seq) {
-			p->sum.replies_ignored++;	/* late or duplicate */
-			continue;
-		}
-		int i = match_target(p, PROBE_ICMP, &from);
-		if (i < 0) {
-			p->sum.replies_bad++;	/* our id and seq from a source we did not ask */
-			log_debug("probe: member=%s ICMP reply from unexpected source", p->cfg.name);
-			continue;
-		}
-		mark_answered(p, i, t_ns);
-		if (all_answered_check(p))
+		if (on_reply(s, buf, (size_t)len, &from, clock_mono_ns()))
 			return;	/* more datagrams: the watcher fires again */
 	}
 }
 
+static bool icmp_reply(struct psock *s, const uint8_t *buf, size_t len,
+		       const struct sockaddr_storage *from, int64_t t_ns)
+{
+	struct prober *p = s->p;
+	uint16_t id = 0, seq = 0;
+	const char *why = NULL;
+	enum wire_verdict v = wire_echo_parse(buf, len, s->fam == F6, s->ip_hdr, &id, &seq, &why);
+	log_trace("probe: member=%s icmp%s len=%zu verdict=%d id=%u/%u seq=%u/%u", p->cfg.name,
+		  s->fam == F6 ? "6" : "", len, v, id, s->icmp_id, seq, p->seq);
+	if (v == WIRE_NOT_OURS || (v == WIRE_OK && id != s->icmp_id)) {
+		p->sum.replies_ignored++;	/* another program's ICMP */
+		return false;
+	}
+	if (v == WIRE_BAD) {
+		p->sum.replies_bad++;
+		log_debug("probe: member=%s bad ICMP reply len=%zu why=%s", p->cfg.name, len, why);
+		return false;
+	}
+	if (!p->in_round || seq != p->seq) {
+		p->sum.replies_ignored++;	/* late or duplicate */
+		return false;
+	}
+	int i = match_target(p, PROBE_ICMP, from);
+	if (i < 0) {
+		p->sum.replies_bad++;	/* our id and seq from a source we did not ask */
+		log_debug("probe: member=%s ICMP reply from unexpected source", p->cfg.name);
+		return false;
+	}
+	mark_answered(p, i, t_ns);
+	return all_answered_check(p);
+}
+
+static bool dns_reply(struct psock *s, const uint8_t *buf, size_t len,
+		      const struct sockaddr_storage *from, int64_t t_ns)
+{
+	struct prober *p = s->p;
+	uint16_t txid;
+	int rcode;
+	const char *why = NULL;
+	if (wire_dns_parse(buf, len, p->dns_query, p->dns_qlen, &txid, &rcode, &why) != WIRE_OK) {
+		p->sum.replies_bad++;
+		log_debug("probe: member=%s bad DNS reply len=%zu why=%s", p->cfg.name, len, why);
+		return false;
+	}
+	if (!p->in_round) {
+		p->sum.replies_ignored++;
+		return false;
+	}
+	int i = match_target(p, PROBE_DNS, from);
+	if (i < 0 || p->dns_txid[i] != txid) {
+		p->sum.replies_bad++;	/* wrong source or id: late or spoofed */
+		return false;
+	}
+	mark_answered(p, i, t_ns);
+	return all_answered_check(p);
+}
+
+static void icmp_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	recv_burst(w->data, icmp_reply);
+}
+
 static void dns_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct psock *s = w->data;
-	struct prober *p = s->p;
-	uint8_t buf[PKT_MAX];
-
-	for (int n = 0; n < RECV_BURST && s->fd >= 0; n++) {
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t len = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
-		if (len < 0)
-			break;
-		int64_t t_ns = clock_mono_ns();
-		uint16_t txid;
-		int rcode;
-		const char *why = NULL;
-		if (wire_dns_parse(buf, (size_t)len, p->dns_query, p->dns_qlen, &txid, &rcode, &why) != WIRE_OK) {
-			p->sum.replies_bad++;
-			log_debug("probe: member=%s bad DNS reply len=%zd why=%s", p->cfg.name, len, why);
-			continue;
-		}
-		if (!p->in_round) {
-			p->sum.replies_ignored++;
-			continue;
-		}
-		int i = match_target(p, PROBE_DNS, &from);
-		if (i < 0 || p->dns_txid[i] != txid) {
-			p->sum.replies_bad++;	/* wrong source or id: late or spoofed */
-			continue;
-		}
-		mark_answered(p, i, t_ns);
-		if (all_answered_check(p))
-			return;	/* more datagrams: the watcher fires again */
-	}
+	recv_burst(w->data, dns_reply);
 }
 
 /* ---- public ---- */
