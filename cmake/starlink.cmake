@@ -40,6 +40,7 @@ if(SF_STARLINK)
 
   sf_unit_test(test_starlink_decode tests/unit/test_starlink_decode.c)
   sf_unit_test(test_starlink_collector tests/unit/test_starlink_collector.c)
+  sf_unit_test(test_starlink_pool tests/unit/test_starlink_pool.c)
 
   if(SF_TESTS)
     add_test(NAME test_starlink_emulator

@@ -9,3 +9,4 @@ target_link_libraries(sfutil PUBLIC PkgConfig::JSONC PkgConfig::MNL ${EV_LIBRARY
 sf_unit_test(test_text tests/unit/test_text.c)
 sf_unit_test(test_clock tests/unit/test_clock.c)
 sf_unit_test(test_proc tests/unit/test_proc.c)
+sf_unit_test(test_log tests/unit/test_log.c)

@@ -109,6 +109,7 @@ missing:
 		daemon_fini(&d);
 		return 1;
 	}
+	log_attach_loop(d.loop);	/* repeat counts flushed by time, not by the next line */
 	daemon_run(&d);
 	daemon_fini(&d);
 	log_close();

@@ -26,6 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* flap backoff never multiplies a restore window by more than this, so a
+ * restore_window_ms of 0 (where the window never reaches the max) cannot
+ * overflow the multiplier */
+#define RESTORE_MULT_MAX (1 << 20)
+
 static const char *const reason_names[__RSN_MAX] = {
 	[RSN_NONE] = "none",
 	[RSN_INITIAL] = "initial",
@@ -421,7 +426,7 @@ static void do_switch(struct engine *e, int to, enum engine_reason r, int64_t no
 		/* failed again soon after its promotion: make it wait longer next time */
 		struct eng_member *fm = &e->m[from];
 		int64_t w = (int64_t)e->p.restore_window_ms * fm->restore_mult * 2;
-		if (w <= e->p.restore_backoff_max_ms)
+		if (w <= e->p.restore_backoff_max_ms && fm->restore_mult < RESTORE_MULT_MAX)
 			fm->restore_mult *= 2;
 	}
 	if (t)	/* only a promotion back counts towards flapping */

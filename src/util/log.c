@@ -2,7 +2,9 @@
 #include "log.h"
 #include "text.h"
 
+#include <ev.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -16,6 +18,10 @@ static const char *cur_ident = "starfail";
 static char last_line[256];
 static time_t last_time;
 static unsigned repeats;
+/* writes the count when no different line comes (log_attach_loop) */
+static struct ev_loop *flush_loop;
+static ev_timer flush_timer;
+static ev_cleanup flush_cleanup;
 
 static const char *const level_names[__LOG_LVL_MAX] = {
 	[LOG_LVL_ERROR] = "error",
@@ -41,8 +47,54 @@ void log_open(const char *ident, enum log_target target)
 		openlog(ident, LOG_PID, LOG_DAEMON);
 }
 
+static void emit(enum log_level lvl, const char *line);
+
+static void flush_repeats(void)
+{
+	if (flush_loop)
+		ev_timer_stop(flush_loop, &flush_timer);
+	if (!repeats)
+		return;
+	char note[64];
+	snprintf(note, sizeof(note), "last message repeated count=%u", repeats);
+	repeats = 0;
+	emit(LOG_LVL_INFO, note);
+}
+
+static void flush_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	flush_repeats();
+}
+
+static void flush_detach(void)
+{
+	if (flush_loop) {
+		ev_timer_stop(flush_loop, &flush_timer);
+		ev_cleanup_stop(flush_loop, &flush_cleanup);
+	}
+	flush_loop = NULL;
+}
+
+static void cleanup_cb(struct ev_loop *loop, ev_cleanup *w, int revents)
+{
+	flush_repeats();
+	flush_detach();
+}
+
+void log_attach_loop(struct ev_loop *loop)
+{
+	flush_detach();
+	if (!loop)
+		return;
+	flush_loop = loop;
+	ev_timer_init(&flush_timer, flush_cb, 1.0, 0.);
+	ev_cleanup_init(&flush_cleanup, cleanup_cb);
+	ev_cleanup_start(loop, &flush_cleanup);
+}
+
 void log_close(void)
 {
+	flush_repeats();
 	if (cur_target == LOG_TO_SYSLOG)
 		closelog();
 }
@@ -103,15 +155,16 @@ void sf_log(enum log_level lvl, const char *fmt, ...)
 
 	time_t now = time(NULL);
 	if (now == last_time && strncmp(line, last_line, sizeof(last_line) - 1) == 0) {
-		repeats++;
+		if (repeats < UINT_MAX)
+			repeats++;
+		if (flush_loop && !ev_is_active(&flush_timer)) {
+			ev_now_update(flush_loop);	/* 1 s from now, not from the loop's last wake */
+			ev_timer_set(&flush_timer, 1.0, 0.);
+			ev_timer_start(flush_loop, &flush_timer);
+		}
 		return;
 	}
-	if (repeats) {
-		char note[64];
-		snprintf(note, sizeof(note), "last message repeated count=%u", repeats);
-		emit(LOG_LVL_INFO, note);
-		repeats = 0;
-	}
+	flush_repeats();
 	memcpy(last_line, line, sizeof(last_line) - 1);
 	last_line[sizeof(last_line) - 1] = 0;
 	last_time = now;

@@ -543,6 +543,58 @@ static void test_names(void **st)
 		assert_string_not_equal(engine_event_type_name(t), "invalid");
 }
 
+/* n flaps of "a" (it fails right after each restore); each restore must
+ * wait its backed-off window once "a" is good again. need: the previous
+ * restore's window (-1: none yet). Returns the last restore's window, as
+ * the decision text states it. */
+static long flap_n(struct ctx *x, int n, long need)
+{
+	for (int k = 0; k < n; k++) {
+		x->link[0].lost = 3;
+		assert_true(run_until_switch(x, x->t + 5000) > 0);
+		assert_int_equal(x->last.primary, 1);
+		assert_true(x->last.reason != RSN_RESTORE && x->last.reason != RSN_BETTER);	/* a flap */
+		x->link[0].lost = 0;
+		int64_t back = x->t;
+		int64_t t = run_until_switch(x, back + (need > 0 ? 2 * need : 0) + 60000);
+		assert_true(t >= back);
+		assert_int_equal(x->last.primary, 0);
+		assert_int_equal(x->last.reason, RSN_RESTORE);
+		const char *w = strstr(x->last.text, "restore_window_ms=");
+		const char *g = strstr(x->last.text, "good_ms=");
+		assert_non_null(w);
+		assert_non_null(g);
+		long prev = need;
+		need = strtol(w + 18, NULL, 10);
+		assert_true(strtol(g + 8, NULL, 10) >= need);	/* good for its whole window */
+		assert_true(t - back >= need);
+		assert_true(prev < 0 || need == 2 * prev || need == prev);	/* doubles or holds */
+	}
+	return need;
+}
+
+static void test_flap_backoff_bounded(void **st)
+{
+	struct engine_params p;
+	engine_params_defaults(&p);
+	p.cooldown_ms = 0;
+	p.min_uptime_ms = 0;
+	p.restore_window_ms = 0;	/* the window never reaches the max: the multiplier's cap must hold */
+	struct ctx *x = setup_ctx(&p, CLASS_LAN, CLASS_CELLULAR);
+	settle(x);
+	assert_int_equal(flap_n(x, 100, -1), 0);	/* UBSan aborts here on an overflowing multiplier */
+	teardown_ctx(x);
+
+	/* a 1 ms window under a one-day max: doubled per flap up to 2^20 times, then held */
+	p.restore_window_ms = 1;
+	p.restore_backoff_max_ms = 86400000;
+	x = setup_ctx(&p, CLASS_LAN, CLASS_CELLULAR);
+	settle(x);
+	assert_int_equal(flap_n(x, 21, -1), 1 << 20);
+	assert_int_equal(flap_n(x, 5, 1 << 20), 1 << 20);
+	teardown_ctx(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_sparse_standby_is_eligible),
 		cmocka_unit_test(test_silent_primary_is_left),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_flap_backoff_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,22 @@
 #define POOL_CLASSES SL_POOL_CLASSES	/* 32 B .. 256 KiB */
 #define POOL_HDR 16			/* class + size; keeps max_align_t alignment */
 
+#if defined(SF_SANITIZED) || defined(__SANITIZE_ADDRESS__)
+#define POOL_PASSTHROUGH 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_PASSTHROUGH 1
+#endif
+#endif
+#ifndef POOL_PASSTHROUGH
+#define POOL_PASSTHROUGH 0
+#endif
+
+bool sl_pool_passthrough(void)
+{
+	return POOL_PASSTHROUGH;
+}
+
 static int pool_class(size_t size)
 {
 	size_t blk = 32;
@@ -29,6 +45,11 @@ static void *pool_malloc(size_t size, void *ud)
 
 	if (c > POOL_CLASSES)
 		return NULL;
+	if (POOL_PASSTHROUGH) {
+		b = malloc(size);
+		p->sys_allocs += b != NULL;
+		return b;
+	}
 	if (c < POOL_CLASSES && p->free_list[c]) {
 		b = p->free_list[c];
 		memcpy(&p->free_list[c], b + POOL_HDR, sizeof(void *));
@@ -52,6 +73,10 @@ static void pool_free(void *ptr, void *ud)
 
 	if (!ptr)
 		return;
+	if (POOL_PASSTHROUGH) {
+		free(ptr);
+		return;
+	}
 	uint8_t *b = (uint8_t *)ptr - POOL_HDR;
 	memcpy(&c, b, sizeof(c));
 	if (c >= POOL_CLASSES) {
@@ -66,6 +91,12 @@ static void *pool_calloc(size_t n, size_t size, void *ud)
 {
 	if (size && n > SIZE_MAX / size)
 		return NULL;
+	if (POOL_PASSTHROUGH) {
+		struct sl_pool *p = ud;
+		void *b = calloc(n, size);
+		p->sys_allocs += b != NULL;
+		return b;
+	}
 	void *ptr = pool_malloc(n * size, ud);
 	if (ptr)
 		memset(ptr, 0, n * size);
@@ -78,6 +109,14 @@ static void *pool_realloc(void *ptr, size_t size, void *ud)
 
 	if (!ptr)
 		return pool_malloc(size, ud);
+	if (POOL_PASSTHROUGH) {
+		struct sl_pool *p = ud;
+		if (size > SIZE_MAX / 2)
+			return NULL;
+		void *b = realloc(ptr, size ? size : 1);	/* never realloc's free-on-0 */
+		p->sys_allocs += b != NULL;
+		return b;
+	}
 	memcpy(&old, (uint8_t *)ptr - POOL_HDR + sizeof(int), sizeof(old));
 	void *n = pool_malloc(size, ud);
 	if (!n)
