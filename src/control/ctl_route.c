@@ -377,6 +377,8 @@ static int route_apply(struct controller *c, const struct ctl_target *t)
 		snprintf(why, sizeof(why), "apply %.20s: %.90s", t ? t->member : "none", c->error);
 		controller_set_rstate(c, CTL_RS_DRIFTED, why);
 		route_watch_schedule(c, CTL_RETRY_DRIFT_MS);
+	} else if (c->rstate == CTL_RS_DRIFTED || c->rstate == CTL_RS_REPAIRING) {
+		route_check(c);	/* the routes are acked, the rules may still be missing: ask the kernel */
 	} else {
 		controller_set_rstate(c, t ? CTL_RS_APPLIED : CTL_RS_NONE, t ? t->member : "no member");
 		route_watch_schedule(c, CTL_DEBOUNCE_MS);	/* confirm with a dump */

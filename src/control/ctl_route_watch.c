@@ -299,10 +299,11 @@ int route_check(struct controller *c)
 	}
 	if (!what[0]) {
 		if (c->rstate != good) {
-			char why[sizeof(c->drift) + 16];
-			snprintf(why, sizeof(why), "reinstalled: %s", c->drift);
+			char why[sizeof(c->drift) + 24];
+			snprintf(why, sizeof(why), "%s: %s", c->rstate == CTL_RS_REPAIRING ? "reinstalled" : "in place again",
+				 c->drift[0] ? c->drift : "-");
 			log_info("ctl: route repaired what=\"%s\"", c->drift);
-			controller_set_rstate(c, good, c->rstate == CTL_RS_REPAIRING ? why : "in place");
+			controller_set_rstate(c, good, why);
 		}
 		route_watch_schedule(c, CTL_CHECK_MS);
 		return 0;

@@ -27,7 +27,7 @@ struct nl_sock {
 	nl_done_cb done;
 	void *ctx;
 	struct nl_result r;
-	char buf[NL_BUF_BYTES];
+	char buf[NL_BUF_BYTES] __attribute__((aligned(8)));	/* messages are read in place */
 };
 
 static void set_why(struct nl_result *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
