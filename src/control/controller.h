@@ -41,18 +41,20 @@
  * `ip route flush table`, `ip rule del`, another program - within
  * CTL_DEBOUNCE_MS of the event plus the netlink round trips:
  *   CTL_RS_NONE       no member wanted; our rules (table mode) are in place
- *   CTL_RS_APPLIED    every route and rule wanted is in the kernel (last dump)
- *   CTL_RS_DRIFTED    something wanted is missing or wrong (drift_what()); the
+ *   CTL_RS_APPLIED    every route and rule wanted is in the kernel (as of its
+ *                     acks or the last dump)
+ *   CTL_RS_DRIFTED    something wanted is missing or wrong (c->drift); the
  *                     repair failed or waits for the device (retried every
  *                     CTL_RETRY_DRIFT_MS, at events, and at the next apply)
  *   CTL_RS_REPAIRING  re-installed, not yet confirmed by a dump
  * The observer set with controller_set_observer() hears every change of
  * route_state with a one-line reason (the daemon emits "drift" and
- * "repair" events from it).
+ * "repair" events from it). The dry-run backend's route_state is what it
+ * pretends: applied with a member, none without.
  *
  * One instance per network namespace: the route backend's init takes a
- * lock (an abstract unix socket named after its table, which lives as long
- * as the process and is private to the namespace) BEFORE it sweeps
+ * lock (the abstract unix socket "starfail/route", which lives as long as
+ * the process and is private to the namespace) BEFORE it sweeps
  * leftovers; a second daemon fails init with a message naming the first
  * one's pid, and its shutdown removes nothing.
  *
