@@ -1,7 +1,16 @@
 # cmake/control.cmake - src/control: the controller contract and its
 # backends (route, dry-run).
 sf_stage(control control)
-target_sources(sfcontrol PRIVATE src/control/controller.c src/control/ctl_dryrun.c src/control/ctl_route.c)
+target_sources(sfcontrol PRIVATE src/control/controller.c src/control/ctl_dryrun.c src/control/ctl_route.c
+  src/control/ctl_route_watch.c)
 target_link_libraries(sfcontrol PUBLIC sfutil)
 
 sf_unit_test(test_ctl_dryrun tests/unit/test_ctl_dryrun.c)
+
+# Reconciliation against the real kernel (network namespaces, root): what
+# others remove is put back. sfnet_drv is defined in cmake/collect.cmake.
+if(SF_TESTS)
+  add_test(NAME net_ctl_reconcile COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_ctl_reconcile.sh $<TARGET_FILE:sfnet_drv>
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(net_ctl_reconcile PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60 RUN_SERIAL ON)
+endif()

@@ -5,7 +5,7 @@
 # The daemon and starfailctl of this build directory are the ones tested.
 
 if(SF_TESTS)
-  foreach(scenario binding blackhole restore carrier alldown sigkill manual)
+  foreach(scenario binding blackhole restore carrier alldown sigkill manual reconcile)
     add_test(NAME scenario_${scenario}
              COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/scenario/test_scenario.py ${scenario}
              WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

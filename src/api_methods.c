@@ -135,6 +135,7 @@ static struct json_object *m_status(struct daemon *d, struct json_object *params
 						      : jstr_or_null(d->ctl_error));
 	json_object_object_add(ctl, "applies", json_object_new_int64(d->ctl ? (int64_t)d->ctl->applies : 0));
 	json_object_object_add(ctl, "failures", json_object_new_int64(d->ctl ? (int64_t)d->ctl->failures : 0));
+	daemon_ctl_status(d, ctl);	/* route_state, drift, repairs, last_repair */
 	json_object_object_add(o, "controller", ctl);
 	json_object_object_add(o, "dry_run", json_object_new_boolean(d->opts.dry_run));
 	json_object_object_add(o, "log_level",

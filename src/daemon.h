@@ -110,6 +110,8 @@ int daemon_ctl_start(struct daemon *d, const struct sf_config *cfg, char *err, s
 void daemon_ctl_retry(struct daemon *d);
 void daemon_ctl_apply(struct daemon *d);
 void daemon_ctl_stop(struct daemon *d);
+/* What the kernel has of the controller's routes into the status "controller" object. */
+void daemon_ctl_status(const struct daemon *d, struct json_object *ctl);
 
 struct member *daemon_find_member(struct daemon *d, const char *name);
 

@@ -1,14 +1,50 @@
 /*
  * daemon_ctl.c - the daemon's side of the controller: start it (and retry
- * one that could not start), hand it the engine's choice, stop it.
- * See daemon.h.
+ * one that could not start), hand it the engine's choice, stop it; turn
+ * its answers (done now, in progress, failed; later completions) into log
+ * lines and its route_state changes into "drift" and "repair" events.
+ * See daemon.h and controller.h.
  */
 #include "daemon.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
+
+static bool bad_state(enum ctl_rstate s)
+{
+	return s == CTL_RS_DRIFTED || s == CTL_RS_REPAIRING;
+}
+
+static void on_ctl_state(void *ctx, struct controller *c, enum ctl_rstate old, enum ctl_rstate now,
+			 const char *why)
+{
+	struct daemon *d = ctx;
+	const char *member = c->busy ? (c->busy_some ? c->busy_t.member : NULL)
+				     : (d->ctl_applied ? d->applied.member : NULL);
+	if (bad_state(now) && !bad_state(old))
+		daemon_event(d, "drift", "route_missing", member, "%s", why);
+	else if (!bad_state(now) && bad_state(old))
+		daemon_event(d, "repair", strncmp(why, "reinstalled", 11) == 0 ? "reinstalled" : "reapplied", member,
+			     "%s (%d ms after the drift)", why, c->last_repair_ms);
+}
+
+/* Completion of an apply that answered CTL_IN_PROGRESS. */
+static void on_ctl_done(void *ctx, struct controller *c, int answer)
+{
+	struct daemon *d = ctx;
+	if (c != d->ctl || answer == CTL_SUPERSEDED)
+		return;
+	if (answer != CTL_DONE) {
+		log_err("controller: apply failed error=\"%s\"", controller_error(c));
+		d->ctl_applied = d->ctl_applied_none = false;	/* retried at the next decision */
+		return;
+	}
+	log_info("controller: applied member=%s state=\"%s\"", c->active ? c->current.member : "none",
+		 controller_state(c));
+}
 
 void daemon_ctl_apply(struct daemon *d)
 {
@@ -26,18 +62,23 @@ void daemon_ctl_apply(struct daemon *d)
 		return;
 	if (!m && d->ctl_applied_none)
 		return;
-	if (controller_apply(d->ctl, m ? &t : NULL) < 0) {
+	int answer = controller_apply(d->ctl, m ? &t : NULL, on_ctl_done, d);
+	if (answer == CTL_ERROR) {
 		log_err("controller: apply failed member=%s error=\"%s\"", m ? m->cfg.name : "-",
 			controller_error(d->ctl));
 		d->ctl_applied = d->ctl_applied_none = false;	/* retried at the next decision */
 		return;
 	}
+	/* asked for: not asked again; a later failure (on_ctl_done) clears it */
 	d->ctl_applied = m != NULL;
 	d->ctl_applied_none = m == NULL;
 	if (m)
 		d->applied = t;
-	log_info("controller: applied member=%s state=\"%s\"", m ? m->cfg.name : "none",
-		 controller_state(d->ctl));
+	if (answer == CTL_IN_PROGRESS)
+		log_info("controller: applying member=%s (in progress)", m ? m->cfg.name : "none");
+	else
+		log_info("controller: applied member=%s state=\"%s\"", m ? m->cfg.name : "none",
+			 controller_state(d->ctl));
 }
 
 const char *daemon_ctl_backend(const struct daemon *d, const struct sf_config *cfg)
@@ -47,9 +88,10 @@ const char *daemon_ctl_backend(const struct daemon *d, const struct sf_config *c
 
 int daemon_ctl_start(struct daemon *d, const struct sf_config *cfg, char *err, size_t len)
 {
-	struct controller *c = controller_new(daemon_ctl_backend(d, cfg), &cfg->ctl, err, len);
+	struct controller *c = controller_new(daemon_ctl_backend(d, cfg), &cfg->ctl, d->loop, err, len);
 	if (!c)
 		return -1;
+	controller_set_observer(c, on_ctl_state, d);
 	if (controller_init(c) < 0) {
 		snprintf(err, len, "controller %s: %s", daemon_ctl_backend(d, cfg), controller_error(c));
 		controller_shutdown(c);	/* whatever init installed before failing */
@@ -88,4 +130,22 @@ void daemon_ctl_stop(struct daemon *d)
 	controller_free(d->ctl);
 	d->ctl = NULL;
 	d->ctl_applied = d->ctl_applied_none = false;
+}
+
+void daemon_ctl_status(const struct daemon *d, struct json_object *ctl)
+{
+	const struct controller *c = d->ctl;
+	json_object_object_add(ctl, "route_state", json_object_new_string(c ? ctl_rstate_name(c->rstate) : "none"));
+	json_object_object_add(ctl, "drift", c && c->drift[0] ? json_object_new_string(c->drift) : NULL);
+	json_object_object_add(ctl, "in_progress", json_object_new_boolean(c && controller_busy(c)));
+	json_object_object_add(ctl, "drifts", json_object_new_int64(c ? (int64_t)c->drifts : 0));
+	json_object_object_add(ctl, "repairs", json_object_new_int64(c ? (int64_t)c->repairs : 0));
+	struct json_object *last = NULL;
+	if (c && c->last_repair_wall) {
+		last = json_object_new_object();
+		json_object_object_add(last, "at", json_object_new_int64(c->last_repair_wall));
+		json_object_object_add(last, "what", json_object_new_string(c->last_repair));
+		json_object_object_add(last, "took_ms", json_object_new_int(c->last_repair_ms));
+	}
+	json_object_object_add(ctl, "last_repair", last);
 }

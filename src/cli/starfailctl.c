@@ -176,6 +176,14 @@ static void print_status(struct json_object *r)
 	if (ctl)	/* the state line starts with the backend's name */
 		printf("controller: %s%s\n", s_of(ctl, "state"),
 		       json_object_get_boolean(json_object_object_get(r, "dry_run")) ? " (dry run)" : "");
+	if (ctl && strcmp(s_of(ctl, "route_state"), "-")) {	/* what the kernel has, not what was asked */
+		printf("routes:     %s%s%s (repairs %s)\n", s_of(ctl, "route_state"),
+		       strcmp(s_of(ctl, "drift"), "-") ? ": " : "", strcmp(s_of(ctl, "drift"), "-") ? s_of(ctl, "drift") : "",
+		       s_of(ctl, "repairs"));
+		struct json_object *lr = NULL;
+		if (json_object_object_get_ex(ctl, "last_repair", &lr) && lr)
+			printf("repaired:   %s (%s ms after the drift)\n", s_of(lr, "what"), s_of(lr, "took_ms"));
+	}
 	char up[32];
 	num_of(r, "uptime_s", 1, up, sizeof(up));
 	printf("uptime:     %s s\n", up);

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <ev.h>
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -11,12 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "nl.h"
 
-#define LM_BUF 32768
+#define LM_DUMP_TIMEOUT_MS 5000
 #define TB_MAX 128	/* attribute types kept; IFLA/IFA/RTA_* we read are below */
 
 enum lm_stage { ST_IDLE, ST_LINKS, ST_ADDRS, ST_ROUTES };
@@ -33,16 +31,14 @@ struct linkmon {
 	struct ev_loop *loop;
 	linkmon_change_cb on_change;
 	void *ctx;
-	struct mnl_socket *ev_nl, *dump_nl;
-	ev_io ev_w, dump_w;
+	struct nl_sock *ev_nl, *dump_nl;
+	ev_io ev_w;
 	ev_timer coalesce;
 	enum lm_stage stage;
-	uint32_t seq, dump_portid;
 	bool pending, ready;
 	struct lm_link cur[LINKMON_MAX_LINKS], known[LINKMON_MAX_LINKS];
 	int n_cur, n_known;
 	struct linkmon_stats st;
-	char buf[LM_BUF];
 };
 
 static struct lm_link *find(struct lm_link *arr, int n, int ifindex)
@@ -220,16 +216,16 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (rc)
 		lm->st.errors++;
-	return MNL_CB_OK;
+	return 0;
 }
+
+static void dump_done(void *ctx, const struct nl_result *r);
 
 static int send_dump(struct linkmon *lm, uint16_t type)
 {
 	char buf[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = ++lm->seq;
 	if (type == RTM_GETLINK) {
 		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 		ifi->ifi_family = AF_UNSPEC;
@@ -240,7 +236,7 @@ static int send_dump(struct linkmon *lm, uint16_t type)
 		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 		rtm->rtm_family = AF_UNSPEC;
 	}
-	if (mnl_socket_sendto(lm->dump_nl, nlh, nlh->nlmsg_len) < 0) {
+	if (nl_dump_start(lm->dump_nl, lm->loop, nlh, LM_DUMP_TIMEOUT_MS, dump_cb, dump_done, lm) < 0) {
 		log_warn("linkmon: dump request failed err=%s", strerror(errno));
 		return -1;
 	}
@@ -301,7 +297,6 @@ static void finish_resync(struct linkmon *lm)
 	lm->st.links = lm->n_known;
 	lm->ready = true;
 	lm->stage = ST_IDLE;
-	ev_io_stop(lm->loop, &lm->dump_w);
 	log_debug("linkmon: resync done links=%d changed=%d", lm->n_known, n_changed);
 
 	if (lm->pending) {
@@ -322,44 +317,42 @@ static void start_resync(struct linkmon *lm)
 	}
 	lm->n_cur = 0;
 	lm->st.resyncs++;
+	lm->stage = ST_LINKS;	/* before: a send that fails calls dump_done at once */
 	if (send_dump(lm, RTM_GETLINK)) {
 		lm->st.errors++;
-		return;
+		lm->stage = ST_IDLE;
 	}
-	lm->stage = ST_LINKS;
-	ev_io_start(lm->loop, &lm->dump_w);
 }
 
-static void dump_readable(struct ev_loop *loop, ev_io *w, int revents)
+static void dump_failed(struct linkmon *lm, const char *why)
 {
-	struct linkmon *lm = w->data;
-	for (;;) {
-		ssize_t n = recv(mnl_socket_get_fd(lm->dump_nl), lm->buf, sizeof(lm->buf), MSG_DONTWAIT);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		int rc = n < 0 ? MNL_CB_ERROR : mnl_cb_run(lm->buf, (size_t)n, lm->seq, lm->dump_portid, dump_cb, lm);
-		if (rc == MNL_CB_OK)
-			continue;
-		if (rc == MNL_CB_ERROR) {
-			log_warn("linkmon: dump failed stage=%d err=%s", lm->stage, strerror(errno));
-			lm->st.errors++;
-			lm->stage = ST_IDLE;
-			ev_io_stop(loop, &lm->dump_w);
-			lm->pending = false;
-			ev_timer_set(&lm->coalesce, 1.0, 0.);	/* retry later */
-			ev_timer_start(loop, &lm->coalesce);
-			return;
-		}
-		/* MNL_CB_STOP: this dump is complete */
-		if (lm->stage == ST_LINKS && send_dump(lm, RTM_GETADDR) == 0) {
-			lm->stage = ST_ADDRS;
-		} else if (lm->stage == ST_ADDRS && send_dump(lm, RTM_GETROUTE) == 0) {
-			lm->stage = ST_ROUTES;
-		} else {
-			finish_resync(lm);
-			return;
-		}
+	log_warn("linkmon: dump failed stage=%d err=\"%s\"", lm->stage, why);
+	lm->st.errors++;
+	lm->stage = ST_IDLE;
+	lm->pending = false;
+	ev_timer_stop(lm->loop, &lm->coalesce);
+	ev_timer_set(&lm->coalesce, 1.0, 0.);	/* retry later */
+	ev_timer_start(lm->loop, &lm->coalesce);
+}
+
+/* One dump of the chain links -> addresses -> routes ended. */
+static void dump_done(void *ctx, const struct nl_result *r)
+{
+	struct linkmon *lm = ctx;
+	if (r->intr)
+		lm->pending = true;	/* changed under the dump: do it again */
+	if (r->err) {
+		dump_failed(lm, r->why);
+		return;
 	}
+	if (lm->stage == ST_LINKS || lm->stage == ST_ADDRS) {
+		bool links = lm->stage == ST_LINKS;
+		lm->stage = links ? ST_ADDRS : ST_ROUTES;	/* before: see start_resync */
+		if (send_dump(lm, links ? RTM_GETADDR : RTM_GETROUTE))
+			dump_failed(lm, strerror(errno));
+		return;
+	}
+	finish_resync(lm);
 }
 
 static void coalesce_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -367,27 +360,20 @@ static void coalesce_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	start_resync(w->data);
 }
 
+static int count_event(const struct nlmsghdr *nlh, void *ctx)
+{
+	((struct linkmon *)ctx)->st.messages++;
+	return 0;
+}
+
 static void event_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct linkmon *lm = w->data;
-	bool got = false;
-	for (int i = 0; i < 64; i++) {
-		ssize_t n = recv(mnl_socket_get_fd(lm->ev_nl), lm->buf, sizeof(lm->buf), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == ENOBUFS) {	/* lost events: a resync covers them */
-				lm->st.overruns++;
-				got = true;
-				continue;
-			}
-			break;
-		}
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)lm->buf;
-		int len = (int)n;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
-			lm->st.messages++;
-		got = true;
-	}
-	if (!got)
+	bool overrun = false;
+	int n = nl_read_events(lm->ev_nl, 64, count_event, lm, &overrun);
+	if (overrun)	/* lost events: a resync covers them */
+		lm->st.overruns++;
+	if (n <= 0 && !overrun)
 		return;
 	if (lm->stage != ST_IDLE)
 		lm->pending = true;
@@ -395,18 +381,6 @@ static void event_readable(struct ev_loop *loop, ev_io *w, int revents)
 		ev_timer_set(&lm->coalesce, LINKMON_COALESCE_MS / 1000.0, 0.);
 		ev_timer_start(loop, &lm->coalesce);
 	}
-}
-
-static struct mnl_socket *open_nl(unsigned groups)
-{
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!nl)
-		return NULL;
-	if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
-		mnl_socket_close(nl);
-		return NULL;
-	}
-	return nl;
 }
 
 struct linkmon *linkmon_new(struct ev_loop *loop, linkmon_change_cb on_change, void *ctx)
@@ -417,25 +391,23 @@ struct linkmon *linkmon_new(struct ev_loop *loop, linkmon_change_cb on_change, v
 	lm->loop = loop;
 	lm->on_change = on_change;
 	lm->ctx = ctx;
-	lm->seq = (uint32_t)time(NULL);
-	lm->ev_nl = open_nl(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
-			    RTMGRP_IPV6_ROUTE);
-	lm->dump_nl = open_nl(0);
+	static const unsigned groups[] = { RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+					   RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE };
+	char err[128];
+	lm->ev_nl = nl_open(NETLINK_ROUTE, groups, (int)(sizeof(groups) / sizeof(groups[0])), 1 << 20, err,
+			    sizeof(err));
+	if (lm->ev_nl)
+		lm->dump_nl = nl_open(NETLINK_ROUTE, NULL, 0, 0, err, sizeof(err));
 	if (!lm->ev_nl || !lm->dump_nl) {
 		int e = errno;
-		log_err("linkmon: cannot open rtnetlink err=%s", strerror(e));
+		log_err("linkmon: cannot open rtnetlink: %s", err);
 		linkmon_free(lm);
 		errno = e;
 		return NULL;
 	}
-	int rcvbuf = 1 << 20;
-	setsockopt(mnl_socket_get_fd(lm->ev_nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	lm->dump_portid = mnl_socket_get_portid(lm->dump_nl);
-	ev_io_init(&lm->ev_w, event_readable, mnl_socket_get_fd(lm->ev_nl), EV_READ);
+	ev_io_init(&lm->ev_w, event_readable, nl_fd(lm->ev_nl), EV_READ);
 	lm->ev_w.data = lm;
 	ev_io_start(loop, &lm->ev_w);
-	ev_io_init(&lm->dump_w, dump_readable, mnl_socket_get_fd(lm->dump_nl), EV_READ);
-	lm->dump_w.data = lm;
 	ev_timer_init(&lm->coalesce, coalesce_cb, 0., 0.);
 	lm->coalesce.data = lm;
 	start_resync(lm);
@@ -448,13 +420,10 @@ void linkmon_free(struct linkmon *lm)
 		return;
 	if (lm->loop) {
 		ev_io_stop(lm->loop, &lm->ev_w);
-		ev_io_stop(lm->loop, &lm->dump_w);
 		ev_timer_stop(lm->loop, &lm->coalesce);
 	}
-	if (lm->ev_nl)
-		mnl_socket_close(lm->ev_nl);
-	if (lm->dump_nl)
-		mnl_socket_close(lm->dump_nl);
+	nl_close(lm->ev_nl);
+	nl_close(lm->dump_nl);
 	free(lm);
 }
 

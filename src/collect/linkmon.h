@@ -1,7 +1,7 @@
 /*
  * linkmon.h - link monitor: what the kernel says about each uplink device.
  *
- * One rtnetlink socket (libmnl) subscribed to link, IPv4/IPv6 address and
+ * One rtnetlink socket (util/nl.h) subscribed to link, IPv4/IPv6 address and
  * IPv4/IPv6 route events. Events are not interpreted one by one: the first
  * message of a burst arms a short timer (coalesce_ms, 50 ms), and when it
  * fires linkmon re-reads links, addresses and routes with non-blocking dumps

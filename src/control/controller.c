@@ -1,7 +1,8 @@
 /*
  * controller.c - the backend-independent part of controller.h: choosing a
  * backend by name, the call wrappers that keep counters and the state line,
- * and ctl_target_from_link().
+ * the one-in-flight / latest-wins queue of applies, route_state and its
+ * observer, and ctl_target_from_link().
  */
 #include "controller.h"
 
@@ -10,9 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "link.h"
 #include "log.h"
+
+static const char *const rstate_names[__CTL_RS_MAX] = { "none", "applied", "drifted", "repairing" };
+
+const char *ctl_rstate_name(enum ctl_rstate s)
+{
+	return (unsigned)s < __CTL_RS_MAX ? rstate_names[s] : "?";
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static const struct controller_ops *const backends[] = { &ctl_route_ops, &ctl_dryrun_ops };
 
@@ -36,7 +52,8 @@ void ctl_target_from_link(struct ctl_target *t, const char *member, const char *
 	t->src6 = li->v6.addr.v6;
 }
 
-struct controller *controller_new(const char *name, const struct ctl_params *p, char *err, size_t errlen)
+struct controller *controller_new(const char *name, const struct ctl_params *p, struct ev_loop *loop, char *err,
+				  size_t errlen)
 {
 	const struct controller_ops *ops = NULL;
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
@@ -52,6 +69,7 @@ struct controller *controller_new(const char *name, const struct ctl_params *p, 
 		return NULL;
 	}
 	c->ops = ops;
+	c->loop = loop;
 	c->params = *p;
 	snprintf(c->params.backend, sizeof(c->params.backend), "%s", ops->name);
 	snprintf(c->state, sizeof(c->state), "%s: not initialised", ops->name);
@@ -74,21 +92,115 @@ int controller_init(struct controller *c)
 	return result(c, c->ops->init ? c->ops->init(c) : 0);
 }
 
-int controller_apply(struct controller *c, const struct ctl_target *primary)
+/* Record the outcome of an apply of t (NULL: none). */
+static int applied(struct controller *c, const struct ctl_target *t, int rc)
 {
-	c->applies++;
-	if (primary && !primary->use4 && !primary->use6) {
+	if (rc == CTL_DONE) {
+		c->active = t != NULL;
+		if (t)
+			c->current = *t;
+	}
+	return result(c, rc == CTL_DONE ? 0 : -1) ? CTL_ERROR : CTL_DONE;
+}
+
+static int start(struct controller *c, const struct ctl_target *t, ctl_done_cb done, void *ctx)
+{
+	if (t && !t->use4 && !t->use6) {
 		snprintf(c->error, sizeof(c->error), "member %s: device %s has no usable address and default route",
-			 primary->member, primary->device[0] ? primary->device : "?");
+			 t->member, t->device[0] ? t->device : "?");
 		return result(c, -1);	/* routes stay as they are */
 	}
-	int rc = c->ops->apply(c, primary);
-	if (rc == 0) {
-		c->active = primary != NULL;
-		if (primary)
-			c->current = *primary;
+	c->busy_some = t != NULL;
+	if (t)
+		c->busy_t = *t;
+	c->busy = true;	/* a backend completing within apply still sees one in flight */
+	c->busy_cb = done;
+	c->busy_ctx = ctx;
+	int rc = c->ops->apply(c, t);
+	if (rc == CTL_IN_PROGRESS)
+		return CTL_IN_PROGRESS;
+	c->busy = false;
+	return applied(c, t, rc);
+}
+
+int controller_apply(struct controller *c, const struct ctl_target *primary, ctl_done_cb done, void *ctx)
+{
+	c->applies++;
+	if (!c->busy)
+		return start(c, primary, done, ctx);
+	if (c->queued && c->queued_cb)
+		c->queued_cb(c->queued_ctx, c, CTL_SUPERSEDED);
+	c->queued = true;
+	c->queued_some = primary != NULL;
+	if (primary)
+		c->queued_t = *primary;
+	c->queued_cb = done;
+	c->queued_ctx = ctx;
+	return CTL_IN_PROGRESS;
+}
+
+void controller_complete(struct controller *c, int answer)
+{
+	if (!c->busy)
+		return;
+	c->busy = false;
+	struct ctl_target t = c->busy_t;
+	int rc = applied(c, c->busy_some ? &t : NULL, answer == CTL_DONE ? CTL_DONE : CTL_ERROR);
+	ctl_done_cb cb = c->busy_cb;
+	void *ctx = c->busy_ctx;
+	/* the queued one starts first: an apply from within cb is then newer than it */
+	int qrc = CTL_IN_PROGRESS;
+	ctl_done_cb qcb = NULL;
+	void *qctx = NULL;
+	if (c->queued) {
+		c->queued = false;
+		struct ctl_target q = c->queued_t;
+		qcb = c->queued_cb;
+		qctx = c->queued_ctx;
+		qrc = start(c, c->queued_some ? &q : NULL, qcb, qctx);
 	}
-	return result(c, rc);
+	if (cb)
+		cb(ctx, c, rc);
+	if (qrc != CTL_IN_PROGRESS && qcb)
+		qcb(qctx, c, qrc);
+}
+
+bool controller_busy(const struct controller *c)
+{
+	return c->busy;
+}
+
+void controller_set_observer(struct controller *c, ctl_state_cb cb, void *ctx)
+{
+	c->on_state = cb;
+	c->state_ctx = ctx;
+}
+
+void controller_set_rstate(struct controller *c, enum ctl_rstate s, const char *why)
+{
+	enum ctl_rstate old = c->rstate;
+	bool was_bad = old == CTL_RS_DRIFTED || old == CTL_RS_REPAIRING;
+	bool bad = s == CTL_RS_DRIFTED || s == CTL_RS_REPAIRING;
+	if (old == s && (!bad || strcmp(c->drift, why ? why : "") == 0))
+		return;
+	c->rstate = s;
+	if (bad) {
+		if (!was_bad) {
+			c->drifts++;
+			c->drift_since_ms = mono_ms();
+		}
+		snprintf(c->drift, sizeof(c->drift), "%s", why ? why : "");
+	} else {
+		if (was_bad) {
+			c->repairs++;
+			c->last_repair_wall = (int64_t)time(NULL);
+			c->last_repair_ms = (int)(mono_ms() - c->drift_since_ms);
+			snprintf(c->last_repair, sizeof(c->last_repair), "%s", c->drift);
+		}
+		c->drift[0] = 0;
+	}
+	if (c->on_state)
+		c->on_state(c->state_ctx, c, old, s, why ? why : "");
 }
 
 int controller_flush_flows(struct controller *c, const struct ctl_target *dead)
@@ -98,6 +210,9 @@ int controller_flush_flows(struct controller *c, const struct ctl_target *dead)
 
 void controller_shutdown(struct controller *c)
 {
+	if (c->busy && c->ops->cancel)
+		c->ops->cancel(c);
+	c->busy = c->queued = false;
 	if (c->ops->shutdown)
 		c->ops->shutdown(c);
 	c->active = false;

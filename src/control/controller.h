@@ -17,9 +17,49 @@
  * -> apply* -> shutdown (removes what it installed; the system falls back
  * to its own routes) -> controller_free.
  *
- * Calls are short and non-blocking (netlink requests to the local kernel,
- * answered within the call). Failures return -1 and leave a message in
- * controller_error(); the controller stays usable and the next apply retries.
+ * Asynchronous contract. controller_apply(c, target, done, ctx) answers at
+ * once, never blocking the loop:
+ *   CTL_DONE         the kernel (or the backend) confirmed it; done is not called
+ *   CTL_IN_PROGRESS  the backend works on it; done(ctx, c, CTL_DONE|CTL_ERROR)
+ *                    follows from the loop
+ *   CTL_ERROR        refused or failed now (controller_error() says why); done
+ *                    is not called; the next apply retries
+ * At most one apply is in flight. An apply while one is in flight is queued
+ * and answers CTL_IN_PROGRESS; a newer one replaces the queued one (latest
+ * wins), whose done is called with CTL_SUPERSEDED from within that newer
+ * controller_apply. The queued one starts when the one in flight completes.
+ * The route backend completes within the call (netlink requests to the
+ * local kernel, bounded by a timeout) and answers CTL_DONE or CTL_ERROR; a
+ * slower backend (mwan3, seconds per action) answers CTL_IN_PROGRESS.
+ * shutdown drops the apply in flight and the queued one without callbacks.
+ *
+ * Reconciliation. What the kernel has is the truth, not what was applied:
+ * route_state is never a cached "applied". The route backend watches its
+ * routes and rules (rtnetlink route, rule, link and address events on its
+ * own socket, and a dump on a slow timer) and puts back whatever someone
+ * removed or changed - a link down/up of the uplink, an address removed,
+ * `ip route flush table`, `ip rule del`, another program - within
+ * CTL_DEBOUNCE_MS of the event plus the netlink round trips:
+ *   CTL_RS_NONE       no member wanted; our rules (table mode) are in place
+ *   CTL_RS_APPLIED    every route and rule wanted is in the kernel (as of its
+ *                     acks or the last dump)
+ *   CTL_RS_DRIFTED    something wanted is missing or wrong (c->drift); the
+ *                     repair failed or waits for the device (retried every
+ *                     CTL_RETRY_DRIFT_MS, at events, and at the next apply)
+ *   CTL_RS_REPAIRING  re-installed, not yet confirmed by a dump
+ * The observer set with controller_set_observer() hears every change of
+ * route_state with a one-line reason (the daemon emits "drift" and
+ * "repair" events from it). The dry-run backend's route_state is what it
+ * pretends: applied with a member, none without.
+ *
+ * One instance per network namespace: the route backend's init takes a
+ * lock (the abstract unix socket "starfail/route", which lives as long as
+ * the process and is private to the namespace) BEFORE it sweeps
+ * leftovers; a second daemon fails init with a message naming the first
+ * one's pid, and its shutdown removes nothing.
+ *
+ * Failures return CTL_ERROR (-1) and leave a message in controller_error();
+ * the controller stays usable and the next apply retries.
  */
 #ifndef SF_CONTROLLER_H
 #define SF_CONTROLLER_H
@@ -32,6 +72,23 @@
 
 #include "cfgtab.h"
 #include "link.h"
+
+struct ev_loop;
+
+/* Answers of controller_apply() and arguments of its done callback. */
+#define CTL_ERROR (-1)
+#define CTL_DONE 0
+#define CTL_IN_PROGRESS 1
+#define CTL_SUPERSEDED 2
+
+#define CTL_DEBOUNCE_MS 50		/* event -> check of the kernel's state */
+#define CTL_RETRY_DRIFT_MS 1000		/* re-check while drifted */
+#define CTL_CHECK_MS 15000		/* slow check, in case events were missed */
+#define CTL_NL_TIMEOUT_MS 1000		/* bound of one netlink exchange */
+
+enum ctl_rstate { CTL_RS_NONE, CTL_RS_APPLIED, CTL_RS_DRIFTED, CTL_RS_REPAIRING, __CTL_RS_MAX };
+
+const char *ctl_rstate_name(enum ctl_rstate s);	/* "none", "applied", "drifted", "repairing" */
 
 
 /* The member to route through, as the controller needs it. */
@@ -69,8 +126,13 @@ struct controller;
 struct controller_ops {
 	const char *name;
 	int (*init)(struct controller *c);
-	/* primary NULL: no usable member, remove ours, let the system route. */
+	/*
+	 * primary NULL: no usable member, remove ours, let the system route.
+	 * Returns CTL_DONE, CTL_ERROR, or CTL_IN_PROGRESS and later calls
+	 * controller_complete().
+	 */
 	int (*apply)(struct controller *c, const struct ctl_target *primary);
+	void (*cancel)(struct controller *c);	/* drop the apply in flight (shutdown); may be NULL */
 	/*
 	 * Hook for a later issue: drop conntrack flows pinned to a dead
 	 * member so they re-route. NULL or returning 0 = nothing done.
@@ -80,15 +142,36 @@ struct controller_ops {
 	void (*destroy)(struct controller *c);
 };
 
+typedef void (*ctl_done_cb)(void *ctx, struct controller *c, int answer);
+typedef void (*ctl_state_cb)(void *ctx, struct controller *c, enum ctl_rstate old, enum ctl_rstate now,
+			     const char *why);
+
 struct controller {
 	const struct controller_ops *ops;
 	struct ctl_params params;
+	struct ev_loop *loop;		/* NULL: no reconciliation, no asynchronous backend */
 	void *priv;			/* backend state */
-	bool active;			/* a member is applied */
+	bool active;			/* a member is applied (the last completed apply) */
 	struct ctl_target current;	/* valid when active */
 	uint64_t applies, failures;
 	char error[160];		/* last failure, "" if none */
 	char state[160];		/* one line for `status` */
+	/* what the kernel has (see Reconciliation) */
+	enum ctl_rstate rstate;
+	char drift[192];		/* what is missing or wrong; "" unless drifted/repairing */
+	uint64_t drifts, repairs;
+	int64_t drift_since_ms;		/* CLOCK_MONOTONIC when the drift was seen */
+	int64_t last_repair_wall;	/* time(NULL) of the last repair, 0 = none */
+	int last_repair_ms;		/* from the drift seen to the repair confirmed */
+	char last_repair[192];		/* what was repaired */
+	ctl_state_cb on_state;
+	void *state_ctx;
+	/* the apply in flight and the queued one */
+	bool busy, queued;
+	bool busy_some, queued_some;	/* with a target (else "none") */
+	struct ctl_target busy_t, queued_t;
+	ctl_done_cb busy_cb, queued_cb;
+	void *busy_ctx, *queued_ctx;
 };
 
 extern const struct controller_ops ctl_route_ops;
@@ -98,10 +181,13 @@ extern const struct controller_ops ctl_dryrun_ops;
  * Create the backend called name with params p (copied). Returns NULL with
  * a message in err for an unknown name or when the backend cannot start.
  */
-struct controller *controller_new(const char *name, const struct ctl_params *p,
+struct controller *controller_new(const char *name, const struct ctl_params *p, struct ev_loop *loop,
 				  char *err, size_t errlen);
+void controller_set_observer(struct controller *c, ctl_state_cb cb, void *ctx);
 int controller_init(struct controller *c);
-int controller_apply(struct controller *c, const struct ctl_target *primary);
+/* See the asynchronous contract above. done may be NULL. */
+int controller_apply(struct controller *c, const struct ctl_target *primary, ctl_done_cb done, void *ctx);
+bool controller_busy(const struct controller *c);
 int controller_flush_flows(struct controller *c, const struct ctl_target *dead);
 void controller_shutdown(struct controller *c);
 void controller_free(struct controller *c);
@@ -115,5 +201,18 @@ static inline const char *controller_state(const struct controller *c)
 {
 	return c->state;
 }
+
+static inline enum ctl_rstate controller_rstate(const struct controller *c)
+{
+	return c->rstate;
+}
+
+/* For backends: an apply that answered CTL_IN_PROGRESS ended (CTL_DONE or CTL_ERROR). */
+void controller_complete(struct controller *c, int answer);
+/* For backends: route_state changed; why is one line. Calls the observer. */
+void controller_set_rstate(struct controller *c, enum ctl_rstate s, const char *why);
+
+/* Dry-run backend in tests: answer CTL_IN_PROGRESS and complete after delay_ms (needs a loop). */
+void ctl_dryrun_set_delay(struct controller *c, int delay_ms);
 
 #endif

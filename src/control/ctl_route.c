@@ -25,11 +25,17 @@
  * Everything we install carries protocol SF_RTPROT; init and shutdown
  * delete exactly the routes and rules with that protocol (and, for kernels
  * without rule protocols, our two rule priorities pointing at our table).
+ *
+ * Netlink goes through util/nl.h: requests and dumps are synchronous and
+ * bounded by CTL_NL_TIMEOUT_MS, so apply answers CTL_DONE or CTL_ERROR.
+ * The instance lock and the reconciliation with the kernel (events, checks,
+ * repairs) are in ctl_route_watch.c.
  */
 #include "controller.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ev.h>
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
@@ -37,10 +43,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
+#include <unistd.h>
 
+#include "ctl_route_impl.h"
 #include "log.h"
+#include "nl.h"
 
 const struct cfg_option ctl_options[] = {
 	{ "controller", CFG_STRING, offsetof(struct ctl_params, backend), 0, 0, "route", NULL, NULL,
@@ -56,38 +63,26 @@ const struct cfg_option ctl_options[] = {
 	CFG_OPT_END
 };
 
-struct route_priv {
-	struct mnl_socket *nl;
-	uint32_t portid, seq;
-	char buf[16384];
-};
-
-static bool main_mode(const struct controller *c)
+bool route_main_mode(const struct controller *c)
 {
 	return c->params.route_table == RT_TABLE_MAIN;
 }
 
-static void set_err(struct controller *c, const char *what, int err)
+void route_set_err(struct controller *c, const char *what, int err)
 {
 	snprintf(c->error, sizeof(c->error), "%s: %s", what, strerror(err));
 }
 
-/* Send one request and wait for its ack (the kernel answers within sendmsg). */
-static int nl_talk(struct route_priv *rp, struct nlmsghdr *nlh)
+/* One request and its ack; -1 with errno = the kernel's error (or EPROTO, ETIMEDOUT). */
+static int talk(struct controller *c, struct nlmsghdr *nlh)
 {
-	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++rp->seq;
-	if (mnl_socket_sendto(rp->nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	for (int tries = 0; tries < 16; tries++) {
-		ssize_t n = mnl_socket_recvfrom(rp->nl, rp->buf, sizeof(rp->buf));
-		if (n < 0)
-			return -1;
-		int rc = mnl_cb_run(rp->buf, (size_t)n, rp->seq, rp->portid, NULL, NULL);
-		if (rc <= MNL_CB_STOP)
-			return rc == MNL_CB_ERROR ? -1 : 0;
-	}
-	errno = ETIMEDOUT;
+	struct route_priv *rp = c->priv;
+	struct nl_result r;
+	if (nl_call(rp->nl, nlh, CTL_NL_TIMEOUT_MS, &r) == 0)
+		return 0;
+	if (r.err != EEXIST && r.err != ESRCH && r.err != ENOENT)
+		log_debug("ctl: netlink request type=%u failed: %s", nlh->nlmsg_type, r.why);
+	errno = r.err ? r.err : EPROTO;
 	return -1;
 }
 
@@ -100,7 +95,7 @@ struct sweep {
 	bool more;		/* over 64: sweep again */
 };
 
-static int rule_attr_cb(const struct nlattr *a, void *data)
+int route_rule_attr_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
 	if (mnl_attr_get_type(a) <= FRA_MAX)
@@ -108,11 +103,11 @@ static int rule_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static bool rule_is_ours(const struct controller *c, const struct nlmsghdr *nlh)
+bool route_rule_is_ours(const struct controller *c, const struct nlmsghdr *nlh)
 {
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[FRA_MAX + 1] = { NULL };
-	mnl_attr_parse(nlh, sizeof(*frh), rule_attr_cb, tb);
+	mnl_attr_parse(nlh, sizeof(*frh), route_rule_attr_cb, tb);
 	if (tb[FRA_PROTOCOL] && mnl_attr_get_payload_len(tb[FRA_PROTOCOL]) >= 1)
 		return mnl_attr_get_u8(tb[FRA_PROTOCOL]) == SF_RTPROT;
 	/* kernels before 4.17: our priorities pointing where we point */
@@ -132,7 +127,7 @@ static int sweep_cb(const struct nlmsghdr *nlh, void *data)
 		ours = rtm->rtm_protocol == SF_RTPROT;
 	} else if (nlh->nlmsg_type == RTM_NEWRULE &&
 		   nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct fib_rule_hdr))) {
-		ours = rule_is_ours(sw->c, nlh);
+		ours = route_rule_is_ours(sw->c, nlh);
 	}
 	if (!ours)
 		return MNL_CB_OK;
@@ -149,6 +144,7 @@ static int sweep_type(struct controller *c, uint16_t get, uint16_t del, int fami
 	struct route_priv *rp = c->priv;
 	struct sweep *sw = calloc(1, sizeof(*sw));
 	int removed = 0;
+	struct nl_result r = { 0 };
 	if (!sw)
 		return -1;
 	sw->c = c;
@@ -156,29 +152,20 @@ static int sweep_type(struct controller *c, uint16_t get, uint16_t del, int fami
 		char req[64];
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 		nlh->nlmsg_type = get;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		nlh->nlmsg_seq = ++rp->seq;
 		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));	/* same size as fib_rule_hdr */
 		rtm->rtm_family = (uint8_t)family;
 		sw->n = 0;
 		sw->more = false;
-		if (mnl_socket_sendto(rp->nl, nlh, nlh->nlmsg_len) < 0)
-			goto fail;
-		int rc;
-		do {
-			ssize_t n = mnl_socket_recvfrom(rp->nl, rp->buf, sizeof(rp->buf));
-			if (n < 0)
-				goto fail;
-			rc = mnl_cb_run(rp->buf, (size_t)n, rp->seq, rp->portid, sweep_cb, sw);
-		} while (rc == MNL_CB_OK);
-		if (rc == MNL_CB_ERROR)
+		if (nl_dump(rp->nl, nlh, CTL_NL_TIMEOUT_MS, sweep_cb, sw, &r))
 			goto fail;
 		for (int i = 0; i < sw->n; i++) {
 			struct nlmsghdr *m = (struct nlmsghdr *)sw->msgs[i];
 			m->nlmsg_type = del;
 			m->nlmsg_flags = 0;
-			if (nl_talk(rp, m) && errno != ESRCH && errno != ENOENT)
+			if (talk(c, m) && errno != ESRCH && errno != ENOENT) {
+				r.err = errno;
 				goto fail;
+			}
 			removed++;
 		}
 		if (!sw->more)
@@ -187,18 +174,19 @@ static int sweep_type(struct controller *c, uint16_t get, uint16_t del, int fami
 	free(sw);
 	return removed;
 fail:
-	set_err(c, del == RTM_DELRULE ? "removing Starfail rules" : "removing Starfail routes", errno);
+	route_set_err(c, del == RTM_DELRULE ? "removing Starfail rules" : "removing Starfail routes",
+		      r.err ? r.err : EPROTO);
 	free(sw);
 	return -1;
 }
 
-static int sweep_all(struct controller *c, const char *why)
+int route_sweep_all(struct controller *c, const char *why)
 {
 	int r = sweep_type(c, RTM_GETROUTE, RTM_DELROUTE, AF_UNSPEC);
 	if (r < 0)
 		return -1;
 	int n = r;
-	if (!main_mode(c)) {
+	if (!route_main_mode(c)) {
 		for (int f = 0; f < 2; f++) {
 			r = sweep_type(c, RTM_GETRULE, RTM_DELRULE, f ? AF_INET6 : AF_INET);
 			if (r < 0)
@@ -219,9 +207,8 @@ static void put_table(struct nlmsghdr *nlh, uint8_t *hdr_table, uint32_t table, 
 	mnl_attr_put_u32(nlh, attr, table);
 }
 
-static int add_rule(struct controller *c, int family, uint32_t prio, uint32_t table, bool suppress)
+int route_add_rule(struct controller *c, int family, uint32_t prio, uint32_t table, bool suppress)
 {
-	struct route_priv *rp = c->priv;
 	char buf[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWRULE;
@@ -234,8 +221,8 @@ static int add_rule(struct controller *c, int family, uint32_t prio, uint32_t ta
 	if (suppress)
 		mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN, 0);
 	mnl_attr_put_u8(nlh, FRA_PROTOCOL, SF_RTPROT);
-	if (nl_talk(rp, nlh) && errno != EEXIST) {
-		set_err(c, "adding ip rule", errno);
+	if (talk(c, nlh) && errno != EEXIST) {
+		route_set_err(c, "adding ip rule", errno);
 		return -1;
 	}
 	return 0;
@@ -256,18 +243,18 @@ static struct nlmsghdr *route_msg(struct controller *c, char *buf, uint16_t type
 }
 
 /* Remove our default route of a family (absent is fine). */
-static int del_default(struct controller *c, int family)
+int route_del_default(struct controller *c, int family)
 {
 	char buf[256];
 	struct nlmsghdr *nlh = route_msg(c, buf, RTM_DELROUTE, family);
-	if (nl_talk(c->priv, nlh) && errno != ESRCH && errno != ENOENT) {
-		set_err(c, "removing default route", errno);
+	if (talk(c, nlh) && errno != ESRCH && errno != ENOENT) {
+		route_set_err(c, "removing default route", errno);
 		return -1;
 	}
 	return 0;
 }
 
-static int set_default(struct controller *c, int family, const struct ctl_target *t)
+int route_set_default(struct controller *c, int family, const struct ctl_target *t)
 {
 	char buf[256];
 	bool has_gw = family == AF_INET ? t->has_gw4 : t->has_gw6;
@@ -281,19 +268,19 @@ static int set_default(struct controller *c, int family, const struct ctl_target
 	else if (has_gw)
 		mnl_attr_put(nlh, RTA_GATEWAY, 16, &t->gw6);
 
-	if (main_mode(c)) {
+	if (route_main_mode(c)) {
 		/* never REPLACE in main: that could hit a route of netifd */
-		if (del_default(c, family))
+		if (route_del_default(c, family))
 			return -1;
 		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	} else {
 		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;	/* atomic switch */
 	}
-	if (nl_talk(c->priv, nlh)) {
+	if (talk(c, nlh)) {
 		char what[96];
 		snprintf(what, sizeof(what), "%s default route via %s%s", family == AF_INET ? "IPv4" : "IPv6",
 			 t->device, errno == EEXIST ? " (route_metric already used by another route)" : "");
-		set_err(c, what, errno);
+		route_set_err(c, what, errno);
 		return -1;
 	}
 	return 0;
@@ -305,57 +292,72 @@ static int route_init(struct controller *c)
 	if (!rp) {
 		rp = calloc(1, sizeof(*rp));
 		if (!rp) {
-			set_err(c, "route controller", ENOMEM);
+			route_set_err(c, "route controller", ENOMEM);
 			return -1;
 		}
-		rp->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-		if (!rp->nl || mnl_socket_bind(rp->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-			set_err(c, "rtnetlink socket", errno);
-			if (rp->nl)
-				mnl_socket_close(rp->nl);
+		rp->lock_fd = -1;
+		char err[128];
+		rp->nl = nl_open(NETLINK_ROUTE, NULL, 0, 0, err, sizeof(err));
+		if (!rp->nl) {
+			snprintf(c->error, sizeof(c->error), "rtnetlink: %s", err);
 			free(rp);
 			return -1;
 		}
-		/* the kernel answers within sendmsg; the timeout only guards a bug */
-		struct timeval tv = { .tv_sec = 1 };
-		setsockopt(mnl_socket_get_fd(rp->nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		rp->portid = mnl_socket_get_portid(rp->nl);
-		rp->seq = (uint32_t)time(NULL);
 		c->priv = rp;
 	}
-	if (sweep_all(c, "start"))
+	if (rp->lock_fd < 0 && route_lock(c))	/* before touching anything: a second daemon stops here */
 		return -1;
-	if (!main_mode(c)) {
+	if (route_sweep_all(c, "start"))
+		return -1;
+	if (!route_main_mode(c)) {
 		uint32_t p0 = (uint32_t)c->params.rule_priority;
 		for (int f = 0; f < (c->params.ipv6 ? 2 : 1); f++) {
 			int fam = f ? AF_INET6 : AF_INET;
-			if (add_rule(c, fam, p0, RT_TABLE_MAIN, true) ||
-			    add_rule(c, fam, p0 + 1, (uint32_t)c->params.route_table, false))
+			if (route_add_rule(c, fam, p0, RT_TABLE_MAIN, true) ||
+			    route_add_rule(c, fam, p0 + 1, (uint32_t)c->params.route_table, false))
 				return -1;
 		}
 	}
+	rp->want_some = false;
+	rp->ready = true;
 	snprintf(c->state, sizeof(c->state), "route: no member (table %d%s)", c->params.route_table,
-		 main_mode(c) ? ", main" : "");
-	log_info("ctl: route ready table=%d metric=%d rule_priority=%d ipv6=%d proto=%d", c->params.route_table,
-		 c->params.route_metric, main_mode(c) ? 0 : c->params.rule_priority, c->params.ipv6, SF_RTPROT);
+		 route_main_mode(c) ? ", main" : "");
+	controller_set_rstate(c, CTL_RS_NONE, "ready");
+	route_watch_start(c);
+	log_info("ctl: route ready table=%d metric=%d rule_priority=%d ipv6=%d proto=%d watch=%s", c->params.route_table,
+		 c->params.route_metric, route_main_mode(c) ? 0 : c->params.rule_priority, c->params.ipv6, SF_RTPROT,
+		 rp->ev ? "events+check" : "off");
 	return 0;
 }
 
-static int route_apply(struct controller *c, const struct ctl_target *t)
+/* Install what is wanted (rp->want); 0, or -1 with c->error. */
+int route_install(struct controller *c)
 {
-	if (!c->priv) {
-		snprintf(c->error, sizeof(c->error), "route controller not initialised");
-		return -1;
-	}
+	struct route_priv *rp = c->priv;
+	const struct ctl_target *t = rp->want_some ? &rp->want : NULL;
 	int rc = 0;
 	for (int f = 0; f < 2; f++) {
 		int fam = f ? AF_INET6 : AF_INET;
 		if (fam == AF_INET6 && !c->params.ipv6)
 			continue;
 		bool use = t && (fam == AF_INET ? t->use4 : t->use6);
-		if (use ? set_default(c, fam, t) : del_default(c, fam))
+		if (use ? route_set_default(c, fam, t) : route_del_default(c, fam))
 			rc = -1;
 	}
+	return rc;
+}
+
+static int route_apply(struct controller *c, const struct ctl_target *t)
+{
+	struct route_priv *rp = c->priv;
+	if (!rp || !rp->ready) {
+		snprintf(c->error, sizeof(c->error), "route controller not initialised");
+		return CTL_ERROR;
+	}
+	rp->want_some = t != NULL;
+	if (t)
+		rp->want = *t;
+	int rc = route_install(c);
 	char gw[INET_ADDRSTRLEN] = "on-link";
 	if (t && t->has_gw4)
 		inet_ntop(AF_INET, &t->gw4, gw, sizeof(gw));
@@ -370,14 +372,32 @@ static int route_apply(struct controller *c, const struct ctl_target *t)
 			 t->device, gw, c->params.route_table, rc ? " (error)" : "");
 	else
 		snprintf(c->state, sizeof(c->state), "route: no member, system routes%s", rc ? " (error)" : "");
-	return rc;
+	if (rc) {
+		char why[sizeof(c->drift)];
+		snprintf(why, sizeof(why), "apply %.20s: %.90s", t ? t->member : "none", c->error);
+		controller_set_rstate(c, CTL_RS_DRIFTED, why);
+		route_watch_schedule(c, CTL_RETRY_DRIFT_MS);
+	} else if (c->rstate == CTL_RS_DRIFTED || c->rstate == CTL_RS_REPAIRING) {
+		route_check(c);	/* the routes are acked, the rules may still be missing: ask the kernel */
+	} else {
+		controller_set_rstate(c, t ? CTL_RS_APPLIED : CTL_RS_NONE, t ? t->member : "no member");
+		route_watch_schedule(c, CTL_DEBOUNCE_MS);	/* confirm with a dump */
+	}
+	return rc ? CTL_ERROR : CTL_DONE;
 }
 
 static void route_shutdown(struct controller *c)
 {
-	if (c->priv && sweep_all(c, "stop"))
+	struct route_priv *rp = c->priv;
+	route_watch_stop(c);
+	/* only with the lock: a refused second daemon must not remove the first one's routes */
+	if (rp && rp->lock_fd >= 0 && route_sweep_all(c, "stop"))
 		log_warn("ctl: route cleanup failed error=\"%s\"", c->error);
+	if (rp)
+		rp->ready = rp->want_some = false;
 	snprintf(c->state, sizeof(c->state), "route: stopped");
+	c->rstate = CTL_RS_NONE;	/* not a repair: no observer */
+	c->drift[0] = 0;
 }
 
 static void route_destroy(struct controller *c)
@@ -385,7 +405,9 @@ static void route_destroy(struct controller *c)
 	struct route_priv *rp = c->priv;
 	if (!rp)
 		return;
-	mnl_socket_close(rp->nl);
+	route_watch_stop(c);
+	route_unlock(c);
+	nl_close(rp->nl);
 	free(rp);
 	c->priv = NULL;
 }
@@ -394,8 +416,8 @@ const struct controller_ops ctl_route_ops = {
 	.name = "route",
 	.init = route_init,
 	.apply = route_apply,
+	.cancel = NULL,
 	.flush_flows = NULL,
 	.shutdown = route_shutdown,
 	.destroy = route_destroy,
 };
-

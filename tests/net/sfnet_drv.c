@@ -9,9 +9,12 @@
  *       a final "summary ..." line per member
  *   sfnet_drv linkmon [-t ms] device...
  *       print "change ..." lines for those devices (wall clock ms)
- *   sfnet_drv ctl [-b backend] [-m metric] [-T table] init|clean|show|hold|apply member=device|none ...
+ *   sfnet_drv ctl [-b backend] [-m metric] [-T table] [-t ms] init|clean|show|hold|run|apply member=device|none ...
  *       route controller: init (sweeps leftovers); "apply m=dev" routes via
  *       dev using linkmon's gateway; "hold" sleeps until killed (crash test);
+ *       "run" runs the loop for -t ms (or until SIGTERM), printing a "state
+ *       wall_ms=... old=... new=... why=..." line per route_state change
+ *       (reconciliation test);
  *       "clean" = init + shutdown; ends with shutdown unless the last
  *       command is "keep"
  *   sfnet_drv dnsd address port
@@ -117,7 +120,7 @@ static void reselect(void)
 		linkmon_query(lm, mem[best].dev, &li);
 		ctl_target_from_link(&t, mem[best].name, mem[best].name, &li);
 	}
-	int rc = controller_apply(ctl, best >= 0 ? &t : NULL);
+	int rc = controller_apply(ctl, best >= 0 ? &t : NULL, NULL, NULL);
 	printf("switch wall_ms=%" PRId64 " member=%s rc=%d\n", wall_ms(), best >= 0 ? mem[best].name : "none", rc);
 	fflush(stdout);
 	cur_primary = best;
@@ -227,15 +230,25 @@ static struct controller *make_ctl(void)
 {
 	struct ctl_params cp = { .route_table = table, .route_metric = metric, .rule_priority = 32000, .ipv6 = true };
 	char err[160];
-	struct controller *c = controller_new(backend, &cp, err, sizeof(err));
+	struct controller *c = controller_new(backend, &cp, loop, err, sizeof(err));
 	if (!c)
 		fprintf(stderr, "%s\n", err);
 	return c;
 }
 
+static void on_ctl_state(void *ctx, struct controller *c, enum ctl_rstate old, enum ctl_rstate now,
+			 const char *why)
+{
+	printf("state wall_ms=%" PRId64 " old=%s new=%s why=\"%s\" repair_ms=%d\n", wall_ms(), ctl_rstate_name(old),
+	       ctl_rstate_name(now), why, c->last_repair_ms);
+	fflush(stdout);
+}
+
 static int cmd_ctl(int argc, char **argv)
 {
 	ctl = make_ctl();
+	if (ctl)
+		controller_set_observer(ctl, on_ctl_state, NULL);
 	if (!ctl || controller_init(ctl)) {
 		fprintf(stderr, "init failed: %s\n", ctl ? controller_error(ctl) : "");
 		return 1;
@@ -251,10 +264,14 @@ static int cmd_ctl(int argc, char **argv)
 			printf("holding pid=%d\n", getpid());
 			fflush(stdout);
 			pause();
+		} else if (strcmp(argv[a], "run") == 0) {
+			printf("running pid=%d\n", getpid());
+			fflush(stdout);
+			run_for(run_ms);
 		} else if (strcmp(argv[a], "apply") == 0 && a + 1 < argc) {
 			const char *spec = argv[++a];
 			if (strcmp(spec, "none") == 0) {
-				rc |= controller_apply(ctl, NULL);
+				rc |= controller_apply(ctl, NULL, NULL, NULL);
 				continue;
 			}
 			char name[32];
@@ -267,7 +284,7 @@ static int cmd_ctl(int argc, char **argv)
 			linkmon_query(lm, dev, &li);
 			struct ctl_target t;
 			ctl_target_from_link(&t, name, name, &li);
-			int r = controller_apply(ctl, &t);
+			int r = controller_apply(ctl, &t, NULL, NULL);
 			printf("apply member=%s dev=%s rc=%d error=\"%s\" state=\"%s\"\n", name, dev, r,
 			       controller_error(ctl), controller_state(ctl));
 			rc |= r;

@@ -2,7 +2,7 @@
 """test_scenario.py - the real starfaild with its route controller in the
 network lab (tests/lab/), one scenario per run:
 
-  test_scenario.py binding|blackhole|restore|carrier|alldown|sigkill|manual
+  test_scenario.py binding|blackhole|restore|carrier|alldown|sigkill|manual|reconcile
 
 Each scenario builds its own lab (prefix sfsc<name>), starts starfaild in the
 router namespace, impairs uplinks and checks real outcomes: Starfail's
@@ -16,8 +16,12 @@ Exit 0 pass, 1 fail, 77 skip (not root). SF_BUILD names the build directory.
 """
 import contextlib
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -344,9 +348,159 @@ def t_manual():
               "events record the pin and the unpin (%s)" % sorted(set(ev)))
 
 
+class Watch:
+    """Background observers of one scenario: the lan client's pinger (one echo
+    every 20 ms, CLOCK_MONOTONIC like time.monotonic()) and a status poller
+    (every 10 ms) recording route_state, so a drift that lasts tens of ms is
+    seen."""
+
+    def __init__(self, lab, d):
+        self.d = d
+        self.echoes = []        # (t_send, t_reply or None)
+        self.states = []        # (t, route_state, drift)
+        self.stop = False
+        self.proc = subprocess.Popen(S.pinger_argv(lab, interval_s=0.02, timeout_s=0.3, duration_s=120),
+                                     stdout=subprocess.PIPE, text=True, start_new_session=True)
+        self.threads = [threading.Thread(target=self._read, daemon=True),
+                        threading.Thread(target=self._poll, daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            f = line.split()
+            if f and f[0] == "ok" and len(f) == 3:
+                self.echoes.append((float(f[1]), float(f[2])))
+            elif f and f[0] == "lost" and len(f) == 2:
+                self.echoes.append((float(f[1]), None))
+
+    def _poll(self):
+        while not self.stop:
+            try:
+                c = self.d.status()["controller"]
+                self.states.append((time.monotonic(), c.get("route_state"), c.get("drift")))
+            except (OSError, ValueError, RuntimeError, KeyError):
+                pass
+            time.sleep(0.01)
+
+    def outage(self, t_break, settle_s=1.5):
+        """After a break at t_break: (seconds from the break to the first reply
+        of an echo sent after the last lost one, lost echoes); (0, 0) when no
+        echo was lost. Waits until settle_s after the break."""
+        time.sleep(max(0.0, t_break + settle_s - time.monotonic()))
+        win = [e for e in list(self.echoes) if e[0] >= t_break - 0.3]
+        lost = [e[0] for e in win if e[1] is None]
+        if not lost:
+            return 0.0, 0
+        ok = [e[1] for e in win if e[1] is not None and e[0] > max(lost)]
+        return (min(ok) - t_break if ok else None), len(lost)
+
+    def drift_seen(self, t0, t1):
+        return [(round(t - t0, 3), st, dr) for t, st, dr in list(self.states)
+                if t0 <= t <= t1 and st in ("drifted", "repairing")]
+
+    def close(self):
+        self.stop = True
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except OSError:
+            pass
+        self.proc.wait()
+
+
+def t_reconcile():
+    """Starfail's route and rules removed behind its back - a quick link
+    down/up of the active uplink, its address deleted and re-added, `ip route
+    flush table 7373`, `ip rule del` of one of its rules - are put back within
+    1 s, with a drift in status and a repair event each time; a second
+    starfaild is refused and disturbs nothing."""
+    cfg = S.config_text([("mob1s1a1", {"priority": "1"}), ("wan", {"priority": "2"})], S.FAST)
+    with scenario("sfscrec", cfg, ["wan", "mob1s1a1"], dish_uplink="none") as (lab, d):
+        # the main table's default is wan (metric 10): blackholed, so traffic
+        # that misses Starfail's route is lost and the pinger sees the break
+        wait_primary(lab, d, "mob1s1a1")
+        lab.impair("wan", "blackhole")
+        lan_flows_via(lab, "mob1s1a1")
+        st = d.status()["controller"]
+        require(st.get("route_state") == "applied",
+                "status: route_state applied (%s, drift %s)" % (st.get("route_state"), st.get("drift")))
+        u = lab.uplink("mob1s1a1")
+        restore_route = "route replace default via %s dev mob1s1a1 metric %s proto static" % (
+            u["gateway"], u["metric"])    # what netifd does on ifup
+        breaks = [
+            ("link down/up", ["link set mob1s1a1 down", "link set mob1s1a1 up", restore_route]),
+            ("address delete + re-add", ["addr del %s/24 dev mob1s1a1" % u["router_addr"],
+                                         "addr add %s/24 dev mob1s1a1" % u["router_addr"],
+                                         restore_route]),
+            ("ip route flush table %d" % S.TABLE, ["route flush table %d" % S.TABLE]),
+            ("ip rule del pref 32001", ["rule del pref 32001"]),
+        ]
+        w = Watch(lab, d)
+        results = []
+        try:
+            time.sleep(0.5)
+            for what, cmds in breaks:
+                ev0 = len([e for e in d.events() if e["type"] in ("drift", "repair")])
+                rules0 = S.sf_rules(lab)
+                t_break = time.monotonic()
+                cp = subprocess.run(["ip", "-n", lab.ns("router"), "-batch", "-"], input="\n".join(cmds) + "\n",
+                                    text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
+                require(cp.returncode == 0, "%s: ran %s" % (what, cp.stdout.strip()))
+                gone = S.table_default(lab) is None or len(S.sf_rules(lab)) < len(rules0)
+                repair_s, lost = w.outage(t_break)
+                results.append((what, repair_s, lost))
+                note("%s: %d echoes lost, LAN traffic back %s after the break", what, lost,
+                     "%.0f ms" % (repair_s * 1000) if repair_s is not None else "NEVER")
+                check(repair_s is not None and repair_s < 1.0,
+                      "%s: LAN traffic flows again within 1 s (%s s)" % (what, repair_s))
+                drift = w.drift_seen(t_break, t_break + 1.5)
+                check(drift, "%s: status showed the drift while it lasted (%s)" % (what, drift[:2]))
+                ev = [e for e in d.events() if e["type"] in ("drift", "repair")][ev0:]
+                types = [e["type"] for e in ev]
+                check("drift" in types and "repair" in types,
+                      "%s: events record the drift and the repair (%s)"
+                      % (what, [(e["type"], e["reason"], e["text"]) for e in ev]))
+                check(S.table_default(lab) == "mob1s1a1" and S.sf_rules(lab) == rules0,
+                      "%s: Starfail's route and rules are back (the break had removed them: %s)"
+                      % (what, gone))
+                st = d.status()["controller"]
+                check(st.get("route_state") == "applied" and st.get("last_repair"),
+                      "%s: status says applied again, last repair %s" % (what, st.get("last_repair")))
+            lan_flows_via(lab, "mob1s1a1")
+
+            # a second daemon in the same router: refused, changes nothing
+            rules0, routes0 = S.sf_rules(lab), S.sf_routes(lab)
+            t0 = time.monotonic()
+            tmp = tempfile.mkdtemp(prefix="sfsc2-")
+            second = S.Daemon(lab, cfg, name="second", workdir=tmp)
+            try:
+                second.start(timeout_s=5)
+                started = True
+            except RuntimeError:
+                started = False
+            finally:
+                second.stop()
+                log2 = second.log_text()
+                shutil.rmtree(tmp, ignore_errors=True)
+            check(not started and "another starfaild (pid %d) already manages" % d.proc.pid in log2,
+                  "a second starfaild is refused, naming the first: %s"
+                  % [line for line in log2.splitlines() if "another" in line][:1])
+            repair_s, lost = w.outage(t0)
+            check(lost == 0, "the second starfaild did not disturb the LAN (%d echoes lost)" % lost)
+            check(S.sf_rules(lab) == rules0 and S.sf_routes(lab) == routes0,
+                  "and left the first one's rules and route as they were")
+            check(not w.drift_seen(t0, time.monotonic()), "no drift while it tried")
+            check(S.log_grep(d, r"another starfaild \(pid \d+\) tried to start"),
+                  "the first daemon logged the attempt")
+        finally:
+            w.close()
+        note("repair times: %s", ", ".join("%s %s" % (what, "%.0f ms" % (r * 1000) if r is not None else "-")
+                                           for what, r, _ in results))
+
+
 SCENARIOS = {"binding": t_binding, "blackhole": t_blackhole, "restore": t_restore,
              "carrier": t_carrier, "alldown": t_alldown, "sigkill": t_sigkill,
-             "manual": t_manual}
+             "manual": t_manual, "reconcile": t_reconcile}
 
 
 def main(argv):

@@ -1,12 +1,18 @@
-/* test_ctl_dryrun.c - controller selection, dry-run backend, targets from link state */
+/*
+ * test_ctl_dryrun.c - controller selection, dry-run backend, targets from
+ * link state, and the asynchronous contract (controller.h): one apply in
+ * flight, latest wins, completions from the loop, route_state observer.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <cmocka.h>
+#include <ev.h>
 
 #include "controller.h"
 #include "linkmon.h"
@@ -30,9 +36,9 @@ static void test_unknown_backend(void **state)
 {
 	struct ctl_params p = { .route_table = 7373 };
 	char err[128] = "";
-	assert_null(controller_new("mwan4", &p, err, sizeof(err)));
+	assert_null(controller_new("mwan4", &p, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "mwan4"));
-	assert_null(controller_new(NULL, &p, err, sizeof(err)));
+	assert_null(controller_new(NULL, &p, NULL, err, sizeof(err)));
 }
 
 static void test_target_from_link(void **state)
@@ -62,7 +68,7 @@ static void test_dryrun_lifecycle(void **state)
 {
 	struct ctl_params p = { .route_table = 7373, .route_metric = 1, .rule_priority = 32000, .ipv6 = true };
 	char err[128];
-	struct controller *c = controller_new("dryrun", &p, err, sizeof(err));
+	struct controller *c = controller_new("dryrun", &p, NULL, err, sizeof(err));
 	assert_non_null(c);
 	assert_string_equal(c->params.backend, "dryrun");
 	assert_int_equal(controller_init(c), 0);
@@ -70,13 +76,15 @@ static void test_dryrun_lifecycle(void **state)
 	struct link_info li = wan_link();
 	struct ctl_target t;
 	ctl_target_from_link(&t, "starlink", "wan", &li);
-	assert_int_equal(controller_apply(c, &t), 0);
+	assert_int_equal(controller_apply(c, &t, NULL, NULL), CTL_DONE);
+	assert_int_equal(controller_rstate(c), CTL_RS_APPLIED);
 	assert_true(c->active);
 	assert_string_equal(c->current.member, "starlink");
 	assert_non_null(strstr(controller_state(c), "starlink"));
 	assert_non_null(strstr(controller_state(c), "192.0.2.1"));
 
-	assert_int_equal(controller_apply(c, NULL), 0);
+	assert_int_equal(controller_apply(c, NULL, NULL, NULL), CTL_DONE);
+	assert_int_equal(controller_rstate(c), CTL_RS_NONE);
 	assert_false(c->active);
 	assert_non_null(strstr(controller_state(c), "no member"));
 	assert_int_equal(controller_flush_flows(c, &t), 0);	/* hook not implemented: no-op */
@@ -91,14 +99,139 @@ static void test_route_apply_before_init_fails(void **state)
 {
 	struct ctl_params p = { .route_table = 7373, .route_metric = 1, .rule_priority = 32000 };
 	char err[128];
-	struct controller *c = controller_new("route", &p, err, sizeof(err));
+	struct controller *c = controller_new("route", &p, NULL, err, sizeof(err));
 	assert_non_null(c);
 	struct link_info li = wan_link();
 	struct ctl_target t;
 	ctl_target_from_link(&t, "starlink", "wan", &li);
-	assert_int_equal(controller_apply(c, &t), -1);	/* no OS access before init */
+	assert_int_equal(controller_apply(c, &t, NULL, NULL), CTL_ERROR);	/* no OS access before init */
 	assert_true(strlen(controller_error(c)) > 0);
 	assert_int_equal(c->failures, 1);
+	controller_free(c);
+}
+
+struct calls {
+	int n;
+	int answers[8];
+	char members[8][CFG_STR_MAX];
+	struct controller *c;
+};
+
+static void done_cb(void *ctx, struct controller *c, int answer)
+{
+	struct calls *k = ctx;
+	if (k->n < 8) {
+		k->answers[k->n] = answer;
+		snprintf(k->members[k->n], sizeof(k->members[0]), "%s", c->active ? c->current.member : "none");
+	}
+	k->n++;
+}
+
+struct states {
+	int n;
+	enum ctl_rstate last;
+};
+
+static void state_cb(void *ctx, struct controller *c, enum ctl_rstate old, enum ctl_rstate now, const char *why)
+{
+	struct states *s = ctx;
+	s->n++;
+	s->last = now;
+	assert_int_not_equal(old, now);
+}
+
+static void target(struct ctl_target *t, const char *member)
+{
+	struct link_info li = wan_link();
+	ctl_target_from_link(t, member, "wan", &li);
+}
+
+static void run_until(struct ev_loop *loop, int *n, int want)
+{
+	for (int i = 0; i < 200 && *n < want; i++)
+		ev_run(loop, EVRUN_ONCE);
+}
+
+/* A slow backend: in progress, then done from the loop; queued applies: latest wins. */
+static void test_async_latest_wins(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct ctl_params p = { .route_table = 7373, .route_metric = 1, .rule_priority = 32000 };
+	char err[128];
+	struct controller *c = controller_new("dryrun", &p, loop, err, sizeof(err));
+	assert_non_null(c);
+	struct states st = { 0 };
+	controller_set_observer(c, state_cb, &st);
+	assert_int_equal(controller_init(c), 0);
+	ctl_dryrun_set_delay(c, 30);
+
+	struct ctl_target a, b, x;
+	target(&a, "a");
+	target(&b, "b");
+	target(&x, "x");
+	struct calls ka = { 0 }, kb = { 0 }, kx = { 0 };
+	assert_int_equal(controller_apply(c, &a, done_cb, &ka), CTL_IN_PROGRESS);
+	assert_true(controller_busy(c));
+	assert_false(c->active);	/* not yet */
+	assert_int_equal(controller_apply(c, &x, done_cb, &kx), CTL_IN_PROGRESS);	/* queued */
+	assert_int_equal(controller_apply(c, &b, done_cb, &kb), CTL_IN_PROGRESS);	/* replaces x */
+	assert_int_equal(kx.n, 1);
+	assert_int_equal(kx.answers[0], CTL_SUPERSEDED);
+	assert_int_equal(ka.n, 0);
+
+	run_until(loop, &ka.n, 1);
+	assert_int_equal(ka.n, 1);
+	assert_int_equal(ka.answers[0], CTL_DONE);
+	assert_string_equal(ka.members[0], "a");
+	assert_true(controller_busy(c));	/* b started right after a */
+	assert_int_equal(kb.n, 0);
+
+	run_until(loop, &kb.n, 1);
+	assert_int_equal(kb.n, 1);
+	assert_int_equal(kb.answers[0], CTL_DONE);
+	assert_string_equal(c->current.member, "b");
+	assert_false(controller_busy(c));
+	assert_int_equal(kx.n, 1);	/* the superseded one never ran */
+	assert_int_equal(controller_rstate(c), CTL_RS_APPLIED);
+	assert_true(st.n >= 1);
+	assert_int_equal(st.last, CTL_RS_APPLIED);
+
+	/* an invalid target is refused at once, nothing queued, no callback */
+	struct link_info li = wan_link();
+	li.carrier = false;
+	struct ctl_target bad;
+	ctl_target_from_link(&bad, "dead", "wan", &li);
+	struct calls kd = { 0 };
+	assert_int_equal(controller_apply(c, &bad, done_cb, &kd), CTL_ERROR);
+	assert_int_equal(kd.n, 0);
+	assert_false(controller_busy(c));
+
+	/* shutdown drops the one in flight without callbacks */
+	struct calls kn = { 0 };
+	assert_int_equal(controller_apply(c, NULL, done_cb, &kn), CTL_IN_PROGRESS);
+	controller_shutdown(c);
+	assert_false(controller_busy(c));
+	for (int i = 0; i < 5; i++)
+		ev_run(loop, EVRUN_NOWAIT);
+	assert_int_equal(kn.n, 0);
+	controller_free(c);
+	ev_loop_destroy(loop);
+}
+
+/* Synchronous completion stays synchronous: DONE, no callback. */
+static void test_sync_no_callback(void **state)
+{
+	struct ctl_params p = { .route_table = 7373 };
+	char err[128];
+	struct controller *c = controller_new("dryrun", &p, NULL, err, sizeof(err));
+	assert_int_equal(controller_init(c), 0);
+	ctl_dryrun_set_delay(c, 30);	/* without a loop: ignored */
+	struct ctl_target a;
+	target(&a, "a");
+	struct calls k = { 0 };
+	assert_int_equal(controller_apply(c, &a, done_cb, &k), CTL_DONE);
+	assert_int_equal(k.n, 0);
+	assert_string_equal(ctl_rstate_name(controller_rstate(c)), "applied");
 	controller_free(c);
 }
 
@@ -109,6 +242,8 @@ int main(void)
 		cmocka_unit_test(test_target_from_link),
 		cmocka_unit_test(test_dryrun_lifecycle),
 		cmocka_unit_test(test_route_apply_before_init_fails),
+		cmocka_unit_test(test_async_latest_wins),
+		cmocka_unit_test(test_sync_no_callback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
