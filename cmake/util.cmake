@@ -1,8 +1,10 @@
 # cmake/util.cmake - src/util: logging, outside text, typed option tables,
 # clock, child processes, netlink. Used by every stage but the engine.
 sf_stage(util util)
-target_sources(sfutil PRIVATE src/util/log.c src/util/text.c src/util/cfgtab.c)
+target_sources(sfutil PRIVATE src/util/log.c src/util/text.c src/util/cfgtab.c
+                     src/util/metric.c)
 target_include_directories(sfutil PUBLIC ${EV_INCLUDE_DIR})
 target_link_libraries(sfutil PUBLIC PkgConfig::JSONC PkgConfig::MNL ${EV_LIBRARY})
 
 sf_unit_test(test_text tests/unit/test_text.c)
+sf_unit_test(test_metric tests/unit/test_metric.c)
