@@ -256,11 +256,14 @@ static void null_when(const struct metric_desc *d, char *buf, size_t len)
 		ADD("unknown");
 		break;
 	case METRIC_STRING:
+		if (!(d->flags & METRIC_F_EMPTY_STRING))
+			ADD("empty");
+		break;
 	case METRIC_STRPTR:
-		ADD(d->flags & METRIC_F_EMPTY_STRING ? "unknown" : "empty");
+		ADD(d->flags & METRIC_F_EMPTY_STRING ? "absent" : "empty");
 		break;
 	case METRIC_OBJPTR:
-		ADD("none");
+		ADD("absent");
 		break;
 	default:
 		break;
@@ -273,18 +276,25 @@ static void null_when(const struct metric_desc *d, char *buf, size_t len)
 static void print_names(const struct metric_desc *d, FILE *out)
 {
 	const struct metric_names *nm = d->names;
-	bool first = true;
+	bool first = true, other_listed = false;
 	fprintf(out, " %s: ", d->type == METRIC_BITS ? "Names" : "Values");
 	for (int i = 0; i < nm->n; i++) {
 		if (!nm->names[i])
 			continue;
+		if (nm->other && strcmp(nm->names[i], nm->other) == 0)
+			other_listed = true;
 		if (d->type == METRIC_ENUM && (d->flags & METRIC_F_ZERO_UNKNOWN) && i + nm->first == 0)
 			continue;
 		fprintf(out, "%s`%s`", first ? "" : ", ", nm->names[i]);
 		first = false;
 	}
 	if (nm->other && d->type == METRIC_ENUM)
-		fprintf(out, "%s`%s` (any other)", first ? "" : ", ", nm->other);
+	{
+		if (other_listed)
+			fprintf(out, " (`%s` also for any other)", nm->other);
+		else
+			fprintf(out, "%s`%s` (any other)", first ? "" : ", ", nm->other);
+	}
 	fprintf(out, ".");
 }
 

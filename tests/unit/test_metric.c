@@ -238,7 +238,7 @@ static void test_markdown(void **state)
 	assert_non_null(strstr(buf, "| `x.i` | integer |  | gauge |  | an int |\n"));
 	assert_non_null(strstr(buf, "| `x.i_neg` | integer |  | gauge | < 0 | int, <0 unknown |\n"));
 	assert_non_null(strstr(buf, "| `x.in.label` | string |  | info | empty | a label |\n"));
-	assert_non_null(strstr(buf, "| `x.ip_omit` | object |  |  | none (key left out) |"));
+	assert_non_null(strstr(buf, "| `x.ip_omit` | object |  |  | absent (key left out) |"));
 	assert_non_null(strstr(buf, "| `x.merged_n` |"));	/* inline: no prefix of its own */
 	assert_null(strstr(buf, "`x.merged`"));
 	assert_non_null(strstr(buf, "Values: `unknown_colour`, `red`, `blue`, `other` (any other). |"));
