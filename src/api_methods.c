@@ -44,12 +44,6 @@ static struct json_object *jstr_or_null(const char *s)
 	return s && *s ? json_object_new_string(s) : NULL;
 }
 
-/* A double, or null when unknown. */
-static struct json_object *jnum(double v)
-{
-	return isnan(v) ? NULL : json_object_new_double(v);
-}
-
 static long proc_status_kb(const char *key)
 {
 	FILE *f = fopen("/proc/self/status", "r");
@@ -294,17 +288,14 @@ static struct json_object *m_history(struct daemon *d, struct json_object *param
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = first; i < r->len && limit > 0; i += step) {
 		const struct tel_sample *t = tel_ring_get(r, i);
-		struct json_object *p = json_object_new_object();
-		json_object_object_add(p, "age_s", json_object_new_double((now - t->t_ms) / 1000.0));
-		json_object_object_add(p, "latency_ms", jnum(t->latency_ms));
-		json_object_object_add(p, "loss_pct", jnum(t->loss_pct));
-		json_object_object_add(p, "jitter_ms", jnum(t->jitter_ms));
-		json_object_object_add(p, "score", jnum(t->score));
-		json_object_object_add(p, "link_up", t->link_up == TRI_UNKNOWN ? NULL
-						   : json_object_new_boolean(t->link_up == TRI_TRUE));
-		json_object_object_add(p, "round_up", json_object_new_boolean(t->round_up));
-		json_object_object_add(p, "primary", json_object_new_boolean(t->primary));
-		json_object_array_add(arr, p);
+		struct history_point_view p = {
+			.age_s = (now - t->t_ms) / 1000.0, .latency_ms = t->latency_ms,
+			.loss_pct = t->loss_pct, .jitter_ms = t->jitter_ms, .score = t->score,
+			.link_up = t->link_up == TRI_UNKNOWN ? TRI_UNKNOWN
+				   : t->link_up == TRI_TRUE ? TRI_TRUE : TRI_FALSE,
+			.round_up = t->round_up, .primary = t->primary,
+		};
+		json_object_array_add(arr, metric_object(history_point_metrics, &p));
 	}
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "member", json_object_new_string(m->cfg.name));
@@ -330,16 +321,8 @@ static struct json_object *m_events(struct daemon *d, struct json_object *params
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = r->len - n; i < r->len; i++) {
 		const struct tel_event *e = tel_ring_get(r, i);
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "time", json_object_new_int64(e->wall_s));
-		json_object_object_add(o, "age_s", json_object_new_double((now - e->t_ms) / 1000.0));
-		json_object_object_add(o, "type", json_object_new_string(e->type));
-		json_object_object_add(o, "reason", json_object_new_string(e->reason));
-		json_object_object_add(o, "member", jstr_or_null(e->member));
-		json_object_object_add(o, "from", jstr_or_null(e->from));
-		json_object_object_add(o, "to", jstr_or_null(e->to));
-		json_object_object_add(o, "text", json_object_new_string(e->text));
-		json_object_array_add(arr, o);
+		struct event_view v = { .time = e->wall_s, .age_s = (now - e->t_ms) / 1000.0, .ev = *e };
+		json_object_array_add(arr, metric_object(event_metrics, &v));
 	}
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "events", arr);

@@ -158,3 +158,43 @@ const struct metric_desc status_metrics[] = {
 	METRIC_END
 };
 #undef S
+
+#define H(f) offsetof(struct history_point_view, f)
+const struct metric_desc history_point_metrics[] = {
+	{ METRIC("age_s", METRIC_DOUBLE, H(age_s), "s", G, "Age of the sample.") },
+	{ METRIC("latency_ms", METRIC_DOUBLE, H(latency_ms), "ms", G, "Merged latency.") },
+	{ METRIC("loss_pct", METRIC_DOUBLE, H(loss_pct), "%", G, "Merged loss.") },
+	{ METRIC("jitter_ms", METRIC_DOUBLE, H(jitter_ms), "ms", G, "Merged jitter.") },
+	{ METRIC("score", METRIC_DOUBLE, H(score), "points", G, "The engine's final score.") },
+	{ METRIC("link_up", METRIC_TRI, H(link_up), NULL, G, "The device could carry traffic.") },
+	{ METRIC("round_up", METRIC_BOOL, H(round_up), NULL, G, "The probe round was up.") },
+	{ METRIC("primary", METRIC_BOOL, H(primary), NULL, G, "The member was primary.") },
+	METRIC_END
+};
+#undef H
+
+#define T(f) offsetof(struct tel_event, f)
+static const struct metric_desc tel_event_metrics[] = {
+	{ METRIC("type", METRIC_STRING, T(type), NULL, I,
+		 "switch, suppressed, state, predict, all_bad, info or a daemon event (reload, repair...)."),
+	  .flags = METRIC_F_EMPTY_STRING },
+	{ METRIC("reason", METRIC_STRING, T(reason), NULL, I, "Reason code."),
+	  .flags = METRIC_F_EMPTY_STRING },
+	{ METRIC("member", METRIC_STRING, T(member), NULL, I, "Member concerned.") },
+	{ METRIC("from", METRIC_STRING, T(from), NULL, I, "Primary before a switch.") },
+	{ METRIC("to", METRIC_STRING, T(to), NULL, I, "Primary after a switch.") },
+	{ METRIC("text", METRIC_STRING, T(text), NULL, I, "The numbers behind it (key=value)."),
+	  .flags = METRIC_F_EMPTY_STRING },
+	METRIC_END
+};
+#undef T
+
+#define EV(f) offsetof(struct event_view, f)
+const struct metric_desc event_metrics[] = {
+	{ METRIC("time", METRIC_INT64, EV(time), "s", I, "Wall clock (Unix time).") },
+	{ METRIC("age_s", METRIC_DOUBLE, EV(age_s), "s", G, "Age of the event.") },
+	{ METRIC("event", METRIC_OBJECT, EV(ev), NULL, G, "The event."), .flags = METRIC_F_INLINE,
+	  .sub = tel_event_metrics },
+	METRIC_END
+};
+#undef EV

@@ -3,7 +3,7 @@
  * replies as snapshot structs with metric tables (types/metric.h).
  *
  * api_methods.c fills a snapshot from the daemon and its members in one
- * function per object (status_view_fill, member_view_fill) and turns it
+ * function per object (status_view_fill, member_view_fill, ...) and turns it
  * into JSON with metric_to_json(); docs/METRICS.md is generated from the
  * same tables (tools/metrics_doc.c, checked by the docs_metrics test).
  * Field names and types are the API's (docs/API_REFERENCE.md): add, never
@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "metric.h"
 #include "probe.h"
+#include "telemetry.h"
 
 /* The kernel's view of the member's device (struct link_info), addresses as text. */
 struct link_view {
@@ -88,8 +89,25 @@ struct status_view {
 	struct api_view api;
 };
 
+/* One point of `history` (struct tel_sample, its age now). */
+struct history_point_view {
+	double age_s;
+	double latency_ms, loss_pct, jitter_ms, score;
+	enum tri link_up;
+	bool round_up, primary;
+};
+
+/* One entry of `events` (struct tel_event, its age now). */
+struct event_view {
+	int64_t time;			/* Unix time */
+	double age_s;
+	struct tel_event ev;
+};
+
 extern const struct metric_desc member_metrics[];	/* members[], status.members[] */
 extern const struct metric_desc member_detail_metrics[];	/* metrics */
 extern const struct metric_desc status_metrics[];	/* status */
+extern const struct metric_desc history_point_metrics[];	/* history.samples[] */
+extern const struct metric_desc event_metrics[];	/* events.events[] */
 
 #endif

@@ -25,6 +25,9 @@ static const struct {
 	  "view of its device, the engine's figures (left out without an engine) and the prober's "
 	  "window (left out when the member has no prober). A Starlink member adds `starlink`, below.",
 	  NULL, member_detail_metrics },
+	{ "history.samples[]", "One RAM sample of a member (`history` method).", NULL,
+	  history_point_metrics },
+	{ "events.events[]", "One event (`events` method).", NULL, event_metrics },
 #ifdef SF_HAVE_STARLINK
 	{ "metrics.starlink", "The Starlink collector of a Starlink member (`metrics` method, "
 	  "`result.starlink`).", "starlink.", starlink_view_metrics },
