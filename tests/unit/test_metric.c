@@ -12,8 +12,14 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "api_metrics.h"
+#include "engine_metrics.h"
 #include "metric_impl.h"
+#include "probe_metrics.h"
 #include "sample.h"
+#ifdef SF_HAVE_STARLINK
+#include "starlink_metrics.h"
+#endif
 
 struct inner {
 	int n;
@@ -289,6 +295,81 @@ static void test_check(void **state)
 	assert_int_equal(metric_check(nested_ok, err, sizeof(err)), 0);
 }
 
+/* Every table the daemon has passes the checks (the docs tool refuses broken ones too). */
+static void test_real_tables(void **state)
+{
+	const struct metric_desc *tabs[] = {
+		status_metrics, member_metrics, member_detail_metrics, history_point_metrics,
+		event_metrics, engine_score_metrics, probe_summary_metrics,
+#ifdef SF_HAVE_STARLINK
+		starlink_view_metrics, starlink_metrics_metrics,
+#endif
+	};
+	char err[160];
+	for (size_t i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++) {
+		if (metric_check(tabs[i], err, sizeof(err)))
+			fail_msg("table %zu: %s", i, err);
+	}
+}
+
+#ifdef SF_HAVE_STARLINK
+/* A sample nobody measured (sample_init) shows nothing but nulls: no field reads as 0 or false. */
+static void test_dish_unknown_is_null(void **state)
+{
+	struct sample s;
+	sample_init(&s, 0);
+	struct json_object *o = metric_object(starlink_metrics_metrics, &s.sl);
+	int n = 0;
+	json_object_object_foreach(o, k, v) {
+		if (v)
+			fail_msg("%s is %s before any measurement", k, json_object_to_json_string(v));
+		n++;
+	}
+	assert_true(n >= 38);
+	json_object_put(o);
+
+	/* connected: outage CONNECTED, no cause number */
+	s.sl.outage_cause = SL_OUTAGE_NONE;
+	s.sl.reachable = TRI_TRUE;
+	o = metric_object(starlink_metrics_metrics, &s.sl);
+	assert_string_equal(json_object_get_string(get(o, "outage")), "CONNECTED");
+	assert_null(get(o, "outage_cause"));
+	assert_true(json_object_get_boolean(get(o, "reachable")));
+	json_object_put(o);
+	s.sl.outage_cause = SL_OUTAGE_NO_SATS;
+	o = metric_object(starlink_metrics_metrics, &s.sl);
+	assert_string_equal(json_object_get_string(get(o, "outage")), "NO_SATS");
+	assert_int_equal(json_object_get_int(get(o, "outage_cause")), 5);
+	json_object_put(o);
+	s.sl.outage_cause = 12;	/* a number the dish's proto does not name */
+	o = metric_object(starlink_metrics_metrics, &s.sl);
+	assert_string_equal(json_object_get_string(get(o, "outage")), "UNKNOWN");
+	json_object_put(o);
+}
+#endif
+
+/* The engine's names: no predictive signal is null, a last reason "none" is a name. */
+static void test_engine_names(void **state)
+{
+	struct engine_score_info si = { .instant = NAN, .ewma = NAN, .window = NAN, .final = 50,
+					.effective = NAN, .latency_ms = NAN, .loss_pct = NAN,
+					.jitter_ms = NAN, .loss_evidence = 0, .predict = RSN_NONE,
+					.last_reason = RSN_NONE, .slot_phase_ms = NAN };
+	struct json_object *o = metric_object(engine_score_metrics, &si);
+	assert_null(get(o, "predictive_signal"));
+	assert_string_equal(json_object_get_string(get(o, "last_reason")), "none");
+	assert_null(get(o, "instant"));
+	assert_true(json_object_get_double(get(o, "final")) == 50);
+	json_object_put(o);
+	si.predict = RSN_PREDICT_REBOOT;
+	si.last_reason = (enum engine_reason)__RSN_MAX;	/* out of range: not a crash, not a made-up reason */
+	o = metric_object(engine_score_metrics, &si);
+	assert_string_equal(json_object_get_string(get(o, "predictive_signal")),
+			    engine_reason_name(RSN_PREDICT_REBOOT));
+	assert_string_equal(json_object_get_string(get(o, "last_reason")), "invalid");
+	json_object_put(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +382,11 @@ int main(void)
 		cmocka_unit_test(test_number),
 		cmocka_unit_test(test_markdown),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_real_tables),
+#ifdef SF_HAVE_STARLINK
+		cmocka_unit_test(test_dish_unknown_is_null),
+#endif
+		cmocka_unit_test(test_engine_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
