@@ -4,6 +4,10 @@
  * A table maps each method to its handler and says whether it changes
  * anything; mutating methods are refused to peers that may not mutate.
  * A method that is not in the table gets "unknown method".
+ *
+ * Replies are not written field by field: each object is a snapshot struct
+ * (api_metrics.h) filled in one place, made JSON by its metric table, so
+ * the replies, docs/METRICS.md and later exporters show the same fields.
  */
 #include <stdio.h>
 #include <math.h>
