@@ -3,7 +3,7 @@
 sf_stage(collect collect)
 target_sources(sfcollect PRIVATE
   src/collect/probe_wire.c src/collect/probe_stats.c src/collect/probe_cfg.c src/collect/probe.c
-  src/collect/linkmon.c src/collect/probe_collector.c src/collect/registry.c)
+  src/collect/linkmon.c src/collect/probe_collector.c src/collect/registry.c src/collect/probe_metrics.c)
 target_link_libraries(sfcollect PUBLIC sfutil ${M_LIBRARY})
 
 # Network-namespace tests (root): real ICMP/TCP/DNS through veth pairs,

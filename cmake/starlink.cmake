@@ -24,6 +24,7 @@ if(SF_STARLINK)
   target_include_directories(sfcollect PUBLIC ${CMAKE_SOURCE_DIR}/src/collect/starlink)
   target_sources(sfcollect PRIVATE src/collect/starlink/starlink.c src/collect/starlink/starlink_grpc.c
                  src/collect/starlink/starlink_decode.c src/collect/starlink/starlink_pool.c
+                 src/collect/starlink/starlink_metrics.c
                  ${SL_GEN}/dish.pb-c.c)
   add_dependencies(sfcollect starlink_proto)
   target_include_directories(sfcollect PUBLIC ${SL_GEN})

@@ -2,7 +2,8 @@
 # clock, child processes, netlink. Used by every stage but the engine.
 sf_stage(util util)
 target_sources(sfutil PRIVATE src/util/log.c src/util/text.c src/util/cfgtab.c src/util/clock.c
-                              src/util/proc.c src/util/proc_spawn.c src/util/nl.c)
+                              src/util/proc.c src/util/proc_spawn.c src/util/nl.c
+                              src/util/metric.c)
 target_include_directories(sfutil PUBLIC ${EV_INCLUDE_DIR})
 target_link_libraries(sfutil PUBLIC PkgConfig::JSONC PkgConfig::MNL ${EV_LIBRARY})
 
@@ -12,3 +13,4 @@ sf_unit_test(test_proc tests/unit/test_proc.c)
 sf_unit_test(test_log tests/unit/test_log.c)
 sf_unit_test(test_nl tests/unit/test_nl.c)
 sf_fuzzer(nl fuzz/fuzz_nl.c sfutil)
+sf_unit_test(test_metric tests/unit/test_metric.c)

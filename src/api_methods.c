@@ -4,6 +4,10 @@
  * A table maps each method to its handler and says whether it changes
  * anything; mutating methods are refused to peers that may not mutate.
  * A method that is not in the table gets "unknown method".
+ *
+ * Replies are not written field by field: each object is a snapshot struct
+ * (api_metrics.h) filled in one place, made JSON by its metric table, so
+ * the replies, docs/METRICS.md and later exporters show the same fields.
  */
 #include <stdio.h>
 #include <math.h>
@@ -15,9 +19,11 @@
 #include <json-c/json.h>
 
 #include "api.h"
+#include "api_metrics.h"
 #include "daemon.h"
 #include "log.h"
 #include "member.h"
+#include "metric_impl.h"
 #include "probe.h"
 
 typedef struct json_object *(*method_fn)(struct daemon *d, struct json_object *params,
@@ -39,12 +45,6 @@ static struct json_object *jstr_or_null(const char *s)
 	return s && *s ? json_object_new_string(s) : NULL;
 }
 
-/* A double, or null when unknown. */
-static struct json_object *jnum(double v)
-{
-	return isnan(v) ? NULL : json_object_new_double(v);
-}
-
 static long proc_status_kb(const char *key)
 {
 	FILE *f = fopen("/proc/self/status", "r");
@@ -62,35 +62,75 @@ static long proc_status_kb(const char *key)
 	return v;
 }
 
-static struct json_object *member_json(const struct daemon *d, const struct member *m)
+static void addr_text(char *buf, size_t len, bool have, int family, const void *addr)
+{
+	if (!have || !inet_ntop(family, addr, buf, (socklen_t)len))
+		buf[0] = '\0';
+}
+
+static void link_view_fill(const struct link_info *li, struct link_view *v)
+{
+	v->exists = li->exists;
+	v->ifindex = li->ifindex;
+	v->carrier = li->carrier;
+	addr_text(v->ipv4_addr, sizeof(v->ipv4_addr), li->v4.has_addr, AF_INET, &li->v4.addr.v4);
+	addr_text(v->ipv4_gateway, sizeof(v->ipv4_gateway), li->v4.has_gw, AF_INET, &li->v4.gw.v4);
+	v->ipv4_default_route = li->v4.has_route;
+	addr_text(v->ipv6_addr, sizeof(v->ipv6_addr), li->v6.has_addr, AF_INET6, &li->v6.addr.v6);
+	addr_text(v->ipv6_gateway, sizeof(v->ipv6_gateway), li->v6.has_gw, AF_INET6, &li->v6.gw.v6);
+	v->ipv6_default_route = li->v6.has_route;
+	v->reason = li->reason;
+}
+
+/*
+ * Everything the API shows of one member, in one snapshot (api_metrics.h):
+ * the one place that reads member internals. detail: also link, engine
+ * and probe (the `metrics` method).
+ */
+static void member_view_fill(const struct daemon *d, const struct member *m, bool detail,
+			     struct member_view *v)
 {
 	const struct member_config *c = &m->cfg;
-	const char *reason;
-	const char *state = daemon_member_state(d, m, &reason);
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(c->name));
-	json_object_object_add(o, "class", json_object_new_string(member_class_name(c->cls)));
-	json_object_object_add(o, "interface", jstr_or_null(c->interface));
-	json_object_object_add(o, "device", jstr_or_null(c->device));
-	json_object_object_add(o, "enabled", json_object_new_boolean(c->enabled));
-	json_object_object_add(o, "priority", json_object_new_int(c->priority));
-	json_object_object_add(o, "weight", json_object_new_int(c->weight));
-	json_object_object_add(o, "metered", json_object_new_boolean(c->metered));
-	json_object_object_add(o, "state", json_object_new_string(state));
-	json_object_object_add(o, "reason", json_object_new_string(reason));
-	json_object_object_add(o, "primary", json_object_new_boolean(d->primary == m->idx));
-	json_object_object_add(o, "age_s",
-			       json_object_new_double((daemon_now_ms(d) - m->since_ms) / 1000.0));
 	struct engine_score_info si;
 	bool have = d->engine && engine_member_score(d->engine, m->idx, &si) == 0;
-	json_object_object_add(o, "score", have ? jnum(si.final) : NULL);
-	const struct sample *v = member_view(m);
-	json_object_object_add(o, "latency_ms", jnum(v->latency_ms));
-	json_object_object_add(o, "loss_pct", jnum(v->loss_pct));
-	json_object_object_add(o, "jitter_ms", jnum(v->jitter_ms));
-	json_object_object_add(o, "probe_bytes_per_day",
-			       json_object_new_double(member_probe_bytes_per_day(m)));
-	return o;
+
+	memset(v, 0, sizeof(*v));
+	v->name = c->name;
+	v->class_name = member_class_name(c->cls);
+	v->interface = c->interface;
+	v->device = c->device;
+	v->enabled = c->enabled;
+	v->priority = c->priority;
+	v->weight = c->weight;
+	v->metered = c->metered;
+	v->state = daemon_member_state(d, m, &v->reason);
+	v->primary = d->primary == m->idx;
+	v->age_s = (daemon_now_ms(d) - m->since_ms) / 1000.0;
+	v->score = have ? si.final : NAN;
+	const struct sample *last = member_view(m);
+	v->latency_ms = last->latency_ms;
+	v->loss_pct = last->loss_pct;
+	v->jitter_ms = last->jitter_ms;
+	v->probe_bytes_per_day = member_probe_bytes_per_day(m);
+	if (!detail)
+		return;
+	link_view_fill(member_link(m), &v->link);
+	if (have) {
+		v->engine_store.score = si;
+		/* a member that never reached a state has been in none: unknown */
+		v->engine_store.state_for_s = si.state_since_ms == INT64_MIN ? NAN :
+					      (daemon_now_ms(d) - si.state_since_ms) / 1000.0;
+		v->engine = &v->engine_store;
+	}
+	if (member_probe_summary(m, &v->probe_store))
+		v->probe = &v->probe_store;
+}
+
+static struct json_object *member_json(const struct daemon *d, const struct member *m)
+{
+	struct member_view v;
+	member_view_fill(d, m, false, &v);
+	return metric_object(member_metrics, &v);
 }
 
 static struct json_object *members_array(const struct daemon *d)
@@ -112,19 +152,58 @@ static const char *overall_state(const struct daemon *d)
 	return engine_pinned(d->engine) >= 0 ? "pinned" : "ok";
 }
 
+/* `status` in one snapshot (api_metrics.h), but the controller and the members. */
+static void status_view_fill(const struct daemon *d, struct status_view *v)
+{
+	int pin = d->engine ? engine_pinned(d->engine) : -1;
+
+	memset(v, 0, sizeof(*v));
+	v->version = SF_VERSION;
+	v->state = overall_state(d);
+	v->current = d->primary >= 0 ? d->members[d->primary]->cfg.name : NULL;
+	v->reason = engine_reason_name(d->decision.reason);
+	v->reason_text = d->decision.text;
+	v->pinned = pin >= 0 ? d->members[pin]->cfg.name : NULL;
+	v->dry_run = d->opts.dry_run;
+	v->log_level = log_level_name(log_get_level());
+	v->uptime_s = (daemon_now_ms(d) - d->started_ms) / 1000.0;
+	v->pid = (int)getpid();
+
+	v->config = (struct config_view){
+		.path = d->cfg.path, .result = d->cstat.ok ? "ok" : "error", .error = d->cstat.error,
+		.warnings = d->cstat.warnings, .loaded_at = (int64_t)d->cstat.loaded_at,
+		.attempted_at = (int64_t)d->cstat.attempted_at, .reloads = (int)d->cstat.reloads,
+		.failed_reloads = (int)d->cstat.failed_reloads,
+	};
+
+	int64_t samples_bytes = 0, samples_dropped = 0;
+	for (int i = 0; i < d->n_members; i++) {
+		samples_bytes += (int64_t)tel_ring_bytes(member_history(d->members[i]));
+		samples_dropped += (int64_t)member_history(d->members[i])->dropped;
+	}
+	v->memory = (struct memory_view){
+		.rss_kb = proc_status_kb("VmRSS"), .rss_peak_kb = proc_status_kb("VmHWM"),
+		.telemetry_bytes = samples_bytes + (int64_t)tel_ring_bytes(&d->events),
+		.telemetry_cap_bytes = (int64_t)d->cfg.telemetry.max_kb * 1024,
+		.samples_dropped = samples_dropped, .events_dropped = (int64_t)d->events.dropped,
+		.engine_bytes = d->engine ? (int64_t)engine_memory_bytes(d->engine) : 0,
+	};
+
+	struct api_stats st;
+	api_server_stats(d->api, &st);
+	v->api = (struct api_view){
+		.requests = st.requests, .errors = st.errors, .denied = st.denied,
+		.rejected_busy = st.rejected_busy, .rejected_large = st.rejected_large,
+		.timeouts = st.timeouts, .clients = st.clients,
+	};
+}
+
 static struct json_object *m_status(struct daemon *d, struct json_object *params,
 				    struct api_error *err)
 {
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "version", json_object_new_string(SF_VERSION));
-	json_object_object_add(o, "state", json_object_new_string(overall_state(d)));
-	json_object_object_add(o, "current",
-			       d->primary >= 0 ? json_object_new_string(d->members[d->primary]->cfg.name) : NULL);
-	json_object_object_add(o, "reason", json_object_new_string(engine_reason_name(d->decision.reason)));
-	json_object_object_add(o, "reason_text", json_object_new_string(d->decision.text));
-	int pin = d->engine ? engine_pinned(d->engine) : -1;
-	json_object_object_add(o, "pinned", pin >= 0 ? json_object_new_string(d->members[pin]->cfg.name) : NULL);
+	struct status_view v;
+	status_view_fill(d, &v);
+	struct json_object *o = metric_object(status_metrics, &v);
 
 	struct json_object *ctl = json_object_new_object();
 	/* no controller: it failed to start after a reload and is being retried */
@@ -137,55 +216,7 @@ static struct json_object *m_status(struct daemon *d, struct json_object *params
 	json_object_object_add(ctl, "failures", json_object_new_int64(d->ctl ? (int64_t)d->ctl->failures : 0));
 	daemon_ctl_status(d, ctl);	/* route_state, drift, repairs, last_repair */
 	json_object_object_add(o, "controller", ctl);
-	json_object_object_add(o, "dry_run", json_object_new_boolean(d->opts.dry_run));
-	json_object_object_add(o, "log_level",
-			       json_object_new_string(log_level_name(log_get_level())));
-	json_object_object_add(o, "uptime_s",
-			       json_object_new_double((daemon_now_ms(d) - d->started_ms) / 1000.0));
-	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
 	json_object_object_add(o, "members", members_array(d));
-
-	struct json_object *cfg = json_object_new_object();
-	json_object_object_add(cfg, "path", json_object_new_string(d->cfg.path));
-	json_object_object_add(cfg, "result", json_object_new_string(d->cstat.ok ? "ok" : "error"));
-	json_object_object_add(cfg, "error", jstr_or_null(d->cstat.error));
-	json_object_object_add(cfg, "warnings", json_object_new_int(d->cstat.warnings));
-	json_object_object_add(cfg, "loaded_at", json_object_new_int64((int64_t)d->cstat.loaded_at));
-	json_object_object_add(cfg, "attempted_at",
-			       json_object_new_int64((int64_t)d->cstat.attempted_at));
-	json_object_object_add(cfg, "reloads", json_object_new_int((int)d->cstat.reloads));
-	json_object_object_add(cfg, "failed_reloads", json_object_new_int((int)d->cstat.failed_reloads));
-	json_object_object_add(o, "config", cfg);
-
-	int64_t samples_bytes = 0, samples_dropped = 0;
-	for (int i = 0; i < d->n_members; i++) {
-		samples_bytes += (int64_t)tel_ring_bytes(member_history(d->members[i]));
-		samples_dropped += (int64_t)member_history(d->members[i])->dropped;
-	}
-	struct json_object *mem = json_object_new_object();
-	json_object_object_add(mem, "rss_kb", json_object_new_int64(proc_status_kb("VmRSS")));
-	json_object_object_add(mem, "rss_peak_kb", json_object_new_int64(proc_status_kb("VmHWM")));
-	json_object_object_add(mem, "telemetry_bytes",
-			       json_object_new_int64(samples_bytes + (int64_t)tel_ring_bytes(&d->events)));
-	json_object_object_add(mem, "telemetry_cap_bytes",
-			       json_object_new_int64((int64_t)d->cfg.telemetry.max_kb * 1024));
-	json_object_object_add(mem, "samples_dropped", json_object_new_int64(samples_dropped));
-	json_object_object_add(mem, "events_dropped", json_object_new_int64((int64_t)d->events.dropped));
-	json_object_object_add(mem, "engine_bytes",
-			       json_object_new_int64(d->engine ? (int64_t)engine_memory_bytes(d->engine) : 0));
-	json_object_object_add(o, "memory", mem);
-
-	struct api_stats st;
-	api_server_stats(d->api, &st);
-	struct json_object *api = json_object_new_object();
-	json_object_object_add(api, "requests", json_object_new_int64((int64_t)st.requests));
-	json_object_object_add(api, "errors", json_object_new_int64((int64_t)st.errors));
-	json_object_object_add(api, "denied", json_object_new_int64((int64_t)st.denied));
-	json_object_object_add(api, "rejected_busy", json_object_new_int64((int64_t)st.rejected_busy));
-	json_object_object_add(api, "rejected_large", json_object_new_int64((int64_t)st.rejected_large));
-	json_object_object_add(api, "timeouts", json_object_new_int64((int64_t)st.timeouts));
-	json_object_object_add(api, "clients", json_object_new_int(st.clients));
-	json_object_object_add(o, "api", api);
 	return o;
 }
 
@@ -216,91 +247,15 @@ static long param_uint(struct json_object *params, const char *key, long max)
 	return x < 0 || x > max ? -2 : (long)x;
 }
 
-static struct json_object *addr_json(bool have, int family, const void *addr)
-{
-	char a[INET6_ADDRSTRLEN];
-	if (!have || !inet_ntop(family, addr, a, sizeof(a)))
-		return NULL;
-	return json_object_new_string(a);
-}
-
-static struct json_object *link_json(const struct link_info *li)
-{
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "exists", json_object_new_boolean(li->exists));
-	json_object_object_add(o, "ifindex", json_object_new_int(li->ifindex));
-	json_object_object_add(o, "carrier", json_object_new_boolean(li->carrier));
-	json_object_object_add(o, "ipv4_addr", addr_json(li->v4.has_addr, AF_INET, &li->v4.addr.v4));
-	json_object_object_add(o, "ipv4_gateway", addr_json(li->v4.has_gw, AF_INET, &li->v4.gw.v4));
-	json_object_object_add(o, "ipv4_default_route", json_object_new_boolean(li->v4.has_route));
-	json_object_object_add(o, "ipv6_addr", addr_json(li->v6.has_addr, AF_INET6, &li->v6.addr.v6));
-	json_object_object_add(o, "ipv6_gateway", addr_json(li->v6.has_gw, AF_INET6, &li->v6.gw.v6));
-	json_object_object_add(o, "ipv6_default_route", json_object_new_boolean(li->v6.has_route));
-	json_object_object_add(o, "reason", jstr_or_null(li->reason));
-	return o;
-}
-
-static struct json_object *engine_json(const struct daemon *d, const struct engine_score_info *si)
-{
-	struct json_object *e = json_object_new_object();
-	json_object_object_add(e, "instant", jnum(si->instant));
-	json_object_object_add(e, "ewma", jnum(si->ewma));
-	json_object_object_add(e, "window", jnum(si->window));
-	json_object_object_add(e, "final", jnum(si->final));
-	json_object_object_add(e, "effective", jnum(si->effective));
-	json_object_object_add(e, "short_latency_ms", jnum(si->latency_ms));
-	json_object_object_add(e, "short_loss_pct", jnum(si->loss_pct));
-	json_object_object_add(e, "short_jitter_ms", jnum(si->jitter_ms));
-	json_object_object_add(e, "eligible", json_object_new_boolean(si->eligible));
-	json_object_object_add(e, "predictive_signal",
-			       si->predict != RSN_NONE ? json_object_new_string(engine_reason_name(si->predict)) : NULL);
-	json_object_object_add(e, "last_reason", json_object_new_string(engine_reason_name(si->last_reason)));
-	/* a member that never reached a state has been in none: unknown */
-	json_object_object_add(e, "state_for_s", si->state_since_ms == INT64_MIN ? NULL :
-			       json_object_new_double((daemon_now_ms(d) - si->state_since_ms) / 1000.0));
-	json_object_object_add(e, "rounds", json_object_new_int(si->rounds));
-	json_object_object_add(e, "starlink_slot_phase_ms", jnum(si->slot_phase_ms));
-	return e;
-}
-
-static struct json_object *probe_json(const struct probe_summary *ps)
-{
-	struct json_object *p = json_object_new_object();
-	json_object_object_add(p, "latency_ms", jnum(ps->latency_ms));
-	json_object_object_add(p, "latency_p95_ms", jnum(ps->latency_p95_ms));
-	json_object_object_add(p, "jitter_ms", jnum(ps->jitter_ms));
-	json_object_object_add(p, "loss_pct", jnum(ps->loss_pct));
-	json_object_object_add(p, "lost_in_row", json_object_new_int(ps->lost_in_row));
-	json_object_object_add(p, "window_rounds", json_object_new_int(ps->window_rounds));
-	json_object_object_add(p, "ring_capacity", json_object_new_int(ps->ring_capacity));
-	json_object_object_add(p, "rounds", json_object_new_int64((int64_t)ps->rounds));
-	json_object_object_add(p, "rounds_up", json_object_new_int64((int64_t)ps->rounds_up));
-	json_object_object_add(p, "probes_sent", json_object_new_int64((int64_t)ps->probes_sent));
-	json_object_object_add(p, "probes_answered", json_object_new_int64((int64_t)ps->probes_answered));
-	json_object_object_add(p, "replies_ignored", json_object_new_int64((int64_t)ps->replies_ignored));
-	json_object_object_add(p, "replies_bad", json_object_new_int64((int64_t)ps->replies_bad));
-	json_object_object_add(p, "send_errors", json_object_new_int64((int64_t)ps->send_errors));
-	json_object_object_add(p, "interval_ms", json_object_new_int(ps->interval_ms));
-	json_object_object_add(p, "bytes_per_day", json_object_new_double(ps->bytes_per_day));
-	json_object_object_add(p, "usable", json_object_new_boolean(ps->usable));
-	json_object_object_add(p, "reason", jstr_or_null(ps->reason));
-	return p;
-}
-
 static struct json_object *m_metrics(struct daemon *d, struct json_object *params,
 				     struct api_error *err)
 {
 	struct member *m = param_member(d, params, err);
 	if (!m)
 		return NULL;
-	struct json_object *o = member_json(d, m);
-	json_object_object_add(o, "link", link_json(member_link(m)));
-	struct engine_score_info si;
-	if (d->engine && engine_member_score(d->engine, m->idx, &si) == 0)
-		json_object_object_add(o, "engine", engine_json(d, &si));
-	struct probe_summary ps;
-	if (member_probe_summary(m, &ps))
-		json_object_object_add(o, "probe", probe_json(&ps));
+	struct member_view v;
+	member_view_fill(d, m, true, &v);
+	struct json_object *o = metric_object(member_detail_metrics, &v);
 	member_collectors_json(m, o);
 	return o;
 }
@@ -333,17 +288,14 @@ static struct json_object *m_history(struct daemon *d, struct json_object *param
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = first; i < r->len && limit > 0; i += step) {
 		const struct tel_sample *t = tel_ring_get(r, i);
-		struct json_object *p = json_object_new_object();
-		json_object_object_add(p, "age_s", json_object_new_double((now - t->t_ms) / 1000.0));
-		json_object_object_add(p, "latency_ms", jnum(t->latency_ms));
-		json_object_object_add(p, "loss_pct", jnum(t->loss_pct));
-		json_object_object_add(p, "jitter_ms", jnum(t->jitter_ms));
-		json_object_object_add(p, "score", jnum(t->score));
-		json_object_object_add(p, "link_up", t->link_up == TRI_UNKNOWN ? NULL
-						   : json_object_new_boolean(t->link_up == TRI_TRUE));
-		json_object_object_add(p, "round_up", json_object_new_boolean(t->round_up));
-		json_object_object_add(p, "primary", json_object_new_boolean(t->primary));
-		json_object_array_add(arr, p);
+		struct history_point_view p = {
+			.age_s = (now - t->t_ms) / 1000.0, .latency_ms = t->latency_ms,
+			.loss_pct = t->loss_pct, .jitter_ms = t->jitter_ms, .score = t->score,
+			.link_up = t->link_up == TRI_UNKNOWN ? TRI_UNKNOWN
+				   : t->link_up == TRI_TRUE ? TRI_TRUE : TRI_FALSE,
+			.round_up = t->round_up, .primary = t->primary,
+		};
+		json_object_array_add(arr, metric_object(history_point_metrics, &p));
 	}
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "member", json_object_new_string(m->cfg.name));
@@ -369,16 +321,8 @@ static struct json_object *m_events(struct daemon *d, struct json_object *params
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = r->len - n; i < r->len; i++) {
 		const struct tel_event *e = tel_ring_get(r, i);
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "time", json_object_new_int64(e->wall_s));
-		json_object_object_add(o, "age_s", json_object_new_double((now - e->t_ms) / 1000.0));
-		json_object_object_add(o, "type", json_object_new_string(e->type));
-		json_object_object_add(o, "reason", json_object_new_string(e->reason));
-		json_object_object_add(o, "member", jstr_or_null(e->member));
-		json_object_object_add(o, "from", jstr_or_null(e->from));
-		json_object_object_add(o, "to", jstr_or_null(e->to));
-		json_object_object_add(o, "text", json_object_new_string(e->text));
-		json_object_array_add(arr, o);
+		struct event_view v = { .time = e->wall_s, .age_s = (now - e->t_ms) / 1000.0, .ev = *e };
+		json_object_array_add(arr, metric_object(event_metrics, &v));
 	}
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "events", arr);

@@ -31,7 +31,7 @@
  * overflow the multiplier */
 #define RESTORE_MULT_MAX (1 << 20)
 
-static const char *const reason_names[__RSN_MAX] = {
+const char *const eng_reason_names[__RSN_MAX] = {
 	[RSN_NONE] = "none",
 	[RSN_INITIAL] = "initial",
 	[RSN_HARD_FAIL_LINK] = "hard_fail_link",
@@ -76,7 +76,7 @@ static const char *const state_names[__MS_MAX] = {
 
 const char *engine_reason_name(enum engine_reason r)
 {
-	return (unsigned)r < __RSN_MAX ? reason_names[r] : "invalid";
+	return (unsigned)r < __RSN_MAX ? eng_reason_names[r] : "invalid";
 }
 
 const char *engine_event_type_name(enum engine_event_type t)

@@ -9,6 +9,9 @@
 
 #include "engine.h"
 
+/* engine_reason_name() as a table, for engine_metrics.c (engine.c) */
+extern const char *const eng_reason_names[__RSN_MAX];
+
 #define SLOT_BINS 60		/* phase histogram bins over one slot period */
 #define SERIES_CAP 64		/* class metric history (obstruction, RSRP) */
 

@@ -20,9 +20,11 @@
 #include "cfgtab_impl.h"
 #include "clock.h"
 #include "log.h"
+#include "metric_impl.h"
 #include "text.h"
 #include "starlink_decode.h"
 #include "starlink_grpc.h"
+#include "starlink_metrics.h"
 
 #define SL_MSG_CAP (256 * 1024)
 #define OBS_RING 256			/* obstruction history for the rise figure */
@@ -49,7 +51,7 @@ const struct cfg_option starlink_options[] = {
 };
 #undef P
 
-static const char *const err_names[__SL_ERR_MAX] = {
+const char *const sl_error_names[__SL_ERR_MAX] = {
 	[SL_ERR_NONE] = "none", [SL_ERR_REFUSED] = "refused", [SL_ERR_CONNECT] = "connect",
 	[SL_ERR_TIMEOUT] = "timeout", [SL_ERR_CLOSED] = "closed", [SL_ERR_HTTP2] = "http2",
 	[SL_ERR_HTTP_STATUS] = "http_status", [SL_ERR_CONTENT_TYPE] = "content_type",
@@ -59,7 +61,7 @@ static const char *const err_names[__SL_ERR_MAX] = {
 
 const char *starlink_error_name(enum starlink_error e)
 {
-	return (unsigned)e < __SL_ERR_MAX ? err_names[e] : "?";
+	return (unsigned)e < __SL_ERR_MAX ? sl_error_names[e] : "?";
 }
 
 void starlink_params_defaults(struct starlink_params *p)
@@ -404,6 +406,7 @@ struct starlink *starlink_new(struct ev_loop *loop, const struct starlink_params
 	sl->ctx = ctx;
 	sl_hist_init(&sl->hist);
 	sample_init(&sl->last, 0);
+	sl_status_init(&sl->st);	/* status_extra is unknown, not zero, before the first status */
 	memset(&sl->dev, 0, sizeof(sl->dev));
 	sl->dev.utc_offset_s = INT32_MIN;
 	sl->dev.bootcount = -1;
@@ -447,106 +450,23 @@ const struct sample *starlink_last_sample(const struct starlink *sl)
 	return &sl->last;
 }
 
-static void j_num(json_object *o, const char *k, double v)
+static void failure_view(struct sl_failure_view *v, const struct sl_failure *f, int64_t now,
+			 const struct sl_failure_view **out)
 {
-	json_object_object_add(o, k, isfinite(v) ? json_object_new_double(v) : NULL);
-}
-
-static void j_int(json_object *o, const char *k, long long v, bool known)
-{
-	json_object_object_add(o, k, known ? json_object_new_int64(v) : NULL);
-}
-
-static void j_tri(json_object *o, const char *k, enum tri t)
-{
-	json_object_object_add(o, k, t == TRI_UNKNOWN ? NULL : json_object_new_boolean(t == TRI_TRUE));
-}
-
-static void j_str(json_object *o, const char *k, const char *v)
-{
-	char safe[256];	/* the dish's strings are outside input: valid UTF-8 only */
-	if (!v || !v[0]) {
-		json_object_object_add(o, k, NULL);
+	if (f->kind == SL_ERR_NONE) {
+		*out = NULL;
 		return;
 	}
-	json_object_object_add(o, k, json_object_new_string(text_copy_sanitized(safe, sizeof(safe), v)));
-}
-
-static const char *const cause_names[] = {
-	"UNKNOWN", "BOOTING", "STOWED", "THERMAL_SHUTDOWN", "NO_SCHEDULE", "NO_SATS", "OBSTRUCTED",
-	"NO_DOWNLINK", "NO_PINGS", "ACTUATOR_ACTIVITY", "CABLE_TEST", "SLEEPING", NULL,
-	"SKY_SEARCH", "INHIBIT_RF",
-};
-
-static const char *outage_name(int cause)
-{
-	if (cause == SL_OUTAGE_NONE)
-		return "CONNECTED";
-	if (cause >= 0 && cause < (int)(sizeof(cause_names) / sizeof(cause_names[0])) && cause_names[cause])
-		return cause_names[cause];
-	return cause == SL_OUTAGE_NOT_KNOWN ? NULL : "UNKNOWN";
-}
-
-static json_object *failure_json(const struct sl_failure *f, int64_t now)
-{
-	if (f->kind == SL_ERR_NONE)
-		return NULL;
-	json_object *o = json_object_new_object();
-	j_str(o, "kind", starlink_error_name(f->kind));
-	j_int(o, "grpc_status", f->grpc_status, f->grpc_status >= 0);
-	j_str(o, "message", f->text);
-	j_int(o, "age_ms", now - f->t_ms, true);
-	return o;
-}
-
-static json_object *metrics_json(const struct starlink_metrics *m)
-{
-	json_object *o = json_object_new_object();
-	j_tri(o, "reachable", m->reachable);
-	j_num(o, "pop_latency_ms", m->pop_latency_ms);
-	j_num(o, "pop_drop_pct", m->pop_drop_pct);
-	j_num(o, "downlink_bps", m->downlink_bps);
-	j_num(o, "uplink_bps", m->uplink_bps);
-	j_num(o, "obstruction_pct", m->obstruction_pct);
-	j_num(o, "obstruction_rise_pct", m->obstruction_rise_pct);
-	j_num(o, "time_obstructed_pct", m->time_obstructed_pct);
-	j_tri(o, "currently_obstructed", m->currently_obstructed);
-	j_num(o, "prolonged_obstruction_duration_s", m->prolonged_obstruction_duration_s);
-	j_num(o, "prolonged_obstruction_interval_s", m->prolonged_obstruction_interval_s);
-	j_tri(o, "snr_above_noise_floor", m->snr_above_noise_floor);
-	j_tri(o, "snr_persistently_low", m->snr_persistently_low);
-	j_str(o, "outage", outage_name(m->outage_cause));
-	j_int(o, "outage_cause", m->outage_cause, m->outage_cause >= 0);
-	j_num(o, "outage_duration_s", m->outage_duration_s);
-	j_num(o, "outage_start_s", m->outage_start_s);
-	j_tri(o, "thermal_throttle", m->thermal_throttle);
-	j_tri(o, "thermal_shutdown", m->thermal_shutdown);
-	j_tri(o, "motors_stuck", m->motors_stuck);
-	j_tri(o, "mast_not_vertical", m->mast_not_vertical);
-	j_tri(o, "unexpected_location", m->unexpected_location);
-	j_tri(o, "slow_ethernet", m->slow_ethernet);
-	j_tri(o, "roaming", m->roaming);
-	j_tri(o, "water_detected", m->water_detected);
-	j_int(o, "software_update_state", m->software_update_state, m->software_update_state >= 0);
-	j_tri(o, "update_pending", m->update_pending);
-	j_tri(o, "reboot_ready", m->reboot_ready);
-	j_num(o, "reboot_in_s", m->reboot_in_s);
-	j_tri(o, "gps_valid", m->gps_valid);
-	j_int(o, "gps_sats", m->gps_sats, m->gps_sats >= 0);
-	j_num(o, "uptime_s", m->uptime_s);
-	j_num(o, "hist_seconds", m->hist_seconds);
-	j_num(o, "hist_drop_pct", m->hist_drop_pct);
-	j_num(o, "hist_latency_ms", m->hist_latency_ms);
-	j_num(o, "hist_latency_max_ms", m->hist_latency_max_ms);
-	j_int(o, "hist_max_drop_run_s", m->hist_max_drop_run_s, m->hist_max_drop_run_s >= 0);
-	j_tri(o, "dish_rebooted", m->dish_rebooted);
-	return o;
+	v->kind = f->kind;
+	v->grpc_status = f->grpc_status;
+	v->message = f->text;
+	v->age_ms = now - f->t_ms;
+	*out = v;
 }
 
 /* The collector's own reading of the predictive signals; the engine applies its own thresholds. */
-static json_object *signals_json(const struct starlink_metrics *m)
+static void signals_of(const struct starlink_metrics *m, struct sl_signals *o)
 {
-	json_object *o = json_object_new_object();
 	bool known = m->reachable == TRI_TRUE;
 	enum tri rising = isnan(m->obstruction_rise_pct) ? TRI_UNKNOWN :
 			  m->obstruction_rise_pct >= 1.0 ? TRI_TRUE : TRI_FALSE;
@@ -556,89 +476,66 @@ static json_object *signals_json(const struct starlink_metrics *m)
 			  m->outage_cause == SL_OUTAGE_BOOTING ? TRI_TRUE :
 			  m->reboot_ready == TRI_UNKNOWN ? TRI_UNKNOWN : TRI_FALSE;
 
-	j_tri(o, "obstruction_rising", known ? rising : TRI_UNKNOWN);
-	j_tri(o, "currently_obstructed", known ? m->currently_obstructed : TRI_UNKNOWN);
-	j_tri(o, "outage_present", known ? (m->outage_cause >= 0 ? TRI_TRUE : TRI_FALSE) : TRI_UNKNOWN);
-	j_tri(o, "snr_persistently_low", known ? m->snr_persistently_low : TRI_UNKNOWN);
-	j_tri(o, "thermal", known ? thermal : TRI_UNKNOWN);
-	j_tri(o, "reboot_imminent", known ? reboot : TRI_UNKNOWN);
-	j_tri(o, "update_pending", known ? m->update_pending : TRI_UNKNOWN);
-	j_tri(o, "dish_unreachable", m->reachable == TRI_UNKNOWN ? TRI_UNKNOWN :
-		 m->reachable == TRI_FALSE ? TRI_TRUE : TRI_FALSE);
-	return o;
+	o->obstruction_rising = known ? rising : TRI_UNKNOWN;
+	o->currently_obstructed = known ? m->currently_obstructed : TRI_UNKNOWN;
+	o->outage_present = known ? (m->outage_cause >= 0 ? TRI_TRUE : TRI_FALSE) : TRI_UNKNOWN;
+	o->snr_persistently_low = known ? m->snr_persistently_low : TRI_UNKNOWN;
+	o->thermal = known ? thermal : TRI_UNKNOWN;
+	o->reboot_imminent = known ? reboot : TRI_UNKNOWN;
+	o->update_pending = known ? m->update_pending : TRI_UNKNOWN;
+	o->dish_unreachable = m->reachable == TRI_UNKNOWN ? TRI_UNKNOWN :
+			      m->reachable == TRI_FALSE ? TRI_TRUE : TRI_FALSE;
+}
+
+/* Everything starlink_metrics_json() shows, in one snapshot (starlink_metrics.h). */
+static void view_fill(const struct starlink *sl, struct starlink_view *v)
+{
+	int64_t now = now_ms(sl);
+	const struct starlink_metrics *m = &sl->last.sl;
+	bool polled = sl->polls_ok + sl->polls_failed > 0;
+
+	memset(v, 0, sizeof(*v));
+	v->host = sl->p.host;
+	v->port = sl->p.port;
+	v->bind_device = sl->bind_device;
+	v->connected = sl_grpc_connected(sl->g);
+	v->state = sl->polling ? "polling" : sl->consecutive_failures ? "backoff" : "idle";
+	v->polls_ok = sl->polls_ok;
+	v->polls_failed = sl->polls_failed;
+	v->consecutive_failures = sl->consecutive_failures;
+	v->connects = sl_grpc_connects(sl->g);
+	v->retries = sl_grpc_retries(sl->g);
+	v->memory_bytes = sizeof(*sl) + sl->arena.cap + sl_grpc_memory(sl->g);
+	v->last_ok_age_ms = sl->last_ok_ms > 0 ? now - sl->last_ok_ms : -1;
+	failure_view(&v->failures[0], &sl->last_err, now, &v->last_error);
+	v->history_ok = sl->history_ok;
+	v->history_failed = sl->history_failed;
+	failure_view(&v->failures[1], &sl->last_history_err, now, &v->last_history_error);
+	failure_view(&v->failures[2], &sl->last_devinfo_err, now, &v->last_device_info_error);
+	v->bytes_tx_last_poll = polled ? (int64_t)sl->last_poll_tx : -1;
+	v->bytes_rx_last_poll = polled ? (int64_t)sl->last_poll_rx : -1;
+	v->bytes_tx_total = sl->total_tx;
+	v->bytes_rx_total = sl->total_rx;
+	v->api_version = sl->api_version;
+	v->device = sl->dev;
+	v->metrics = *m;
+	signals_of(m, &v->signals);
+	v->alerts = !sl->st.alerts_known ? -1 : m->reachable == TRI_TRUE ? (int64_t)sl->st.alerts : 0;
+	v->history = (struct sl_hist_summary){
+		.current = sl->hist.have ? (int64_t)sl->hist.current : -1,
+		.folded_s = sl->hist.folded_s, .lost_s = sl->hist.lost_s, .bad_s = sl->hist.bad_s,
+		.reboots_seen = sl->hist.reboots,
+		.newest_latency_ms = sl->hist.newest_latency_ms,
+		.newest_drop_pct = sl->hist.newest_drop * 100,
+	};
+	v->status_extra = sl->st;
 }
 
 json_object *starlink_metrics_json(const struct starlink *sl)
 {
-	json_object *o = json_object_new_object();
-	int64_t now = now_ms(sl);
-	const struct starlink_metrics *m = &sl->last.sl;
-
-	j_str(o, "host", sl->p.host);
-	j_int(o, "port", sl->p.port, true);
-	j_str(o, "bind_device", sl->bind_device);
-	json_object_object_add(o, "connected", json_object_new_boolean(sl_grpc_connected(sl->g)));
-	j_str(o, "state", sl->polling ? "polling" : sl->consecutive_failures ? "backoff" : "idle");
-	j_int(o, "polls_ok", (long long)sl->polls_ok, true);
-	j_int(o, "polls_failed", (long long)sl->polls_failed, true);
-	j_int(o, "consecutive_failures", sl->consecutive_failures, true);
-	j_int(o, "connects", (long long)sl_grpc_connects(sl->g), true);
-	j_int(o, "retries", (long long)sl_grpc_retries(sl->g), true);
-	j_int(o, "memory_bytes", (long long)(sizeof(*sl) + sl->arena.cap + sl_grpc_memory(sl->g)), true);
-	j_int(o, "last_ok_age_ms", now - sl->last_ok_ms, sl->last_ok_ms > 0);
-	json_object_object_add(o, "last_error", failure_json(&sl->last_err, now));
-	j_int(o, "history_ok", (long long)sl->history_ok, true);
-	j_int(o, "history_failed", (long long)sl->history_failed, true);
-	json_object_object_add(o, "last_history_error", failure_json(&sl->last_history_err, now));
-	json_object_object_add(o, "last_device_info_error", failure_json(&sl->last_devinfo_err, now));
-	j_int(o, "bytes_tx_last_poll", (long long)sl->last_poll_tx, sl->polls_ok + sl->polls_failed > 0);
-	j_int(o, "bytes_rx_last_poll", (long long)sl->last_poll_rx, sl->polls_ok + sl->polls_failed > 0);
-	j_int(o, "bytes_tx_total", (long long)sl->total_tx, true);
-	j_int(o, "bytes_rx_total", (long long)sl->total_rx, true);
-	j_int(o, "api_version", (long long)sl->api_version, sl->api_version > 0);
-
-	json_object *d = json_object_new_object();
-	j_str(d, "id", sl->dev.id);
-	j_str(d, "hardware_version", sl->dev.hardware_version);
-	j_str(d, "software_version", sl->dev.software_version);
-	j_str(d, "country_code", sl->dev.country_code);
-	j_str(d, "build_id", sl->dev.build_id);
-	j_int(d, "utc_offset_s", sl->dev.utc_offset_s, sl->dev.utc_offset_s != INT32_MIN);
-	j_int(d, "bootcount", sl->dev.bootcount, sl->dev.bootcount >= 0);
-	json_object_object_add(o, "device", d);
-
-	json_object_object_add(o, "metrics", metrics_json(m));
-	json_object_object_add(o, "signals", signals_json(m));
-
-	json_object *al = json_object_new_array();
-	if (sl->st.alerts_known && m->reachable == TRI_TRUE)
-		for (int i = 1; i < 24; i++)
-			if ((sl->st.alerts & SL_ALERT_BIT(i)) && sl_alert_name(i))
-				json_object_array_add(al, json_object_new_string(sl_alert_name(i)));
-	json_object_object_add(o, "alerts", sl->st.alerts_known ? al : NULL);
-	if (!sl->st.alerts_known)
-		json_object_put(al);
-
-	json_object *h = json_object_new_object();
-	j_int(h, "current", (long long)sl->hist.current, sl->hist.have);
-	j_int(h, "folded_s", (long long)sl->hist.folded_s, true);
-	j_int(h, "lost_s", (long long)sl->hist.lost_s, true);
-	j_int(h, "bad_s", (long long)sl->hist.bad_s, true);
-	j_int(h, "reboots_seen", (long long)sl->hist.reboots, true);
-	j_num(h, "newest_latency_ms", sl->hist.newest_latency_ms);
-	j_num(h, "newest_drop_pct", sl->hist.newest_drop * 100);
-	json_object_object_add(o, "history", h);
-
-	json_object *x = json_object_new_object();
-	j_int(x, "disablement_code", sl->st.disablement_code, sl->st.disablement_code >= 0);
-	j_int(x, "mobility_class", sl->st.mobility_class, sl->st.mobility_class >= 0);
-	j_int(x, "reboot_reason", sl->st.reboot_reason, sl->st.reboot_reason >= 0);
-	j_num(x, "eth_speed_mbps", sl->st.eth_speed_mbps);
-	j_num(x, "update_progress", sl->st.update_progress);
-	j_num(x, "obstruction_valid_s", sl->st.obstruction_valid_s);
-	j_tri(x, "stow_requested", sl->st.stow_requested);
-	json_object_object_add(o, "status_extra", x);
-	return o;
+	struct starlink_view v;
+	view_fill(sl, &v);
+	return metric_object(starlink_view_metrics, &v);
 }
 
 /* ---- the collector (collector.h) ---------------------------------------- */

@@ -145,7 +145,7 @@ enum starlink_error sl_decode_device_info(struct sl_arena *a, const uint8_t *msg
 	return SL_ERR_NONE;
 }
 
-static const char *const alert_names[24] = {
+const char *const sl_alert_names[SL_ALERT_FIELDS] = {
 	[1] = "motors_stuck", [2] = "thermal_shutdown", [3] = "thermal_throttle",
 	[4] = "unexpected_location", [5] = "mast_not_near_vertical", [6] = "slow_ethernet_speeds",
 	[7] = "roaming", [8] = "install_pending", [9] = "is_heating",
@@ -158,7 +158,7 @@ static const char *const alert_names[24] = {
 
 const char *sl_alert_name(int field)
 {
-	return field > 0 && field < 24 ? alert_names[field] : NULL;
+	return field > 0 && field < SL_ALERT_FIELDS ? sl_alert_names[field] : NULL;
 }
 
 static uint32_t alert_bits(const SpaceX__API__Device__DishAlerts *al)
@@ -294,11 +294,9 @@ static void status_from(struct sl_status *st, const SpaceX__API__Device__DishGet
 	device_info_from(&st->dev, s->device_info);
 }
 
-enum starlink_error sl_decode_status(struct sl_arena *a, const uint8_t *msg, size_t len,
-				     struct sl_status *st, char *err, size_t err_len)
+void sl_status_init(struct sl_status *st)
 {
 	struct sample tmp;
-	enum starlink_error e;
 
 	sample_init(&tmp, 0);
 	memset(st, 0, sizeof(*st));
@@ -309,6 +307,14 @@ enum starlink_error sl_decode_status(struct sl_arena *a, const uint8_t *msg, siz
 	st->disablement_code = st->mobility_class = st->reboot_reason = -1;
 	st->stow_requested = st->is_cell_disabled = TRI_UNKNOWN;
 	device_info_from(&st->dev, NULL);
+}
+
+enum starlink_error sl_decode_status(struct sl_arena *a, const uint8_t *msg, size_t len,
+				     struct sl_status *st, char *err, size_t err_len)
+{
+	enum starlink_error e;
+
+	sl_status_init(st);
 
 	Response *r = unpack(a, msg, len, SPACE_X__API__DEVICE__RESPONSE__RESPONSE_DISH_GET_STATUS,
 			     &e, err, err_len);

@@ -70,8 +70,12 @@ struct sl_history_view {
 	size_t n_outages;
 };
 
+#define SL_ALERT_FIELDS 24		/* DishAlerts field numbers we name are below this */
+extern const char *const sl_alert_names[SL_ALERT_FIELDS];	/* by field number, NULL gaps */
 const char *sl_alert_name(int field);	/* NULL for unknown numbers */
 
+/* Every field unknown (what a status is before the dish has sent one). */
+void sl_status_init(struct sl_status *st);
 enum starlink_error sl_decode_status(struct sl_arena *a, const uint8_t *msg, size_t len,
 				     struct sl_status *st, char *err, size_t err_len);
 enum starlink_error sl_decode_device_info(struct sl_arena *a, const uint8_t *msg, size_t len,
