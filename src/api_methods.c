@@ -191,6 +191,7 @@ static void status_view_fill(const struct daemon *d, struct status_view *v)
 
 	struct api_stats st;
 	api_server_stats(d->api, &st);
+	daemon_ctl_view(d, &v->controller);
 	v->api = (struct api_view){
 		.requests = st.requests, .errors = st.errors, .denied = st.denied,
 		.rejected_busy = st.rejected_busy, .rejected_large = st.rejected_large,
@@ -205,17 +206,6 @@ static struct json_object *m_status(struct daemon *d, struct json_object *params
 	status_view_fill(d, &v);
 	struct json_object *o = metric_object(status_metrics, &v);
 
-	struct json_object *ctl = json_object_new_object();
-	/* no controller: it failed to start after a reload and is being retried */
-	json_object_object_add(ctl, "backend", json_object_new_string(d->ctl ? d->ctl->ops->name : "none"));
-	json_object_object_add(ctl, "state", json_object_new_string(d->ctl ? controller_state(d->ctl)
-									    : "not running: start failed, retrying"));
-	json_object_object_add(ctl, "error", d->ctl ? jstr_or_null(controller_error(d->ctl))
-						      : jstr_or_null(d->ctl_error));
-	json_object_object_add(ctl, "applies", json_object_new_int64(d->ctl ? (int64_t)d->ctl->applies : 0));
-	json_object_object_add(ctl, "failures", json_object_new_int64(d->ctl ? (int64_t)d->ctl->failures : 0));
-	daemon_ctl_status(d, ctl);	/* route_state, drift, repairs, last_repair */
-	json_object_object_add(o, "controller", ctl);
 	json_object_object_add(o, "members", members_array(d));
 	return o;
 }

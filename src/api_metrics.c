@@ -137,6 +137,35 @@ static const struct metric_desc api_metrics[] = {
 };
 #undef A
 
+#define R(f) offsetof(struct repair_view, f)
+static const struct metric_desc repair_metrics[] = {
+	{ METRIC("at", METRIC_INT64, R(at), "s", I, "Wall clock (Unix time) of the repair.") },
+	{ METRIC("what", METRIC_STRPTR, R(what), NULL, I, "What was put back.") },
+	{ METRIC("took_ms", METRIC_INT, R(took_ms), "ms", G, "From the drift seen to the routes back.") },
+	METRIC_END
+};
+#undef R
+
+#define CT(f) offsetof(struct controller_view, f)
+static const struct metric_desc controller_metrics[] = {
+	{ METRIC("backend", METRIC_STRPTR, CT(backend), NULL, I,
+		 "route or dryrun; none: a changed controller could not start and is retried.") },
+	{ METRIC("state", METRIC_STRPTR, CT(state), NULL, I, "One line: what is installed.") },
+	{ METRIC("error", METRIC_STRPTR, CT(error), NULL, I, "Last failure, or why it could not start.") },
+	{ METRIC("applies", METRIC_UINT64, CT(applies), "applies", C, "Applies asked of the backend.") },
+	{ METRIC("failures", METRIC_UINT64, CT(failures), "applies", C, "Applies that failed.") },
+	{ METRIC("route_state", METRIC_STRPTR, CT(route_state), NULL, I,
+		 "none, applied, drifted or repairing: the kernel's routes and rules against the wanted ones.") },
+	{ METRIC("drift", METRIC_STRPTR, CT(drift), NULL, I, "What is missing or changed; null when nothing.") },
+	{ METRIC("in_progress", METRIC_BOOL, CT(in_progress), NULL, G, "An apply is in flight.") },
+	{ METRIC("drifts", METRIC_UINT64, CT(drifts), "drifts", C, "Times the routes were found changed.") },
+	{ METRIC("repairs", METRIC_UINT64, CT(repairs), "repairs", C, "Times they were put back.") },
+	{ METRIC("last_repair", METRIC_OBJPTR, CT(last_repair), NULL, G, "The last repair; null when none."),
+	  .sub = repair_metrics },
+	METRIC_END
+};
+#undef CT
+
 #define S(f) offsetof(struct status_view, f)
 const struct metric_desc status_metrics[] = {
 	{ METRIC("version", METRIC_STRPTR, S(version), NULL, I, "Daemon version.") },
@@ -155,6 +184,8 @@ const struct metric_desc status_metrics[] = {
 	  .sub = config_metrics },
 	{ METRIC("memory", METRIC_OBJECT, S(memory), NULL, G, "Memory use."), .sub = memory_metrics },
 	{ METRIC("api", METRIC_OBJECT, S(api), NULL, G, "The API socket."), .sub = api_metrics },
+	{ METRIC("controller", METRIC_OBJECT, S(controller), NULL, G, "The controller."),
+	  .sub = controller_metrics },
 	METRIC_END
 };
 #undef S

@@ -77,7 +77,26 @@ struct api_view {
 	int clients;
 };
 
-/* `status` without the controller object and the member list (added by m_status). */
+/* The last repair of the controller's routes. */
+struct repair_view {
+	int64_t at;			/* wall clock, s */
+	const char *what;
+	int took_ms;
+};
+
+/* The controller as `status` shows it: what is installed, checked against the kernel. */
+struct controller_view {
+	const char *backend, *state, *error;	/* backend "none": could not start, retried */
+	uint64_t applies, failures;
+	const char *route_state;		/* none, applied, drifted, repairing */
+	const char *drift;			/* what is missing; NULL when nothing */
+	bool in_progress;
+	uint64_t drifts, repairs;
+	const struct repair_view *last_repair;	/* NULL: none yet */
+	struct repair_view last_repair_store;
+};
+
+/* `status` without the member list (added by m_status). */
 struct status_view {
 	const char *version, *state, *current, *reason, *reason_text, *pinned;
 	bool dry_run;
@@ -87,6 +106,7 @@ struct status_view {
 	struct config_view config;
 	struct memory_view memory;
 	struct api_view api;
+	struct controller_view controller;
 };
 
 /* One point of `history` (struct tel_sample, its age now). */

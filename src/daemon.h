@@ -111,7 +111,9 @@ void daemon_ctl_retry(struct daemon *d);
 void daemon_ctl_apply(struct daemon *d);
 void daemon_ctl_stop(struct daemon *d);
 /* What the kernel has of the controller's routes into the status "controller" object. */
-void daemon_ctl_status(const struct daemon *d, struct json_object *ctl);
+/* The controller as `status` shows it (api_metrics.h). */
+struct controller_view;
+void daemon_ctl_view(const struct daemon *d, struct controller_view *v);
 
 struct member *daemon_find_member(struct daemon *d, const char *name);
 

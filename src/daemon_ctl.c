@@ -7,10 +7,10 @@
  */
 #include "daemon.h"
 
-#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "api_metrics.h"
 #include "log.h"
 
 static bool bad_state(enum ctl_rstate s)
@@ -132,20 +132,31 @@ void daemon_ctl_stop(struct daemon *d)
 	d->ctl_applied = d->ctl_applied_none = false;
 }
 
-void daemon_ctl_status(const struct daemon *d, struct json_object *ctl)
+void daemon_ctl_view(const struct daemon *d, struct controller_view *v)
 {
 	const struct controller *c = d->ctl;
-	json_object_object_add(ctl, "route_state", json_object_new_string(c ? ctl_rstate_name(c->rstate) : "none"));
-	json_object_object_add(ctl, "drift", c && c->drift[0] ? json_object_new_string(c->drift) : NULL);
-	json_object_object_add(ctl, "in_progress", json_object_new_boolean(c && controller_busy(c)));
-	json_object_object_add(ctl, "drifts", json_object_new_int64(c ? (int64_t)c->drifts : 0));
-	json_object_object_add(ctl, "repairs", json_object_new_int64(c ? (int64_t)c->repairs : 0));
-	struct json_object *last = NULL;
-	if (c && c->last_repair_wall) {
-		last = json_object_new_object();
-		json_object_object_add(last, "at", json_object_new_int64(c->last_repair_wall));
-		json_object_object_add(last, "what", json_object_new_string(c->last_repair));
-		json_object_object_add(last, "took_ms", json_object_new_int(c->last_repair_ms));
+	memset(v, 0, sizeof(*v));
+	v->route_state = "none";
+	if (!c) {
+		v->backend = "none";
+		v->state = "not running: start failed, retrying";
+		v->error = d->ctl_error[0] ? d->ctl_error : NULL;
+		return;
 	}
-	json_object_object_add(ctl, "last_repair", last);
+	v->backend = c->ops->name;
+	v->state = controller_state(c);
+	v->error = controller_error(c)[0] ? controller_error(c) : NULL;
+	v->applies = c->applies;
+	v->failures = c->failures;
+	v->route_state = ctl_rstate_name(c->rstate);
+	v->drift = c->drift[0] ? c->drift : NULL;
+	v->in_progress = controller_busy(c);
+	v->drifts = c->drifts;
+	v->repairs = c->repairs;
+	if (c->last_repair_wall) {
+		v->last_repair_store = (struct repair_view){
+			.at = c->last_repair_wall, .what = c->last_repair, .took_ms = c->last_repair_ms,
+		};
+		v->last_repair = &v->last_repair_store;
+	}
 }
