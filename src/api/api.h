@@ -111,6 +111,11 @@ struct json_object *api_fail(struct api_error *err, int code, const char *fmt, .
  * fuzz/fuzz_api.c run the same code. Feed the bytes of one connection as
  * they come; the first complete JSON value is the request, bytes after it
  * are ignored.
+ *
+ * json-c builds the object tree while a request streams in; a request of
+ * many tiny containers ("[{},{},...]") costs ~1 KiB of heap per 3 bytes, so
+ * more containers than this are refused before they are parsed and a
+ * client's heap use stays near its byte cap.
  */
 #define API_MAX_CONTAINERS 64		/* '{' and '[' in one request */
 #define API_MAX_DEPTH 16
@@ -131,7 +136,8 @@ void api_reqparse_free(struct api_reqparse *p);
 
 /*
  * DONE: *req holds a well-formed request (release it with api_request_release).
- * ERROR: *err says why (API_ERR_PARSE, _INVALID or _TOO_LARGE); feed no more.
+ * ERROR: *err says why (API_ERR_PARSE, _INVALID or _TOO_LARGE; _FAILED when
+ * out of memory; code 0: EOF before any byte, nothing to answer); feed no more.
  * MORE: the request is not complete yet. eof: the peer closed its side.
  */
 enum api_parse api_reqparse_feed(struct api_reqparse *p, const char *buf, size_t n, bool eof,
