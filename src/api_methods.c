@@ -444,7 +444,7 @@ struct json_object *daemon_api_dispatch(void *ctx, const char *method, struct js
 		const struct method *m = &methods[i];
 		if (strcmp(m->name, method))
 			continue;
-		if (m->mutating && !peer->may_mutate) {
+		if (m->mutating && !api_peer_may_mutate(peer)) {
 			log_warn("api: denied method=%s pid=%d uid=%u", m->name, (int)peer->pid,
 				 (unsigned)peer->uid);
 			return api_fail(err, API_ERR_PERMISSION,

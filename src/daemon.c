@@ -332,6 +332,8 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, bool pro
 static void api_limits_from(const struct core_params *c, struct api_limits *lim)
 {
 	lim->max_clients = c->api_max_clients;
+	lim->max_clients_per_uid = c->api_max_clients_per_uid;
+	lim->admin_clients = c->api_admin_clients;
 	lim->timeout_ms = c->api_timeout_ms;
 	lim->max_request_bytes = c->api_max_request_bytes;
 	lim->mode = (unsigned)strtoul(c->api_socket_mode, NULL, 8);

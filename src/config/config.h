@@ -43,8 +43,10 @@ struct core_params {
 	int log_level;			/* enum log_level */
 	char api_socket[CFG_STR_MAX];
 	char api_socket_mode[CFG_STR_MAX];	/* octal text, e.g. "0660" */
-	char api_group[CFG_STR_MAX];	/* empty: the daemon's group */
+	char api_group[CFG_STR_MAX];	/* empty: the daemon's group, root alone may mutate */
 	int api_max_clients;
+	int api_max_clients_per_uid;
+	int api_admin_clients;		/* slots of api_max_clients kept for admins */
 	int api_timeout_ms;
 	int api_max_request_bytes;
 };
