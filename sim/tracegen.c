@@ -1,15 +1,22 @@
 /*
  * starfail-tracegen - the seeded generator of the trace corpus.
  *
- *   starfail-tracegen [--seed N] [--long] [--list] OUTDIR [SCENARIO...]
+ *   starfail-tracegen [--seed N] [--long] [--list] [--cadence T,R[,S]] OUTDIR [SCENARIO...]
  *
  * Writes OUTDIR/<scenario>.trace for every scenario (or the ones named).
  * --long also writes the 24 h healthy traces (about 10 MB each), which are
  * therefore generated at test/bench time and not kept in the repository.
+ * --cadence probes every scenario's primary member with T targets per round
+ * every R ms and the other member every S ms (default 5000, the daemon's
+ * standby_interval_ms), with the daemon's fast confirmation rounds; the
+ * scenario goals of healthy traces (0 switches) hold at any cadence, those
+ * of fault traces are stated for the scenario's own cadence.
  *
  * Model (docs/ENGINE.md "Trace corpus" lists every scenario):
- *   - each member is probed in rounds of 3 targets; a round is every 500 ms
- *     plus a uniform +-10 ms drift (real timers drift, so round phases cover
+ *   - each member is probed in rounds of 3 targets (or --cadence); a round
+ *     is every 500 ms (the "_daemon_cadence" and "_dc" scenarios: the
+ *     daemon's defaults, 1.5 s primary, 5 s standby, fast confirmation
+ *     rounds 600 ms apart after a fully lost round) plus a uniform +-10 ms drift (real timers drift, so round phases cover
  *     the Starlink slot boundaries over time);
  *   - each probe is lost independently with the member's loss probability
  *     at that time; an answered probe's RTT is base + uniform(-jitter,
@@ -37,7 +44,8 @@
 #define ROUND_MS 500
 #define TARGETS 3
 #define UTC_START_MS 1764115200000LL	/* 2025-11-26 00:00:00 UTC */
-#define MAX_MARKS 64
+#define MAX_MARKS 256
+#define MAX_DROPS 64
 
 struct link {
 	double rtt_ms, jitter_ms, loss;	/* loss: probability per probe */
@@ -55,6 +63,7 @@ struct gmember {
 	int priority;
 	struct link base;
 	int round_ms;			/* probe round interval (default ROUND_MS) */
+	int targets;			/* probes per round (default TARGETS) */
 	int fast_left;			/* fast confirmation rounds left (daemon cadence) */
 	int64_t next_round_ms, next_status_ms;
 };
@@ -77,6 +86,9 @@ struct gen {
 	int nmarks;
 	char goals[160];
 	bool fast_rounds;		/* a fully lost round is re-probed after 600 ms, 3 times */
+	uint64_t seed;
+	int64_t drop_t[MAX_DROPS], drop_end[MAX_DROPS];	/* recurring obstruction schedule */
+	int ndrops;
 	uint64_t rng;
 	FILE *f;
 };
@@ -203,6 +215,30 @@ static void m_sl_reboot(const struct gen *g, int mi, int64_t t, struct link *l)
 	}
 }
 
+static void m_sl_lossy(const struct gen *g, int mi, int64_t t, struct link *l)
+{
+	if (mi == 0)
+		l->loss = 0.03;
+}
+
+static void m_loss_step10(const struct gen *g, int mi, int64_t t, struct link *l)
+{
+	if (mi == 0 && t >= 300000 && t < 500000)
+		l->loss = 0.10;
+}
+
+/* A tree in the dish's view: the dish reports 3 % obstructed all along;
+ * full drops of 2-5 s every 2-6 min (g->drop_t) from 120 s for an hour. */
+static void m_sl_recurring(const struct gen *g, int mi, int64_t t, struct link *l)
+{
+	if (mi != 0)
+		return;
+	l->obstruction_pct = 3;
+	for (int i = 0; i < g->ndrops; i++)
+		if (t >= g->drop_t[i] && t < g->drop_end[i])
+			l->loss = 1, l->obstructed = 1;
+}
+
 static void m_cell_fade(const struct gen *g, int mi, int64_t t, struct link *l)
 {
 	if (mi != 0 || t < 120000)
@@ -245,9 +281,9 @@ static void members(struct gen *g, const char *n0, enum member_class c0, const c
 {
 	g->n = 2;
 	g->m[0] = (struct gmember){ .name = n0, .cls = c0, .priority = 1, .base = healthy(c0),
-				    .round_ms = ROUND_MS, .fast_left = 3 };
+				    .round_ms = ROUND_MS, .targets = TARGETS, .fast_left = 3 };
 	g->m[1] = (struct gmember){ .name = n1, .cls = c1, .priority = 2, .base = healthy(c1),
-				    .round_ms = ROUND_MS, .fast_left = 3 };
+				    .round_ms = ROUND_MS, .targets = TARGETS, .fast_left = 3 };
 }
 
 struct scen {
@@ -446,6 +482,108 @@ static void s_all_bad(struct gen *g)
 	snprintf(g->goals, sizeof(g->goals), "all_bad=1 max_switches=1");
 }
 
+/* The daemon's default cadence for both members: primary 1.5 s
+ * (poll_interval_ms), standby 5 s (standby_interval_ms), fast rounds. */
+static void daemon_cadence(struct gen *g, bool both_primary)
+{
+	g->m[0].round_ms = 1500;
+	g->m[1].round_ms = both_primary ? 1500 : 5000;
+	g->fast_rounds = true;
+}
+
+static void s_sl_lossy(struct gen *g)
+{
+	s_sl_healthy(g);
+	g->model = m_sl_lossy;
+}
+
+static void s_sl_lossy_short(struct gen *g)
+{
+	s_sl_lossy(g);
+	g->duration_ms = 3600000;
+}
+
+static void s_loss_step10(struct gen *g)
+{
+	members(g, "wan", CLASS_LAN, "lte", CLASS_CELLULAR);
+	g->duration_ms = 700000, g->model = m_loss_step10;
+	fault_at(g, 300000, 500000, "loss_0_10pct");
+	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=10000 max_false=0 max_switches=2");
+}
+
+static void s_sl_recurring(struct gen *g)
+{
+	members(g, "starlink", CLASS_STARLINK, "lte", CLASS_CELLULAR);
+	g->duration_ms = 4800000, g->model = m_sl_recurring;
+	/* the traffic moves to the backup: both probed at the primary cadence
+	 * (a standby probed every 5 s gives the engine less evidence, not more) */
+	daemon_cadence(g, true);
+	uint64_t r = g->seed * 0x9e3779b97f4a7c15ULL + 77;
+	mark(g, 120000, "fault", g->m[0].name, "recurring_obstruction_1h");
+	for (int64_t t = 120000; t < 3720000 && g->ndrops < MAX_DROPS;) {
+		int64_t len = 2000 + (int64_t)(sim_uniform(&r) * 3000);
+		g->drop_t[g->ndrops] = t;
+		g->drop_end[g->ndrops] = t + len;
+		g->ndrops++;
+		mark(g, t, "truth", g->m[0].name, "bad");
+		mark(g, t + len, "truth", g->m[0].name, "warn");	/* answers, not to be trusted */
+		t += 120000 + (int64_t)(sim_uniform(&r) * 240000);
+	}
+	mark(g, 3720000, "truth", g->m[0].name, "good");
+	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=3000 max_switches=2 max_false=0");
+}
+
+static void s_noisy_dc(struct gen *g) { s_noisy_short(g); daemon_cadence(g, false); }
+static void s_sl_healthy_dc(struct gen *g) { s_sl_healthy_short(g); daemon_cadence(g, false); }
+static void s_sl_lossy_dc(struct gen *g) { s_sl_lossy_short(g); daemon_cadence(g, false); }
+
+static void s_loss_step10_dc(struct gen *g)
+{
+	s_loss_step10(g);
+	daemon_cadence(g, false);
+	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=60000 max_false=0 max_switches=2");
+}
+
+static void s_lat_step_dc(struct gen *g)
+{
+	s_lat_step(g);
+	daemon_cadence(g, false);
+	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=6000 max_false=0 max_switches=2");
+}
+
+static void s_lat_ramp_dc(struct gen *g)
+{
+	s_lat_ramp(g);
+	daemon_cadence(g, false);
+}
+
+static void s_loss_ramp_dc(struct gen *g)
+{
+	s_loss_ramp(g);
+	daemon_cadence(g, false);
+	snprintf(g->goals, sizeof(g->goals), "switch_before_ms=360000 max_false=0 max_switches=2");
+}
+
+static void s_flap_dc(struct gen *g)
+{
+	s_flap(g);
+	daemon_cadence(g, true);
+	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=3000 max_switches=2 max_false=0");
+}
+
+static void s_sl_outage_dc(struct gen *g)
+{
+	s_sl_outage(g);
+	daemon_cadence(g, false);
+	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=3000 max_false=0 max_switches=2");
+}
+
+static void s_cell_fade_dc(struct gen *g)
+{
+	s_cell_fade(g);
+	daemon_cadence(g, false);
+}
+
 static const struct scen scens[] = {
 	{ "healthy_noisy_24h", true, s_noisy },
 	{ "healthy_starlink_24h", true, s_sl_healthy },
@@ -466,7 +604,26 @@ static const struct scen scens[] = {
 	{ "starlink_reboot", false, s_sl_reboot },
 	{ "cellular_fade", false, s_cell_fade },
 	{ "all_bad", false, s_all_bad },
+	{ "healthy_starlink_lossy_24h", true, s_sl_lossy },
+	{ "healthy_starlink_lossy_1h", false, s_sl_lossy_short },
+	{ "loss_step10", false, s_loss_step10 },
+	{ "starlink_obstruction_recurring_dc", false, s_sl_recurring },
+	{ "healthy_noisy_1h_dc", false, s_noisy_dc },
+	{ "healthy_starlink_1h_dc", false, s_sl_healthy_dc },
+	{ "healthy_starlink_lossy_1h_dc", false, s_sl_lossy_dc },
+	{ "latency_step_dc", false, s_lat_step_dc },
+	{ "loss_step10_dc", false, s_loss_step10_dc },
+	{ "congestion_ramp_dc", false, s_lat_ramp_dc },
+	{ "loss_ramp_dc", false, s_loss_ramp_dc },
+	{ "flapping_dc", false, s_flap_dc },
+	{ "starlink_outage_dc", false, s_sl_outage_dc },
+	{ "cellular_fade_dc", false, s_cell_fade_dc },
 };
+
+/* --cadence: every scenario's members at this cadence (targets 0: keep) */
+static struct {
+	int targets, round_ms, standby_ms;
+} cad;
 
 /* ---- emission ---- */
 
@@ -491,14 +648,15 @@ static bool emit_round(struct gen *g, int mi, int64_t t)
 	struct link l = m->base;
 	g->model(g, mi, t, &l);
 	if (!l.up) {
-		fprintf(g->f, "%lld %s up=0 loss_pct=100 probes=%d\n", (long long)t, m->name, TARGETS);
+		fprintf(g->f, "%lld %s up=0 loss_pct=100 probes=%d\n", (long long)t, m->name, m->targets);
 		return true;
 	}
+	int nt = m->targets;
 	bool noise = l.sl_noise && sl_boundary(g, t);
-	int lost_one = noise && sim_uniform(&g->rng) < 0.8 ? (int)(sim_rand(&g->rng) % TARGETS) : -1;
+	int lost_one = noise && sim_uniform(&g->rng) < 0.8 ? (int)(sim_rand(&g->rng) % (unsigned)nt) : -1;
 	int lost = 0;
 	double sum = 0;
-	for (int k = 0; k < TARGETS; k++) {
+	for (int k = 0; k < nt; k++) {
 		double u = sim_uniform(&g->rng), j = (sim_uniform(&g->rng) * 2 - 1) * l.jitter_ms;
 		if (k == lost_one || u < l.loss) {
 			lost++;
@@ -507,12 +665,12 @@ static bool emit_round(struct gen *g, int mi, int64_t t)
 		double rtt = l.rtt_ms + j + (noise ? 30 + 20 * sim_uniform(&g->rng) : 0);
 		sum += rtt < 1 ? 1 : rtt;
 	}
-	if (lost == TARGETS)
-		fprintf(g->f, "%lld %s loss_pct=100 probes=%d\n", (long long)t, m->name, TARGETS);
+	if (lost == nt)
+		fprintf(g->f, "%lld %s loss_pct=100 probes=%d\n", (long long)t, m->name, nt);
 	else
 		fprintf(g->f, "%lld %s loss_pct=%.1f rtt_ms=%.1f probes=%d\n", (long long)t, m->name,
-			100.0 * lost / TARGETS, sum / (TARGETS - lost), TARGETS);
-	return lost == TARGETS;
+			100.0 * lost / nt, sum / (nt - lost), nt);
+	return lost == nt;
 }
 
 static void emit_status(struct gen *g, int mi, int64_t t)
@@ -549,9 +707,15 @@ static int mark_cmp(const void *a, const void *b)
 
 static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 {
-	struct gen g = { .scenario = sc->name };
+	struct gen g = { .scenario = sc->name, .seed = seed };
 	char path[512];
 	sc->setup(&g);
+	if (cad.targets > 0) {
+		g.m[0].round_ms = cad.round_ms;
+		g.m[1].round_ms = cad.standby_ms;
+		g.m[0].targets = g.m[1].targets = cad.targets;
+		g.fast_rounds = true;
+	}
 	/* stable by time: marks are added in a meaningful order at equal times */
 	for (int i = 0; i < g.nmarks; i++)
 		g.marks[i].t_ms = g.marks[i].t_ms * MAX_MARKS + i;
@@ -633,6 +797,14 @@ int main(int argc, char **argv)
 				fprintf(stderr, "starfail-tracegen: bad seed\n");
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--cadence") && i + 1 < argc) {
+			int tg, r, sb = 5000, k = sscanf(argv[++i], "%d,%d,%d", &tg, &r, &sb);
+			if (k < 2 || tg < 1 || tg > 8 || r < 100 || r > 600000 || sb < 100 || sb > 600000) {
+				fprintf(stderr, "starfail-tracegen: --cadence TARGETS,ROUND_MS[,STANDBY_MS]: "
+					"1-8 targets, 100-600000 ms\n");
+				return 2;
+			}
+			cad.targets = tg, cad.round_ms = r, cad.standby_ms = sb;
 		} else if (!strcmp(argv[i], "--long")) {
 			want_long = true;
 		} else if (!strcmp(argv[i], "--list")) {
@@ -640,12 +812,12 @@ int main(int argc, char **argv)
 				printf("%s%s\n", scens[k].name, scens[k].is_long ? " (--long)" : "");
 			return 0;
 		} else {
-			fprintf(stderr, "usage: starfail-tracegen [--seed N] [--long] [--list] OUTDIR [SCENARIO...]\n");
+			fprintf(stderr, "usage: starfail-tracegen [--seed N] [--long] [--list] [--cadence T,R[,S]] OUTDIR [SCENARIO...]\n");
 			return 2;
 		}
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: starfail-tracegen [--seed N] [--long] [--list] OUTDIR [SCENARIO...]\n");
+		fprintf(stderr, "usage: starfail-tracegen [--seed N] [--long] [--list] [--cadence T,R[,S]] OUTDIR [SCENARIO...]\n");
 		return 2;
 	}
 	const char *dir = argv[i++];
