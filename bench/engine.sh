@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/engine.sh BUILD_DIR - the decision engine against the peers' baselines.
+# bench/engine.sh BUILD_DIR [--grid] - the decision engine against the peers' baselines.
 #
 # Generates the seeded trace corpus (24 h healthy traces included) and runs
 # every trace through Starfail's engine and the mwan3, RutOS and
@@ -7,9 +7,13 @@
 # samples. Prints per trace and policy: detection delay (s, from the fault's
 # onset; negative = left before an announced fault), switches, false
 # switches, seconds spent on a truly bad uplink, and the delay ratio
-# ours/baseline. Then the engine's speed on a 24 h trace.
+# ours/baseline. Then the healthy traces over the probing grid (sim/grid.sh:
+# 1-3 targets x 0.5-2 s rounds x seeds 1-5; 1 h traces plus 24 h at the
+# daemon's defaults, ~20 s; --grid: 24 h at every grid point, ~2-4 min), and
+# the engine's speed on a 24 h trace.
 set -eu
 build=${1:-build}
+grid=${2:-}
 for b in starfail-sim starfail-tracegen; do
 	if [ ! -x "$build/$b" ]; then
 		echo "bench engine: $build/$b missing (build first)" >&2
@@ -22,6 +26,12 @@ mkdir -p "$out"
 "$build/starfail-tracegen" --seed 1 --long "$out"
 echo "engine vs baselines, default settings, seed 1 (docs/ENGINE.md explains every column)"
 "$build/starfail-sim" --policy all --table "$out"/*.trace
+echo
+if [ "$grid" = --grid ]; then
+	sh "$(dirname "$0")/../sim/grid.sh" "$build" --long || echo "grid: some point switched"
+else
+	sh "$(dirname "$0")/../sim/grid.sh" "$build" --default-long || echo "grid: some point switched"
+fi
 echo
 echo "engine speed (starfail policy only):"
 for t in healthy_starlink_24h healthy_noisy_24h; do

@@ -30,6 +30,17 @@ if(SF_TESTS)
   add_test(NAME sim_corpus
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim/check_corpus.sh ${CMAKE_BINARY_DIR} ${SF_CORPUS_LONG}
            WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+  # The healthy traces over the probing grid (1-3 targets, 0.5-2 s rounds):
+  # 1 h x 5 seeds plus 24 h at the daemon's defaults (~20 s); one seed of
+  # the 1 h grid under the sanitizers. The 24 h grid: bench/engine.sh --grid.
+  if(SF_SANITIZE)
+    set(SF_GRID_ARGS --seeds 1)
+  else()
+    set(SF_GRID_ARGS --default-long)
+  endif()
+  add_test(NAME sim_grid
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim/grid.sh ${CMAKE_BINARY_DIR} ${SF_GRID_ARGS}
+           WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
 endif()
 
 # libFuzzer harness of the trace reader (and the engine behind it); without
