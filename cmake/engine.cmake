@@ -17,6 +17,7 @@ target_link_libraries(starfail-tracegen PRIVATE sfsim)
 
 sf_unit_test(test_engine tests/unit/test_engine.c)
 sf_unit_test(test_engine_predict tests/unit/test_engine_predict.c)
+sf_unit_test(test_engine_evidence tests/unit/test_engine_evidence.c)
 sf_unit_test(test_sim tests/unit/test_sim.c)
 if(SF_TESTS)
   target_link_libraries(test_sim PRIVATE sfsim)

@@ -17,6 +17,7 @@
 
 #define SPIKE_MS 25.0		/* latency above baseline that counts as a slot anomaly */
 #define MIN_TREND_ROUNDS 10	/* rounds a latency/loss/score slope needs */
+#define SLOT_SHARE 0.15f	/* share of anomalies in the best 3 bins that makes a phase */
 #define SLOT_DECAY_EVENTS 200	/* halve the phase histogram beyond this many events */
 
 double eng_norm(double x, double ok, double bad)
@@ -117,8 +118,11 @@ static int64_t slot_distance(const struct engine *e, const struct eng_member *m,
 }
 
 /* Learn the boundary phase from isolated anomalies: a round with some loss
- * after a clean one, or a latency spike over the recent median. */
-static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, double lat)
+ * (or a lost single-probe round) after a clean one, or a latency spike over
+ * the recent median. Three adjacent bins of 60 holding SLOT_SHARE of the
+ * anomalies (uniform noise puts 5 % there) are the boundary. */
+static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, double lat,
+		       int probes)
 {
 	struct eng_member *m = &e->m[idx];
 	const struct engine_params *p = &e->p;
@@ -146,7 +150,7 @@ static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, dou
 	float weight = 0;
 	if (!isnan(base) && !isnan(lat) && lat > base + SPIKE_MS && !(prev->latency_ms > base + SPIKE_MS))
 		weight = 1;
-	else if (loss > 0 && loss < 1 && prev->loss == 0)
+	else if (loss > 0 && (loss < 1 || probes == 1) && prev->loss == 0)
 		weight = 0.25f;
 	if (weight == 0)
 		return;
@@ -169,7 +173,7 @@ static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, dou
 		}
 	}
 	bool was_known = !isnan(m->slot_phase_ms);
-	if (best < 0 || best_sum < p->slot_learn_min_events || best_sum < 0.3f * m->slot_events) {
+	if (best < 0 || best_sum < p->slot_learn_min_events || best_sum < SLOT_SHARE * m->slot_events) {
 		m->slot_phase_ms = NAN;
 		return;
 	}
@@ -308,7 +312,7 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 	bool starlink = m->cfg.cls == CLASS_STARLINK && p->starlink_slot_aware;
 
 	if (starlink)
-		slot_learn(e, idx, s->t_ms, loss, lat);
+		slot_learn(e, idx, s->t_ms, loss, lat, s->probes_sent);
 	float w = 1;
 	if (starlink) {
 		int64_t d = slot_distance(e, m, s->t_ms);
@@ -341,7 +345,12 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 	 * rounds out of the scores from here (restore counts from this round) */
 	if (loss < 1 && m->lost_probes >= p->hard_fail_probes && m->lost_in_row >= p->hard_fail_rounds)
 		m->fresh_from_ms = s->t_ms;
+	double was_lost = m->lost_probes;
 	m->lost_probes = loss >= 1 ? m->lost_probes + r->probes : 0;
+	/* hard_fail_probes lost in a row is a drop, whether or not it lasts
+	 * the rounds of a hard failure (recurring drops, engine.c) */
+	if (was_lost < p->hard_fail_probes && m->lost_probes >= p->hard_fail_probes)
+		eng_note_drop(e, idx, s->t_ms);
 	m->lost_in_row = loss >= 1 ? m->lost_in_row + 1 : 0;
 	m->ext_lost_in_row = s->probes_lost_in_row;
 }
