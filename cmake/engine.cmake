@@ -2,7 +2,7 @@
 # The engine links libc and libm only (checked by the arch_deps test).
 sf_stage(engine engine)
 target_sources(sfengine PRIVATE src/engine/engine.c src/engine/engine_params.c src/engine/engine_score.c
-                                src/engine/engine_predict.c)
+                                src/engine/engine_predict.c src/engine/engine_info.c)
 target_link_libraries(sfengine PUBLIC ${M_LIBRARY})
 
 # Simulator: trace reader, policies (engine + baselines), run/score core.

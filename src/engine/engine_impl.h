@@ -1,7 +1,8 @@
 /*
  * engine_impl.h - private state of the engine, shared by engine.c
- * (states, hysteresis, decisions, events), engine_score.c (history ring,
- * windows, scores, Starlink slot phase) and engine_predict.c (slopes and
+ * (states, hysteresis, decisions), engine_info.c (names, events, getters),
+ * engine_score.c (history ring, windows, scores, loss evidence and its
+ * baseline, drops, Starlink slot phase) and engine_predict.c (slopes and
  * class signals). Not for use outside src/engine*.c.
  */
 #ifndef SF_ENGINE_IMPL_H
@@ -121,6 +122,9 @@ struct engine {
 void eng_emit(struct engine *e, int64_t t_ms, enum engine_event_type type, enum engine_reason r,
 	      int member, int from, int to, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
+
+/* engine.c: may traffic go back to b by a rule other than hard failure? */
+bool eng_failback_ready(const struct engine *e, const struct eng_member *b, int64_t now_ms);
 
 /* engine_score.c */
 /* q: the member's healthy loss, p0: the test's base (>= q), rate: probes/s */
