@@ -244,8 +244,9 @@ double eng_loss_threshold(const struct engine_params *p, double q, double p0, do
  * BASE_PRIOR_PROBES probes) that turns into an EWMA over
  * loss_baseline_tau_ms. It learns in blocks of BASE_BLOCK_MS, each taken in
  * one block late and only when neither it nor the next one saw the evidence
- * at half its threshold, a lost streak or an outage, and when it lost no
- * more than 2 standard deviations (+1 probe) over the baseline: a fault's
+ * at half its threshold, a lost streak or an outage, and (once the baseline
+ * is trusted) when it lost no more than 2 standard deviations (+1 probe)
+ * over the baseline: a fault's
  * first minutes are not learned as "healthy" (a 10 % step would otherwise be
  * absorbed before the test has seen enough of it). */
 static void learn_baseline(struct engine *e, struct eng_member *m, int64_t t_ms, double lost,
@@ -273,7 +274,8 @@ static void learn_baseline(struct engine *e, struct eng_member *m, int64_t t_ms,
 		/* a block that is itself well above the baseline is not learned:
 		 * a slow fault would otherwise be absorbed a block at a time */
 		double n = m->pend_probes, q0 = m->loss_base;
-		bool high = m->pend_lost > n * q0 + 2 * sqrt(n * q0 * (1 - q0)) + 1;
+		bool high = m->base_probes >= BASE_MIN_PROBES &&
+			    m->pend_lost > n * q0 + 2 * sqrt(n * q0 * (1 - q0)) + 1;
 		if (n > 0 && !m->pend_alarm && !m->blk_alarm && !high) {
 			double at = 1 - exp(-(double)BASE_BLOCK_MS / p->loss_baseline_tau_ms);
 			m->base_probes += m->pend_probes;
