@@ -1,10 +1,10 @@
 #!/bin/sh
-# grid.sh BUILD_DIR [--long|--default-long] [--seeds N] [--set OPT=VAL]...
+# grid.sh BUILD_DIR [--long|--default-long] [--seeds N] [--first-seed K] [--set OPT=VAL]...
 #
 # The healthy traces over the probing grid the daemon may run at: 1, 2 and 3
 # targets per round, primary rounds every 500, 1000, 1500 and 2000 ms
 # (standby 5 s, fast confirmation rounds after a fully lost round), seeds
-# 1..N (default 5), three traffic models: healthy_noisy (wired, 1 % loss,
+# K..K+N-1 (default 1..5), three traffic models: healthy_noisy (wired, 1 % loss,
 # +-30 ms), healthy_starlink (1.5 % background loss plus slot-boundary losses
 # and spikes) and healthy_starlink_lossy (3 % background loss plus the
 # same). Prints switches summed over the seeds per grid point and model and
@@ -19,12 +19,14 @@ build=$1
 shift
 mode=short
 seeds=5
+first=1
 sets=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--long) mode=long ;;
 	--default-long) mode=default-long ;;
 	--seeds) seeds=$2; shift ;;
+	--first-seed) first=$2; shift ;;
 	--set) sets="$sets --set $2"; shift ;;
 	*) echo "grid.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -38,8 +40,8 @@ run_point() {	# targets round_ms hours
 	line=$(printf '%-7s %-8s %-4s' "$tg" "$r" "${h}h")
 	for model in healthy_noisy healthy_starlink healthy_starlink_lossy; do
 		sw=0 worst=0
-		s=1
-		while [ "$s" -le "$seeds" ]; do
+		s=$first
+		while [ "$s" -lt $((first + seeds)) ]; do
 			if [ "$h" = 24 ]; then
 				"$build/starfail-tracegen" --seed "$s" --long --cadence "$tg,$r" "$tmp" "${model}_24h"
 				t="$tmp/${model}_24h.trace"
@@ -59,7 +61,7 @@ run_point() {	# targets round_ms hours
 	done
 	echo "$line"
 }
-echo "healthy traces over the grid: switches summed over seeds 1..$seeds (goal 0)"
+echo "healthy traces over the grid: switches summed over seeds $first..$((first + seeds - 1)) (goal 0)"
 printf '%-7s %-8s %-4s %-24s %-24s %-24s\n' targets round_ms len healthy_noisy healthy_starlink \
 	healthy_starlink_lossy
 for tg in 1 2 3; do
