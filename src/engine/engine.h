@@ -15,6 +15,9 @@
  *     probes_sent (targets probed in the round) and link_up if known.
  *     A sample with a known loss_pct is a round; the engine
  *     keeps its own windows (short, long, prediction) over those rounds.
+ *     The loss evidence and the hard-failure rule count PROBES (probes_sent
+ *     x loss_pct), against a baseline loss the engine learns per member:
+ *     probes_sent must be the probes really sent (1 when unknown).
  *     Windowed summaries (loss over the last minute) must NOT be fed as
  *     rounds: they hide the first lost probe and break slot weighting.
  *   - status samples with loss_pct = NAN carrying only class metrics (s->sl,
@@ -80,7 +83,8 @@ struct engine_params {
 	double latency_ok_ms, latency_bad_ms, latency_penalty;
 	int loss_window_ms;		/* window of the loss estimate in the score */
 	double loss_ok_pct, loss_bad_pct, loss_penalty;
-	double loss_cusum_base_pct;	/* loss evidence: healthy loss rate (CUSUM H0) */
+	double loss_cusum_base_pct;	/* loss evidence: healthy loss assumed before a member's
+					 * baseline is learned, and the floor of the base rate */
 	double loss_cusum_bad_pct;	/* ... loss rate to detect (CUSUM H1) */
 	double loss_cusum_threshold;	/* ... evidence (nats) that makes a member bad; 0 = from
 					 * loss_false_alarms_per_day, the probe rate and the
@@ -238,10 +242,13 @@ struct engine_score_info {
 	double slot_phase_ms;		/* learned Starlink boundary phase (mod period), NAN */
 	/* evidence behind the decisions (explain) */
 	double loss_threshold;		/* nats at which loss_evidence makes the member bad */
-	double loss_baseline_pct;	/* learned healthy loss of this member */
-	double probe_rate_per_s;	/* probes per second over window_ms */
+	double loss_baseline_pct;	/* learned healthy loss (the test weighs probes
+					 * against an upper confidence bound of it) */
+	double probe_rate_per_s;	/* probes per second (EWMA over 60 s) */
 	double lost_probes_in_row;	/* consecutive lost probes (across rounds) */
-	bool suspect;			/* evidence building up: probe faster to confirm/clear */
+	bool suspect;			/* evidence a third of the way to its threshold or the
+					 * newest probe lost: worth probing faster to
+					 * confirm or clear (the prober's adaptive budget) */
 	bool restore_wait;		/* left for a failure, not yet allowed back */
 	bool recurring;			/* its drops recur: returns after recurring_quiet_ms */
 	int64_t last_drop_ms;		/* INT64_MIN: none */
