@@ -33,6 +33,24 @@ else
 	sh "$(dirname "$0")/../sim/grid.sh" "$build" --default-long || echo "grid: some point switched"
 fi
 echo
+echo "suspicion-driven probing (tracegen --adaptive 300: a member the engine marks"
+echo "suspect is probed every 300 ms, <= 40 extra rounds a minute), delay_s/switches per seed 1-5:"
+for sc in loss_step_daemon_cadence loss_step10_dc hard_outage_daemon_cadence; do
+	line="$sc:"
+	for s in 1 2 3 4 5; do
+		"$build/starfail-tracegen" --seed "$s" --adaptive 300 "$out/adaptive" "$sc" 2>/dev/null
+		line="$line $("$build/starfail-sim" --quiet "$out/adaptive/$sc.trace" |
+			awk '$1 == "starfail" { print $2 "/" $3 }')"
+	done
+	echo "  $line"
+done
+for sc in healthy_starlink_lossy_24h healthy_noisy_24h; do
+	"$build/starfail-tracegen" --seed 1 --long --cadence 3,1500 --adaptive 300 "$out/adaptive" "$sc" 2>&1 |
+		grep -v ' lte ' | sed 's/^/  extra probes at 3 targets \/ 1.5 s: /'
+	"$build/starfail-sim" --quiet "$out/adaptive/$sc.trace" | awk '$1 == "starfail" { print "  switches: " $3 }'
+done
+rm -rf "$out/adaptive"
+echo
 echo "engine speed (starfail policy only):"
 for t in healthy_starlink_24h healthy_noisy_24h; do
 	"$build/starfail-sim" --quiet "$out/$t.trace" | head -1

@@ -1,11 +1,16 @@
 /*
  * starfail-tracegen - the seeded generator of the trace corpus.
  *
- *   starfail-tracegen [--seed N] [--long] [--list] [--cadence T,R[,S]] OUTDIR [SCENARIO...]
+ *   starfail-tracegen [--seed N] [--long] [--list] [--cadence T,R[,S]] [--adaptive MS]
+ *                     OUTDIR [SCENARIO...]
  *
  * Writes OUTDIR/<scenario>.trace for every scenario (or the ones named).
  * --long also writes the 24 h healthy traces (about 10 MB each), which are
  * therefore generated at test/bench time and not kept in the repository.
+ * --adaptive MS runs the engine (defaults) on the rounds as they are
+ * generated and probes a member it marks suspect every MS ms, at most 40
+ * extra rounds a minute (what the prober's adaptive budget may do; the
+ * extra probes are reported on stderr).
  * --cadence probes every scenario's primary member with T targets per round
  * every R ms and the other member every S ms (default 5000, the daemon's
  * standby_interval_ms), with the daemon's fast confirmation rounds; the
@@ -91,6 +96,13 @@ struct gen {
 	int ndrops;
 	uint64_t rng;
 	FILE *f;
+	/* --adaptive: the engine runs on the generated rounds, and a member it
+	 * marks suspect is probed every adaptive_ms (within a budget) */
+	struct engine *eng;
+	int adaptive_ms;
+	long rounds[2], extra_rounds[2], probes[2], extra_probes[2];
+	int64_t budget_t0_ms[2];
+	int budget_used[2];
 };
 
 /* A "truth" or "fault" line at t: "<kind> <t> <member> <rest>". */
@@ -625,6 +637,8 @@ static const struct scen scens[] = {
 	{ "cellular_fade_dc", false, s_cell_fade_dc },
 };
 
+static int adaptive_ms;	/* --adaptive */
+
 /* --cadence: every scenario's members at this cadence (targets 0: keep) */
 static struct {
 	int targets, round_ms, standby_ms;
@@ -646,14 +660,31 @@ static bool sl_boundary(struct gen *g, int64_t t)
 	return false;
 }
 
+static void feed_engine(struct gen *g, int mi, int64_t t, int lost, int nt, double rtt, bool up)
+{
+	if (!g->eng)
+		return;
+	struct sample s;
+	sample_init(&s, t);
+	s.loss_pct = 100.0 * lost / nt;
+	s.probes_sent = nt;
+	s.latency_ms = lost < nt ? rtt : NAN;
+	s.link_up = up ? TRI_UNKNOWN : TRI_FALSE;
+	engine_observe(g->eng, mi, &s);
+	engine_decide(g->eng, t, NULL);
+}
+
 /* One probe round; true when every probe was lost. */
 static bool emit_round(struct gen *g, int mi, int64_t t)
 {
 	struct gmember *m = &g->m[mi];
 	struct link l = m->base;
 	g->model(g, mi, t, &l);
+	g->rounds[mi]++;
+	g->probes[mi] += m->targets;
 	if (!l.up) {
 		fprintf(g->f, "%lld %s up=0 loss_pct=100 probes=%d\n", (long long)t, m->name, m->targets);
+		feed_engine(g, mi, t, m->targets, m->targets, NAN, false);
 		return true;
 	}
 	int nt = m->targets;
@@ -675,7 +706,27 @@ static bool emit_round(struct gen *g, int mi, int64_t t)
 	else
 		fprintf(g->f, "%lld %s loss_pct=%.1f rtt_ms=%.1f probes=%d\n", (long long)t, m->name,
 			100.0 * lost / nt, sum / (nt - lost), nt);
+	feed_engine(g, mi, t, lost, nt, lost < nt ? sum / (nt - lost) : NAN, true);
 	return lost == nt;
+}
+
+#define ADAPTIVE_BUDGET_ROUNDS 40	/* extra rounds per member per minute */
+
+/* --adaptive: the next round of a suspect member, or -1 (regular cadence). */
+static int64_t adaptive_next(struct gen *g, int mi, int64_t t)
+{
+	struct engine_score_info si;
+	if (!g->eng || engine_member_score(g->eng, mi, &si) || !si.suspect)
+		return -1;
+	if (t - g->budget_t0_ms[mi] >= 60000)
+		g->budget_t0_ms[mi] = t, g->budget_used[mi] = 0;
+	if (g->budget_used[mi] >= ADAPTIVE_BUDGET_ROUNDS ||
+	    g->adaptive_ms >= g->m[mi].round_ms)
+		return -1;
+	g->budget_used[mi]++;
+	g->extra_rounds[mi]++;
+	g->extra_probes[mi] += g->m[mi].targets;
+	return t + g->adaptive_ms;
 }
 
 static void emit_status(struct gen *g, int mi, int64_t t)
@@ -745,6 +796,27 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 			class_name(g.m[i].cls), g.m[i].priority);
 	if (g.goals[0])
 		fprintf(g.f, "goal %s\n", g.goals);
+	if (adaptive_ms > 0) {
+		struct engine_params ep;
+		struct engine_member em[2];
+		char err[128];
+		engine_params_defaults(&ep);
+		memset(em, 0, sizeof(em));
+		for (int i = 0; i < g.n; i++) {
+			snprintf(em[i].name, sizeof(em[i].name), "%s", g.m[i].name);
+			em[i].cls = g.m[i].cls, em[i].priority = g.m[i].priority;
+			em[i].weight = 50, em[i].enabled = true;
+		}
+		g.adaptive_ms = adaptive_ms;
+		g.eng = engine_create(&ep, em, g.n, err, sizeof(err));
+		if (!g.eng) {
+			fprintf(stderr, "starfail-tracegen: engine: %s\n", err);
+			fclose(g.f);
+			return -1;
+		}
+		fprintf(g.f, "# adaptive probing: a member the engine marks suspect is probed every %d ms\n",
+			adaptive_ms);
+	}
 	for (int i = 0; i < g.n; i++) {
 		g.m[i].next_round_ms = (int64_t)(sim_uniform(&g.rng) * ROUND_MS);
 		g.m[i].next_status_ms = status_period(g.m[i].cls) ? 0 : INT64_MAX;
@@ -771,15 +843,25 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 		} else {
 			struct gmember *m = &g.m[who];
 			bool all_lost = emit_round(&g, who, t);
+			int64_t next = adaptive_next(&g, who, t);
 			if (g.fast_rounds && all_lost && m->fast_left > 0) {
 				m->fast_left--;
 				m->next_round_ms = t + 600;
+			} else if (next >= 0) {
+				m->next_round_ms = next;
 			} else {
 				if (!all_lost)
 					m->fast_left = 3;
 				m->next_round_ms += m->round_ms + (int64_t)(sim_uniform(&g.rng) * 21) - 10;
 			}
 		}
+	}
+	if (g.eng) {
+		for (int i = 0; i < g.n; i++)
+			fprintf(stderr, "%s: %s probes=%ld adaptive_extra_probes=%ld (%.1f %%)\n",
+				sc->name, g.m[i].name, g.probes[i], g.extra_probes[i],
+				g.probes[i] ? 100.0 * g.extra_probes[i] / g.probes[i] : 0.0);
+		engine_destroy(g.eng);
 	}
 	if (fclose(g.f)) {
 		fprintf(stderr, "starfail-tracegen: %s: %s\n", path, strerror(errno));
@@ -810,6 +892,15 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			cad.targets = tg, cad.round_ms = r, cad.standby_ms = sb;
+		} else if (!strcmp(argv[i], "--adaptive") && i + 1 < argc) {
+			char *end;
+			errno = 0;
+			long v = strtol(argv[++i], &end, 10);
+			if (errno || *end || v < 100 || v > 10000) {
+				fprintf(stderr, "starfail-tracegen: --adaptive MS: 100-10000\n");
+				return 2;
+			}
+			adaptive_ms = (int)v;
 		} else if (!strcmp(argv[i], "--long")) {
 			want_long = true;
 		} else if (!strcmp(argv[i], "--list")) {
@@ -817,12 +908,12 @@ int main(int argc, char **argv)
 				printf("%s%s\n", scens[k].name, scens[k].is_long ? " (--long)" : "");
 			return 0;
 		} else {
-			fprintf(stderr, "usage: starfail-tracegen [--seed N] [--long] [--list] [--cadence T,R[,S]] OUTDIR [SCENARIO...]\n");
+			fprintf(stderr, "usage: starfail-tracegen [--seed N] [--long] [--list] [--cadence T,R[,S]] [--adaptive MS] OUTDIR [SCENARIO...]\n");
 			return 2;
 		}
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: starfail-tracegen [--seed N] [--long] [--list] [--cadence T,R[,S]] OUTDIR [SCENARIO...]\n");
+		fprintf(stderr, "usage: starfail-tracegen [--seed N] [--long] [--list] [--cadence T,R[,S]] [--adaptive MS] OUTDIR [SCENARIO...]\n");
 		return 2;
 	}
 	const char *dir = argv[i++];
