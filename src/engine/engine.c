@@ -637,7 +637,8 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 
 	/* 3b. a cellular primary under the radio floor, a member above it ready */
 	if (c->below_floor && !b->below_floor) {
-		snprintf(detail, sizeof(detail), "rsrp_dbm=%.1f sinr_db=%.1f floor_rsrp_dbm=%.0f floor_sinr_db=%.0f",
+		snprintf(detail, sizeof(detail),
+			 "rsrp_dbm=%.1f sinr_db=%.1f floor_rsrp_dbm=%.0f floor_sinr_db=%.0f",
 			 c->cell.rsrp_dbm, c->cell.sinr_db, p->radio_floor_rsrp_dbm, p->radio_floor_sinr_db);
 		try_switch(e, best, RSN_RADIO_GATE, now_ms, detail, suppressed);
 		return;

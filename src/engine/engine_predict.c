@@ -10,7 +10,8 @@
  * A trigger makes the member's effective score drop by predict_penalty for
  * predict_hold_ms after it last fired; the decision rules in engine.c then
  * treat it like any other score gap, so predictive switches still obey
- * cooldown, margin and the restore wait of the member they would go to. Each trigger is an EV_PREDICT event with its numbers.
+ * cooldown, margin and the restore wait of the member they would go to.
+ * Each trigger is an EV_PREDICT event with its numbers.
  */
 #include "engine_impl.h"
 

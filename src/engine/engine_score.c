@@ -204,8 +204,9 @@ static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, dou
  * loss_false_alarms_per_day false alarms per day. With theta > 0 the root of
  * E_q[exp(theta * llr)] = 1, an excursion of the CUSUM from 0 reaches h with
  * probability about exp(-theta h), and excursions start about theta |mu| per
- * probe (mu = E_q[llr] < 0; Wald/Siegmund). So F = n_day theta |mu| c e^(-theta h),
- * c the overshoot factor below: h = ln(n_day theta |mu| c / F) / theta. q = p0 gives theta = 1; a link
+ * probe (mu = E_q[llr] < 0; Wald/Siegmund). So, with c the overshoot
+ * factor below, F = n_day theta |mu| c e^(-theta h), and
+ * h = ln(n_day theta |mu| c / F) / theta. q = p0 gives theta = 1; a link
  * cleaner than the floor p0 (q < p0) has theta > 1, so a lower threshold.
  */
 double eng_loss_threshold(const struct engine_params *p, double q, double p0, double rate)
