@@ -23,6 +23,8 @@
 
 static const char *const log_level_names[] = { "error", "warn", "info", "debug", "trace", NULL };
 static const char *const class_names[] = { "auto", "starlink", "cellular", "wifi", "lan", NULL };
+/* in the order of enum engine_failback */
+static const char *const failback_names[] = { "window", "immediate", "manual", NULL };
 
 #define CORE(f) offsetof(struct core_params, f)
 static const struct cfg_option core_options[] = {
@@ -74,6 +76,9 @@ static const struct cfg_option member_options[] = {
 	  "Probe targets of this member; empty: the global defaults." },
 	{ "reliability", CFG_INT, MEMB(reliability), 0, 8, "0", NULL, "targets",
 	  "Targets that must answer for a round to count as up; 0: the global default." },
+	{ "failback", CFG_ENUM, MEMB(failback), 0, 0, "window", failback_names, NULL,
+	  "How a member left for a failure comes back: `window` (good for restore_window_ms), "
+	  "`immediate` (as soon as it is good), `manual` (only by `failover`)." },
 	CFG_OPT_END
 };
 
@@ -368,6 +373,7 @@ void config_engine_member(const struct member_config *mc, struct engine_member *
 	snprintf(out->name, sizeof(out->name), "%s", mc->name);
 	out->cls = (enum member_class)mc->cls;
 	out->priority = mc->priority;
+	out->failback = (enum engine_failback)mc->failback;
 	out->weight = mc->weight;
 	out->metered = mc->metered;
 	out->enabled = mc->enabled;

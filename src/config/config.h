@@ -64,6 +64,7 @@ struct member_config {
 	bool enabled;
 	struct cfg_list probe_targets;
 	int reliability;
+	int failback;			/* enum engine_failback */
 	/* collector i's params (its member_options), i = slot in the registry */
 	struct collector_params collect[COLLECT_SLOTS_MAX];
 	int line;			/* line of the section in the file */

@@ -1,27 +1,34 @@
 /*
- * engine.c - member states, hysteresis and decisions, events, manual pin,
- * member reconfiguration and the getters. Scores come from engine_score.c,
- * predictive triggers from engine_predict.c. The rules, in the order
+ * engine.c - member states, hysteresis and decisions, member
+ * reconfiguration. Names, events, pin and getters: engine_info.c; scores
+ * and loss evidence: engine_score.c; predictive triggers: engine_predict.c. The rules, in the order
  * engine_decide() applies them (docs/ENGINE.md has the full story):
  *
  *   0. pin: a pinned member that is not down is primary;
  *   1. hard failure of the primary (link down, hard_fail_rounds fully lost
- *      rounds, Starlink outage): switch at once to the best eligible member
- *      (else the best usable one), ignoring windows, cooldown and margin;
+ *      rounds holding hard_fail_probes lost probes, Starlink outage): switch
+ *      at once to the best eligible member (else the best usable one),
+ *      ignoring windows, cooldown, margin and restore waits;
  *   2. predictive trigger on the primary: switch if the best eligible
  *      challenger leads the penalised primary by switch_margin (cooldown);
  *   3. soft failure: primary bad for fail_window_ms, challenger leads by
  *      switch_margin (cooldown); no eligible challenger = all bad: move to
  *      the least bad only if it leads by the margin, else keep and say so;
+ *      3b. a cellular primary below the radio floor leaves for an eligible
+ *      member above it (cooldown);
  *   4. promotion: a member of a better tier (or the same tier, leading by
  *      the margin) that has been good for restore_window_ms (cooldown).
  *
  * Eligible = enabled, not down, scored, not bad, up for min_uptime_ms.
+ * A member left for a failure is in its restore wait until it is primary
+ * again: rules 1b-4 go to it only once its failback policy allows (good for
+ * its restore window, flap backoff included; a recurring member also
+ * recurring_quiet_ms after its last drop; `manual` never by itself). Members
+ * below the cellular radio floor are chosen only when no member above it is.
  */
 #include "engine_impl.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,79 +37,6 @@
  * restore_window_ms of 0 (where the window never reaches the max) cannot
  * overflow the multiplier */
 #define RESTORE_MULT_MAX (1 << 20)
-
-const char *const eng_reason_names[__RSN_MAX] = {
-	[RSN_NONE] = "none",
-	[RSN_INITIAL] = "initial",
-	[RSN_HARD_FAIL_LINK] = "hard_fail_link",
-	[RSN_HARD_FAIL_LOSS] = "hard_fail_loss",
-	[RSN_HARD_FAIL_STARLINK] = "hard_fail_starlink_outage",
-	[RSN_SOFT_FAIL] = "soft_fail",
-	[RSN_PREDICT_LATENCY] = "predictive_latency",
-	[RSN_PREDICT_LOSS] = "predictive_loss",
-	[RSN_PREDICT_SCORE] = "predictive_score",
-	[RSN_PREDICT_OBSTRUCTION] = "predictive_obstruction",
-	[RSN_PREDICT_SNR] = "predictive_snr",
-	[RSN_PREDICT_THERMAL] = "predictive_thermal",
-	[RSN_PREDICT_REBOOT] = "predictive_reboot",
-	[RSN_PREDICT_SIGNAL] = "predictive_signal",
-	[RSN_PREDICT_ROAMING] = "predictive_roaming",
-	[RSN_RESTORE] = "restore",
-	[RSN_BETTER] = "better_score",
-	[RSN_COOLDOWN_SUPPRESSED] = "cooldown_suppressed",
-	[RSN_MARGIN_SUPPRESSED] = "margin_suppressed",
-	[RSN_ALL_BAD_KEEP] = "all_bad_keep_least_bad",
-	[RSN_ALL_BAD_LEAST_BAD] = "all_bad_switch_least_bad",
-	[RSN_ALL_DOWN] = "all_down",
-	[RSN_MANUAL_PIN] = "manual_pin",
-	[RSN_MANUAL_UNPIN] = "manual_unpin",
-	[RSN_PIN_OVERRIDDEN] = "pin_overridden_down",
-	[RSN_RECOVERED] = "recovered",
-	[RSN_STATE] = "state",
-	[RSN_SLOT_PHASE] = "slot_phase_learned",
-	[RSN_MEMBER_REMOVED] = "member_removed",
-	[RSN_NO_DATA] = "no_data",
-};
-
-static const char *const event_names[__EV_MAX] = {
-	[EV_SWITCH] = "switch", [EV_SUPPRESSED] = "suppressed", [EV_STATE] = "state",
-	[EV_PREDICT] = "predict", [EV_ALL_BAD] = "all_bad", [EV_INFO] = "info",
-};
-
-static const char *const state_names[__MS_MAX] = {
-	[MS_UNKNOWN] = "unknown", [MS_DOWN] = "down", [MS_WARMUP] = "warmup", [MS_BAD] = "bad",
-	[MS_DEGRADED] = "degraded", [MS_GOOD] = "good", [MS_DISABLED] = "disabled",
-};
-
-const char *engine_reason_name(enum engine_reason r)
-{
-	return (unsigned)r < __RSN_MAX ? eng_reason_names[r] : "invalid";
-}
-
-const char *engine_event_type_name(enum engine_event_type t)
-{
-	return (unsigned)t < __EV_MAX ? event_names[t] : "invalid";
-}
-
-const char *engine_state_name(enum engine_member_state s)
-{
-	return (unsigned)s < __MS_MAX ? state_names[s] : "invalid";
-}
-
-void eng_emit(struct engine *e, int64_t t_ms, enum engine_event_type type, enum engine_reason r,
-	      int member, int from, int to, const char *fmt, ...)
-{
-	if (!e->cb)
-		return;
-	struct engine_event ev = {
-		.t_ms = t_ms, .type = type, .reason = r, .member = member, .from = from, .to = to,
-	};
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(ev.text, sizeof(ev.text), fmt, ap);
-	va_end(ap);
-	e->cb(e->cb_ctx, &ev);
-}
 
 static int check_members(const struct engine_member *m, int n, char *err, size_t errlen)
 {
@@ -118,8 +52,9 @@ static int check_members(const struct engine_member *m, int n, char *err, size_t
 			return -1;
 		}
 		if ((unsigned)m[i].cls >= __CLASS_MAX || m[i].priority < 1 || m[i].priority > 255 ||
-		    m[i].weight < 0 || m[i].weight > 100) {
-			snprintf(err, errlen, "member %s: class, priority (1-255) or weight (0-100) invalid",
+		    m[i].weight < 0 || m[i].weight > 100 || (unsigned)m[i].failback >= __FAILBACK_MAX) {
+			snprintf(err, errlen,
+				 "member %s: class, priority (1-255), weight (0-100) or failback invalid",
 				 m[i].name);
 			return -1;
 		}
@@ -290,8 +225,11 @@ static enum engine_reason hard_failure(const struct engine *e, const struct eng_
 	if (m->cfg.cls == CLASS_STARLINK && eng_class_fresh(e, m->sl_t_ms, now_ms) &&
 	    m->sl.outage_cause >= SL_OUTAGE_UNKNOWN)
 		return RSN_HARD_FAIL_STARLINK;
-	if (m->lost_in_row >= e->p.hard_fail_rounds ||
-	    (m->lost_in_row > 0 && m->ext_lost_in_row >= e->p.hard_fail_rounds))
+	/* rounds alone are not enough: three single-probe rounds lost by chance
+	 * are not an outage; the lost probes in a row must add up too */
+	if ((m->lost_in_row >= e->p.hard_fail_rounds ||
+	     (m->lost_in_row > 0 && m->ext_lost_in_row >= e->p.hard_fail_rounds)) &&
+	    m->lost_probes >= e->p.hard_fail_probes)
 		return RSN_HARD_FAIL_LOSS;
 	return RSN_NONE;
 }
@@ -303,12 +241,35 @@ static void set_state(struct engine *e, int idx, enum engine_member_state st, en
 	if (m->state == st)
 		return;
 	eng_emit(e, now_ms, EV_STATE, r, idx, -1, -1,
-		 "from=%s to=%s score=%.1f loss_pct=%.1f loss_evidence=%.1f latency_ms=%.0f lost_in_row=%d",
+		 "from=%s to=%s score=%.1f loss_pct=%.1f loss_evidence=%.1f loss_threshold=%.1f "
+		 "loss_base_pct=%.2f latency_ms=%.0f lost_in_row=%d lost_probes=%.0f",
 		 engine_state_name(m->state), engine_state_name(st), m->instant, m->loss_pct,
-		 m->cusum, m->lat_ms, m->lost_in_row);
+		 m->cusum, m->h, 100 * m->p0, m->lat_ms, m->lost_in_row, m->lost_probes);
 	m->state = st;
 	m->state_since_ms = now_ms;
 	m->last_reason = r;
+}
+
+/* Cellular radio floor with hysteresis; says so when it changes. */
+static void radio_gate(struct engine *e, int idx, int64_t now_ms)
+{
+	struct eng_member *m = &e->m[idx];
+	const struct engine_params *p = &e->p;
+	bool below = false;
+	if (m->cfg.cls == CLASS_CELLULAR && eng_class_fresh(e, m->cell_t_ms, now_ms)) {
+		double r = m->cell.rsrp_dbm, q = m->cell.sinr_db, hy = p->radio_floor_hysteresis_db;
+		bool under = (!isnan(r) && r < p->radio_floor_rsrp_dbm) ||
+			     (!isnan(q) && q < p->radio_floor_sinr_db);
+		bool over = (isnan(r) || r >= p->radio_floor_rsrp_dbm + hy) &&
+			    (isnan(q) || q >= p->radio_floor_sinr_db + hy);
+		below = under || (m->below_floor && !over);
+	}
+	if (below != m->below_floor)
+		eng_emit(e, now_ms, EV_INFO, RSN_RADIO_GATE, idx, -1, -1,
+			 "below_floor=%d rsrp_dbm=%.1f sinr_db=%.1f floor_rsrp_dbm=%.0f floor_sinr_db=%.0f",
+			 below, m->cell.rsrp_dbm, m->cell.sinr_db, p->radio_floor_rsrp_dbm,
+			 p->radio_floor_sinr_db);
+	m->below_floor = below;
 }
 
 static void update_member(struct engine *e, int idx, int64_t now_ms)
@@ -318,6 +279,12 @@ static void update_member(struct engine *e, int idx, int64_t now_ms)
 	eng_score(e, idx, now_ms);
 
 	enum engine_reason hf = hard_failure(e, m, now_ms);
+	bool obstructed = m->cfg.cls == CLASS_STARLINK && eng_class_fresh(e, m->sl_t_ms, now_ms) &&
+			  m->sl.currently_obstructed == TRI_TRUE;
+	if ((hf != RSN_NONE && !m->down) || (obstructed && !m->was_obstructed))
+		eng_note_drop(e, idx, now_ms);
+	m->was_obstructed = obstructed;
+	radio_gate(e, idx, now_ms);
 	if (hf != RSN_NONE) {
 		m->down = true;
 		m->down_reason = hf;
@@ -327,9 +294,9 @@ static void update_member(struct engine *e, int idx, int64_t now_ms)
 			if (m->down) {
 				eng_emit(e, now_ms, EV_STATE, RSN_RECOVERED, idx, -1, -1,
 					 "was=%s", engine_reason_name(m->down_reason));
-				/* the outage is known; what counts now is evidence after it */
-				if (m->cusum > p->loss_cusum_threshold)
-					m->cusum = p->loss_cusum_threshold;
+				/* the outage is known (and remembered as a drop); what
+				 * counts now is the evidence after it */
+				m->cusum = 0;
 			}
 			m->down = false;
 			m->up_since_ms = now_ms;
@@ -340,13 +307,13 @@ static void update_member(struct engine *e, int idx, int64_t now_ms)
 		m->eff -= p->predict_penalty;
 
 	bool known = !isnan(m->instant);
-	bool loss_bad = !m->down && known && m->cusum >= p->loss_cusum_threshold;
+	bool loss_bad = !m->down && known && m->cusum >= m->h;
 	/* Loss makes a member bad through its evidence only: a loss percentage over
 	 * a few dozen probes is too noisy to act on (it still lowers the score,
 	 * so ranking, margin and "good" see it). */
 	bool bad = !m->down && known && (m->instant_noloss < p->bad_score || loss_bad);
 	bool good = !m->down && known && m->instant >= p->good_score && m->predict == RSN_NONE &&
-		    m->cusum < p->loss_cusum_threshold / 2;
+		    m->cusum < m->h / 2;
 	if (!bad)
 		m->bad_since_ms = INT64_MIN;
 	else if (m->bad_since_ms == INT64_MIN)
@@ -396,20 +363,67 @@ static bool ranks_before(const struct eng_member *a, const struct eng_member *b)
 	return a->eff > b->eff;
 }
 
-/* Best member other than `except` passing the filter: 2 eligible, 1 usable, 0 usable & not bad. */
-static int best_member(const struct engine *e, int except, int64_t now_ms, int filter)
+static int64_t restore_need_ms(const struct engine *e, const struct eng_member *b)
 {
-	int best = -1;
-	for (int i = 0; i < e->n; i++) {
-		const struct eng_member *m = &e->m[i];
-		if (i == except)
-			continue;
-		bool ok = filter == 2 ? eligible(e, m, now_ms) :
-			  filter == 1 ? usable(m) : usable(m) && m->state != MS_BAD;
-		if (ok && (best < 0 || ranks_before(m, &e->m[best])))
-			best = i;
+	if (b->cfg.failback == FAILBACK_IMMEDIATE)
+		return 0;
+	return (int64_t)e->p.restore_window_ms * b->restore_mult;
+}
+
+/* May traffic go back to b (left for a failure) by a rule other than hard failure? */
+bool eng_failback_ready(const struct engine *e, const struct eng_member *b, int64_t now_ms)
+{
+	if (!b->held_back)
+		return true;
+	if (b->cfg.failback == FAILBACK_MANUAL)
+		return false;
+	if (b->good_since_ms == INT64_MIN || now_ms - b->good_since_ms < restore_need_ms(e, b))
+		return false;
+	return !eng_recurring(e, b, now_ms) ||
+	       now_ms - eng_last_drop(b) >= e->p.recurring_quiet_ms;
+}
+
+enum pick {
+	PICK_NOT_BAD,		/* usable and not bad */
+	PICK_USABLE,
+	PICK_ELIGIBLE,
+	PICK_READY,		/* eligible and not in its restore wait */
+};
+
+static bool pick_ok(const struct engine *e, const struct eng_member *m, int64_t now_ms,
+		    enum pick f)
+{
+	switch (f) {
+	case PICK_READY: return eligible(e, m, now_ms) && eng_failback_ready(e, m, now_ms);
+	case PICK_ELIGIBLE: return eligible(e, m, now_ms);
+	case PICK_USABLE: return usable(m);
+	default: return usable(m) && m->state != MS_BAD;
 	}
-	return best;
+}
+
+/* Best member other than `except` passing the filter; one above the radio
+ * floor when there is one, below it (allow_below) only when there is none. */
+static int best_of(const struct engine *e, int except, int64_t now_ms, enum pick f,
+		   bool allow_below)
+{
+	for (int pass = 0; pass < (allow_below ? 2 : 1); pass++) {
+		int best = -1;
+		for (int i = 0; i < e->n; i++) {
+			const struct eng_member *m = &e->m[i];
+			if (i == except || (pass == 0 && m->below_floor) || !pick_ok(e, m, now_ms, f))
+				continue;
+			if (best < 0 || ranks_before(m, &e->m[best]))
+				best = i;
+		}
+		if (best >= 0)
+			return best;
+	}
+	return -1;
+}
+
+static int best_member(const struct engine *e, int except, int64_t now_ms, enum pick f)
+{
+	return best_of(e, except, now_ms, f, true);
 }
 
 static void do_switch(struct engine *e, int to, enum engine_reason r, int64_t now_ms,
@@ -431,6 +445,11 @@ static void do_switch(struct engine *e, int to, enum engine_reason r, int64_t no
 	}
 	if (t)	/* only a promotion back counts towards flapping */
 		e->m[to].promoted_ms = r == RSN_RESTORE || r == RSN_BETTER ? now_ms : INT64_MIN;
+	if (t)
+		e->m[to].held_back = false;
+	/* left for a failure: back only when its failback policy allows */
+	if (f && r != RSN_RESTORE && r != RSN_BETTER && r != RSN_MANUAL_PIN)
+		e->m[from].held_back = true;
 	e->primary = to;
 	e->primary_reason = r;
 	if (to >= 0)
@@ -476,6 +495,27 @@ static void suppress_margin(struct engine *e, int to, enum engine_reason r, int6
 		 engine_reason_name(r), c->eff, t->eff, t->eff - c->eff, e->p.switch_margin);
 }
 
+/* A rule would go to `to`, which is still in its restore wait: say so once. */
+static void suppress_wait(struct engine *e, int to, enum engine_reason r, int64_t now_ms,
+			  bool *suppressed)
+{
+	const struct eng_member *t = &e->m[to];
+	*suppressed = true;
+	if (e->last_suppr == RSN_FAILBACK_WAIT && e->last_suppr_to == to)
+		return;
+	e->last_suppr = RSN_FAILBACK_WAIT;
+	e->last_suppr_to = to;
+	int64_t quiet = eng_recurring(e, t, now_ms) ? e->p.recurring_quiet_ms : 0;
+	eng_emit(e, now_ms, EV_SUPPRESSED, RSN_FAILBACK_WAIT, to, e->primary, to,
+		 "would=%s failback=%s good_ms=%lld restore_window_ms=%lld recurring=%d "
+		 "since_drop_ms=%lld quiet_ms=%lld",
+		 engine_reason_name(r), engine_failback_name(t->cfg.failback),
+		 t->good_since_ms == INT64_MIN ? -1LL : (long long)(now_ms - t->good_since_ms),
+		 (long long)restore_need_ms(e, t), quiet > 0,
+		 eng_last_drop(t) == INT64_MIN ? -1LL : (long long)(now_ms - eng_last_drop(t)),
+		 (long long)quiet);
+}
+
 static bool leads(const struct engine *e, int a, int b)
 {
 	return e->m[a].eff >= e->m[b].eff + e->p.switch_margin;
@@ -488,13 +528,19 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 	struct eng_member *c = &e->m[cur];
 	char detail[ENGINE_TEXT_MAX];
 
-	/* 1. hard failure */
+	/* 1. hard failure: anything usable beats a dead link, restore waits
+	 * included; above the radio floor first */
 	if (c->down || !c->cfg.enabled) {
 		enum engine_reason r = c->cfg.enabled ? c->down_reason : RSN_STATE;
-		int to = best_member(e, cur, now_ms, 2);
+		int to = best_of(e, cur, now_ms, PICK_ELIGIBLE, false);
 		if (to < 0)
-			to = best_member(e, cur, now_ms, 1);
-		snprintf(detail, sizeof(detail), "lost_in_row=%d target_state=%s", c->lost_in_row,
+			to = best_of(e, cur, now_ms, PICK_USABLE, false);
+		if (to < 0)
+			to = best_member(e, cur, now_ms, PICK_ELIGIBLE);
+		if (to < 0)
+			to = best_member(e, cur, now_ms, PICK_USABLE);
+		snprintf(detail, sizeof(detail), "lost_in_row=%d lost_probes=%.0f target_state=%s",
+			 c->lost_in_row, c->lost_probes,
 			 to >= 0 ? engine_state_name(e->m[to].state) : "-");
 		if (to < 0) {
 			do_switch(e, -1, RSN_ALL_DOWN, now_ms, detail);
@@ -506,7 +552,11 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 	if (c->restore_mult > 1 && c->promoted_ms != INT64_MIN &&
 	    now_ms - c->promoted_ms >= p->flap_memory_ms)
 		c->restore_mult = 1;
-	int best = best_member(e, cur, now_ms, 2);
+	/* best: may be switched to now; waiting: eligible, but in its restore wait */
+	int best = best_member(e, cur, now_ms, PICK_READY);
+	int any = best_member(e, cur, now_ms, PICK_ELIGIBLE);
+	int waiting = any >= 0 && e->m[any].held_back && !eng_failback_ready(e, &e->m[any], now_ms) ?
+		      any : -1;
 
 	/* 1b. the primary went silent without a link event (probing stopped):
 	 * it cannot be judged, so an eligible member takes over (cooldown) */
@@ -528,15 +578,22 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 			suppress_margin(e, best, c->predict, now_ms, suppressed);
 		return;
 	}
+	if (c->predict != RSN_NONE && waiting >= 0 && c->state != MS_BAD) {
+		/* the member it would go to was left for a failure and may not
+		 * come back yet: a prediction on the backup is no reason to */
+		suppress_wait(e, waiting, c->predict, now_ms, suppressed);
+		return;
+	}
 
 	/* 3. soft failure */
 	/* the loss evidence is its own statistical window: it needs no fail window */
-	bool loss_bad = c->cusum >= p->loss_cusum_threshold;
+	bool loss_bad = c->cusum >= c->h;
 	if (c->bad_since_ms != INT64_MIN &&
 	    (loss_bad || now_ms - c->bad_since_ms >= p->fail_window_ms)) {
 		snprintf(detail, sizeof(detail),
-			 "bad_ms=%lld score=%.1f loss_pct=%.1f loss_evidence=%.1f latency_ms=%.0f",
-			 (long long)(now_ms - c->bad_since_ms), c->instant, c->loss_pct, c->cusum,
+			 "bad_ms=%lld score=%.1f loss_pct=%.1f loss_evidence=%.1f loss_threshold=%.1f "
+			 "latency_ms=%.0f",
+			 (long long)(now_ms - c->bad_since_ms), c->instant, c->loss_pct, c->cusum, c->h,
 			 c->lat_ms);
 		if (best >= 0) {
 			e->all_bad = false;
@@ -546,9 +603,10 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 				suppress_margin(e, best, RSN_SOFT_FAIL, now_ms, suppressed);
 			return;
 		}
-		/* everything is bad: scores of bad links swing, so the least bad
-		 * must lead by the margin for a whole restore window */
-		int least = best_member(e, cur, now_ms, 1);
+		/* everything is bad (or the only good member is in its restore
+		 * wait): scores of bad links swing, so the least bad must lead by
+		 * the margin for a whole restore window */
+		int least = waiting >= 0 ? waiting : best_member(e, cur, now_ms, PICK_USABLE);
 		if (least >= 0 && leads(e, least, cur)) {
 			if (e->lead_to != least) {
 				e->lead_to = least;
@@ -560,7 +618,10 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 		if (e->lead_to >= 0 && now_ms - e->lead_since_ms >= p->restore_window_ms) {
 			e->all_bad = false;
 			e->lead_to = -1;
-			try_switch(e, least, RSN_ALL_BAD_LEAST_BAD, now_ms, detail, suppressed);
+			try_switch(e, least, waiting >= 0 ? RSN_SOFT_FAIL : RSN_ALL_BAD_LEAST_BAD, now_ms,
+				   detail, suppressed);
+		} else if (waiting >= 0) {
+			suppress_wait(e, waiting, RSN_SOFT_FAIL, now_ms, suppressed);
 		} else if (!e->all_bad) {
 			e->all_bad = true;
 			e->primary_reason = RSN_ALL_BAD_KEEP;
@@ -575,15 +636,25 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 	}
 	if (c->state != MS_BAD)
 		e->all_bad = false;
-
-	/* 4. promotion of a preferred member that has been good long enough */
 	if (best < 0)
 		return;
 	const struct eng_member *b = &e->m[best];
+
+	/* 3b. a cellular primary under the radio floor, a member above it ready */
+	if (c->below_floor && !b->below_floor) {
+		snprintf(detail, sizeof(detail),
+			 "rsrp_dbm=%.1f sinr_db=%.1f floor_rsrp_dbm=%.0f floor_sinr_db=%.0f",
+			 c->cell.rsrp_dbm, c->cell.sinr_db, p->radio_floor_rsrp_dbm, p->radio_floor_sinr_db);
+		try_switch(e, best, RSN_RADIO_GATE, now_ms, detail, suppressed);
+		return;
+	}
+
+	/* 4. promotion of a preferred member that has been good long enough */
 	bool better_tier = b->cfg.priority < c->cfg.priority;
 	bool same_tier_lead = b->cfg.priority == c->cfg.priority && leads(e, best, cur);
-	int64_t need_ms = (int64_t)p->restore_window_ms * b->restore_mult;
-	if ((better_tier || same_tier_lead) && b->good_since_ms != INT64_MIN &&
+	int64_t need_ms = restore_need_ms(e, b);
+	if ((better_tier || same_tier_lead) && b->cfg.failback != FAILBACK_MANUAL &&
+	    !(b->below_floor && !c->below_floor) && b->good_since_ms != INT64_MIN &&
 	    now_ms - b->good_since_ms >= need_ms) {
 		snprintf(detail, sizeof(detail), "good_ms=%lld restore_window_ms=%lld tier=%d primary_tier=%d",
 			 (long long)(now_ms - b->good_since_ms), (long long)need_ms, b->cfg.priority,
@@ -614,9 +685,9 @@ int engine_decide(struct engine *e, int64_t now_ms, struct engine_decision *out)
 	} else if (e->primary < 0 && !e->chosen && !initial_ready(e, now_ms)) {
 		/* wait for every member's first rounds (at most short_window_ms) */
 	} else if (e->primary < 0) {
-		int to = best_member(e, -1, now_ms, 0);
+		int to = best_member(e, -1, now_ms, PICK_NOT_BAD);
 		if (to < 0)
-			to = best_member(e, -1, now_ms, 1);
+			to = best_member(e, -1, now_ms, PICK_USABLE);
 		if (to >= 0) {
 			do_switch(e, to, e->chosen ? RSN_RECOVERED : RSN_INITIAL, now_ms, NULL);
 			e->chosen = true;
@@ -639,73 +710,4 @@ int engine_decide(struct engine *e, int64_t now_ms, struct engine_decision *out)
 			 e->chosen ? e->primary_text : "waiting for the first rounds");
 	}
 	return e->primary;
-}
-
-int engine_pin(struct engine *e, int idx, int64_t now_ms)
-{
-	if (idx < 0 || idx >= e->n)
-		return -1;
-	e->pinned = idx;
-	eng_emit(e, now_ms, EV_INFO, RSN_MANUAL_PIN, idx, e->primary, idx, "pinned=%s",
-		 e->m[idx].cfg.name);
-	return 0;
-}
-
-void engine_unpin(struct engine *e, int64_t now_ms)
-{
-	if (e->pinned < 0)
-		return;
-	eng_emit(e, now_ms, EV_INFO, RSN_MANUAL_UNPIN, e->pinned, -1, -1, "unpinned=%s",
-		 e->m[e->pinned].cfg.name);
-	e->pinned = -1;
-}
-
-int engine_pinned(const struct engine *e)
-{
-	return e->pinned;
-}
-
-int engine_primary(const struct engine *e)
-{
-	return e->primary;
-}
-
-int engine_member_count(const struct engine *e)
-{
-	return e->n;
-}
-
-int engine_member_index(const struct engine *e, const char *name)
-{
-	for (int i = 0; name && i < e->n; i++)
-		if (!strcmp(e->m[i].cfg.name, name))
-			return i;
-	return -1;
-}
-
-const struct engine_member *engine_member_cfg(const struct engine *e, int idx)
-{
-	return idx >= 0 && idx < e->n ? &e->m[idx].cfg : NULL;
-}
-
-int engine_member_score(const struct engine *e, int idx, struct engine_score_info *out)
-{
-	if (idx < 0 || idx >= e->n || !out)
-		return -1;
-	const struct eng_member *m = &e->m[idx];
-	*out = (struct engine_score_info){
-		.instant = m->instant, .ewma = m->ewma, .window = m->window, .final = m->final,
-		.effective = m->eff, .latency_ms = m->lat_ms, .loss_pct = m->loss_pct,
-		.jitter_ms = m->jit_ms, .loss_evidence = m->cusum, .state = m->state, .primary = idx == e->primary,
-		.predict = m->predict, .last_reason = m->last_reason,
-		.state_since_ms = m->state_since_ms, .rounds = m->n, .slot_phase_ms = m->slot_phase_ms,
-	};
-	out->eligible = m->state != MS_UNKNOWN && m->state != MS_DOWN && m->state != MS_BAD &&
-			m->state != MS_WARMUP && m->state != MS_DISABLED;
-	return 0;
-}
-
-size_t engine_memory_bytes(const struct engine *e)
-{
-	return e->mem_bytes;
 }

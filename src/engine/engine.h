@@ -15,6 +15,9 @@
  *     probes_sent (targets probed in the round) and link_up if known.
  *     A sample with a known loss_pct is a round; the engine
  *     keeps its own windows (short, long, prediction) over those rounds.
+ *     The loss evidence and the hard-failure rule count PROBES (probes_sent
+ *     x loss_pct), against a baseline loss the engine learns per member:
+ *     probes_sent must be the probes really sent (1 when unknown).
  *     Windowed summaries (loss over the last minute) must NOT be fed as
  *     rounds: they hide the first lost probe and break slot weighting.
  *   - status samples with loss_pct = NAN carrying only class metrics (s->sl,
@@ -54,8 +57,18 @@ struct engine_params {
 	int min_uptime_ms;		/* up this long after (re)appearing before eligible */
 	int cooldown_ms;		/* between two non-hard switches */
 	int switch_margin;		/* points a challenger must lead by */
-	int hard_fail_rounds;		/* consecutive fully lost rounds = hard failure */
+	int hard_fail_rounds;		/* consecutive fully lost rounds = hard failure ... */
+	int hard_fail_probes;		/* ... holding at least this many probes, all lost */
 	bool predictive;
+	/* recurring drops (obstruction, flapping): stay away until they stop */
+	int recurring_drops;		/* drops within recurring_window_ms = a pattern */
+	int recurring_window_ms;
+	int recurring_quiet_ms;		/* no drop this long before a recurring member returns */
+	double recurring_obstruction_pct;	/* a drop while the dish reports this = a pattern */
+	/* cellular radio gate */
+	double radio_floor_rsrp_dbm;	/* below: a cellular member is less preferred */
+	double radio_floor_sinr_db;
+	double radio_floor_hysteresis_db;	/* back above the floor by this much to clear */
 	/* scoring */
 	int short_window_ms;		/* window of the instant score */
 	int window_ms;			/* window of the window-average score and ring size */
@@ -70,9 +83,15 @@ struct engine_params {
 	double latency_ok_ms, latency_bad_ms, latency_penalty;
 	int loss_window_ms;		/* window of the loss estimate in the score */
 	double loss_ok_pct, loss_bad_pct, loss_penalty;
-	double loss_cusum_base_pct;	/* loss evidence: healthy loss rate (CUSUM H0) */
+	double loss_cusum_base_pct;	/* loss evidence: healthy loss assumed before a member's
+					 * baseline is learned, and the floor of the base rate */
 	double loss_cusum_bad_pct;	/* ... loss rate to detect (CUSUM H1) */
-	double loss_cusum_threshold;	/* ... evidence (nats) that makes a member bad */
+	double loss_cusum_threshold;	/* ... evidence (nats) that makes a member bad; 0 = from
+					 * loss_false_alarms_per_day, the probe rate and the
+					 * learned baseline loss (docs/ENGINE.md) */
+	double loss_false_alarms_per_day;	/* target false-alarm rate of the loss evidence */
+	int loss_baseline_tau_ms;	/* time constant of the learned baseline loss */
+	double loss_baseline_max_pct;	/* the learned baseline is capped here */
 	double jitter_ok_ms, jitter_bad_ms, jitter_penalty;
 	/* class penalties */
 	double obstruction_ok_pct, obstruction_bad_pct, obstruction_penalty;
@@ -111,6 +130,14 @@ int engine_param_store(struct engine_params *p, const struct cfg_option *o, doub
 /* Cross-field checks (good_score >= bad_score, windows...); 0 or -1 with err. */
 int engine_params_check(const struct engine_params *p, char *err, size_t errlen);
 
+/* How a member that was left for a failure comes back (option `failback`). */
+enum engine_failback {
+	FAILBACK_WINDOW,		/* good for its restore window (default) */
+	FAILBACK_IMMEDIATE,		/* as soon as it is eligible and good */
+	FAILBACK_MANUAL,		/* never by itself: `failover`/pin only */
+	__FAILBACK_MAX
+};
+
 /* One uplink as configured (`config member '<name>'`). */
 struct engine_member {
 	char name[ENGINE_NAME_MAX];
@@ -119,6 +146,7 @@ struct engine_member {
 	int weight;			/* 0..100 preference; adds (weight-50)*weight_points_per_unit */
 	bool metered;			/* informational for now */
 	bool enabled;			/* disabled members are never chosen */
+	enum engine_failback failback;	/* zero = FAILBACK_WINDOW */
 };
 
 enum engine_member_state {
@@ -164,6 +192,8 @@ enum engine_reason {
 	RSN_SLOT_PHASE,			/* Starlink slot phase learned */
 	RSN_MEMBER_REMOVED,		/* primary vanished from the member list */
 	RSN_NO_DATA,			/* primary has had no round for round_stale_ms */
+	RSN_RADIO_GATE,			/* cellular primary below the radio floor */
+	RSN_FAILBACK_WAIT,		/* would go back to a member still in its restore wait */
 	__RSN_MAX
 };
 
@@ -210,6 +240,19 @@ struct engine_score_info {
 	int64_t state_since_ms;
 	int rounds;			/* rounds held in the ring */
 	double slot_phase_ms;		/* learned Starlink boundary phase (mod period), NAN */
+	/* evidence behind the decisions (explain) */
+	double loss_threshold;		/* nats at which loss_evidence makes the member bad */
+	double loss_baseline_pct;	/* learned healthy loss (the test weighs probes
+					 * against an upper confidence bound of it) */
+	double probe_rate_per_s;	/* probes per second (EWMA over 60 s) */
+	double lost_probes_in_row;	/* consecutive lost probes (across rounds) */
+	bool suspect;			/* evidence a third of the way to its threshold or the
+					 * newest probe lost: worth probing faster to
+					 * confirm or clear (the prober's adaptive budget) */
+	bool restore_wait;		/* left for a failure, not yet allowed back */
+	bool recurring;			/* its drops recur: returns after recurring_quiet_ms */
+	int64_t last_drop_ms;		/* INT64_MIN: none */
+	bool below_radio_floor;		/* cellular radio under the floor */
 };
 
 struct engine;
@@ -267,5 +310,8 @@ size_t engine_memory_bytes(const struct engine *e);
 const char *engine_reason_name(enum engine_reason r);
 const char *engine_event_type_name(enum engine_event_type t);
 const char *engine_state_name(enum engine_member_state s);
+const char *engine_failback_name(enum engine_failback f);
+/* "window", "immediate", "manual" -> 0 with *out set; -1 unknown. */
+int engine_failback_parse(const char *s, enum engine_failback *out);
 
 #endif

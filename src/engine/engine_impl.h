@@ -1,7 +1,8 @@
 /*
  * engine_impl.h - private state of the engine, shared by engine.c
- * (states, hysteresis, decisions, events), engine_score.c (history ring,
- * windows, scores, Starlink slot phase) and engine_predict.c (slopes and
+ * (states, hysteresis, decisions), engine_info.c (names, events, getters),
+ * engine_score.c (history ring, windows, scores, loss evidence and its
+ * baseline, drops, Starlink slot phase) and engine_predict.c (slopes and
  * class signals). Not for use outside src/engine*.c.
  */
 #ifndef SF_ENGINE_IMPL_H
@@ -13,7 +14,8 @@
 extern const char *const eng_reason_names[__RSN_MAX];
 
 #define SLOT_BINS 60		/* phase histogram bins over one slot period */
-#define SERIES_CAP 64		/* class metric history (obstruction, RSRP) */
+#define SERIES_CAP 64
+#define DROP_HIST 8		/* drop onsets remembered per member */		/* class metric history (obstruction, RSRP) */
 
 /* One probe round. */
 struct eng_round {
@@ -22,6 +24,7 @@ struct eng_round {
 	float loss;		/* 0..1 share of the round's probes lost */
 	float w;		/* evidence weight (slot guard) */
 	float score;		/* instant score computed at the last decide after it, NAN */
+	float score_nl;		/* the same without the loss penalty (trend of the score) */
 	float probes;		/* probes in the round (1 when unknown) */
 };
 
@@ -40,6 +43,17 @@ struct eng_member {
 	int lost_in_row;		/* own count of fully lost rounds */
 	int ext_lost_in_row;		/* probes_lost_in_row from the probe module, -1 */
 	double cusum;			/* loss evidence, nats */
+	double lost_probes;		/* consecutive lost probes across rounds */
+	double loss_base;		/* learned baseline loss, 0..1 */
+	double base_probes;		/* probes the baseline has learned from */
+	int64_t base_t_ms;		/* newest round seen by the baseline */
+	int64_t blk_t0_ms;		/* start of the baseline's current block */
+	double blk_lost, blk_probes, pend_lost, pend_probes;	/* current, previous block */
+	bool blk_alarm, pend_alarm;	/* the block saw an outage or evidence at h/2 */
+	double rate;			/* probes per second over window_ms */
+	double h;			/* current loss evidence threshold, nats */
+	double p0;			/* loss rate the evidence weighs probes against */
+	int64_t fresh_from_ms;		/* rounds before this (an outage) do not score */
 	enum tri link_up;
 	int64_t link_t_ms;
 
@@ -75,6 +89,12 @@ struct eng_member {
 	enum engine_reason last_reason;
 	int64_t promoted_ms;		/* became primary, INT64_MIN never */
 	int restore_mult;		/* restore window multiplier (flap backoff) */
+	bool held_back;			/* left for a failure, not primary since */
+	int64_t drops[DROP_HIST];	/* onsets of hard failures / obstruction, ring */
+	int ndrops, drop_head;
+	bool drop_obstructed;		/* the newest drop came with dish obstruction */
+	bool was_obstructed;
+	bool below_floor;		/* cellular radio gate */
 };
 
 struct engine {
@@ -106,16 +126,25 @@ void eng_emit(struct engine *e, int64_t t_ms, enum engine_event_type type, enum 
 	      int member, int from, int to, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
 
+/* engine.c: may traffic go back to b by a rule other than hard failure? */
+bool eng_failback_ready(const struct engine *e, const struct eng_member *b, int64_t now_ms);
+
 /* engine_score.c */
+/* q: the member's healthy loss, p0: the test's base (>= q), rate: probes/s */
+double eng_loss_threshold(const struct engine_params *p, double q, double p0, double rate);
 int eng_member_alloc(struct eng_member *m, const struct engine_params *p);
 void eng_member_reset(struct eng_member *m);
 void eng_add_round(struct engine *e, int idx, const struct sample *s);
 void eng_add_class(struct eng_member *m, const struct sample *s);
 bool eng_class_fresh(const struct engine *e, int64_t t_ms, int64_t now_ms);
 void eng_score(struct engine *e, int idx, int64_t now_ms);
+void eng_note_drop(struct engine *e, int idx, int64_t t_ms);
+int64_t eng_last_drop(const struct eng_member *m);	/* INT64_MIN: none */
+bool eng_recurring(const struct engine *e, const struct eng_member *m, int64_t now_ms);
 double eng_norm(double x, double ok, double bad);
 /* Least-squares slope (value per second) of the ring's rounds newer than
- * since_ms; what: 0 latency, 1 loss (pct), 2 score. NAN if too few points. */
+ * since_ms; what: 0 latency, 1 loss (pct), 2 score without its loss
+ * penalty (the loss evidence judges loss). NAN if too few points. */
 double eng_ring_slope(const struct eng_member *m, int64_t since_ms, int what);
 void eng_series_push(struct eng_series *s, int64_t t_ms, double v);
 double eng_series_slope(const struct eng_series *s, int64_t since_ms, double *latest);

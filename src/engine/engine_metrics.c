@@ -38,6 +38,22 @@ const struct metric_desc engine_score_metrics[] = {
 		 "Rounds held in the engine's ring.") },
 	{ METRIC("starlink_slot_phase_ms", METRIC_DOUBLE, S(slot_phase_ms), "ms", METRIC_GAUGE,
 		 "Learned phase of the Starlink slot boundary (modulo its period).") },
+	{ METRIC("loss_threshold", METRIC_DOUBLE, S(loss_threshold), "nats", METRIC_GAUGE,
+		 "loss_evidence at which the member is bad (from loss_false_alarms_per_day).") },
+	{ METRIC("loss_baseline_pct", METRIC_DOUBLE, S(loss_baseline_pct), "%", METRIC_GAUGE,
+		 "Learned healthy loss the probes are weighed against.") },
+	{ METRIC("probe_rate_per_s", METRIC_DOUBLE, S(probe_rate_per_s), "probes/s", METRIC_GAUGE,
+		 "Probes per second the engine sees (EWMA over 60 s).") },
+	{ METRIC("lost_probes_in_row", METRIC_DOUBLE, S(lost_probes_in_row), "probes", METRIC_GAUGE,
+		 "Consecutive lost probes, across rounds.") },
+	{ METRIC("suspect", METRIC_BOOL, S(suspect), NULL, METRIC_GAUGE,
+		 "Evidence is building: worth probing faster to confirm or clear.") },
+	{ METRIC("restore_wait", METRIC_BOOL, S(restore_wait), NULL, METRIC_GAUGE,
+		 "Left for a failure and not yet allowed back (failback policy).") },
+	{ METRIC("recurring", METRIC_BOOL, S(recurring), NULL, METRIC_GAUGE,
+		 "Its drops recur: it returns only after recurring_quiet_ms without one.") },
+	{ METRIC("below_radio_floor", METRIC_BOOL, S(below_radio_floor), NULL, METRIC_GAUGE,
+		 "Cellular radio under radio_floor_rsrp_dbm / radio_floor_sinr_db.") },
 	METRIC_END
 };
 #undef S

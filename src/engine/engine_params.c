@@ -33,8 +33,30 @@ const struct cfg_option engine_options[] = {
 	INT("switch_margin", switch_margin, 0, 100, "10", "points",
 	    "a challenger must lead the primary's effective score by this much"),
 	INT("hard_fail_rounds", hard_fail_rounds, 1, 100, "3", "rounds",
-	    "consecutive probe rounds with every probe lost that count as a hard failure"),
+	    "consecutive probe rounds with every probe lost that count as a hard failure "
+	    "(with at least hard_fail_probes probes lost in a row)"),
+	INT("hard_fail_probes", hard_fail_probes, 1, 100, "5", "probes",
+	    "consecutive lost probes (across rounds) a hard failure needs: rounds of one probe "
+	    "lost by chance are not an outage"),
 	BOOL("predictive", predictive, "1", "demote the primary early on predictive signals"),
+	INT("recurring_drops", recurring_drops, 0, 8, "2", "drops",
+	    "drops (hard failures, obstruction onsets) within recurring_window_ms that make a "
+	    "pattern: the member returns only after recurring_quiet_ms without one (0 = off)"),
+	INT("recurring_window_ms", recurring_window_ms, 1000, 86400000, "1800000", "ms",
+	    "window in which recurring_drops drops make a pattern"),
+	INT("recurring_quiet_ms", recurring_quiet_ms, 0, 86400000, "600000", "ms",
+	    "a member whose drops recur returns after this long without a drop (and its restore "
+	    "window)"),
+	DBL("recurring_obstruction_pct", recurring_obstruction_pct, 0, 100, "2", "%",
+	    "a Starlink drop while the dish reports at least this fraction obstructed is "
+	    "recurring at once (a fixed obstruction in view)"),
+	DBL("radio_floor_rsrp_dbm", radio_floor_rsrp_dbm, -160, 0, "-110", "dBm",
+	    "a cellular member below this RSRP is less preferred: not chosen while a usable "
+	    "member above the floor exists, and left as primary for one (-160 = off)"),
+	DBL("radio_floor_sinr_db", radio_floor_sinr_db, -30, 50, "0", "dB",
+	    "... or below this SINR (-30 = off)"),
+	DBL("radio_floor_hysteresis_db", radio_floor_hysteresis_db, 0, 30, "3", "dB",
+	    "a member below the floor is above it again at floor + this"),
 
 	INT("short_window_ms", short_window_ms, 500, 60000, "4000", "ms",
 	    "window of the instant score (latency median, loss, jitter)"),
@@ -70,12 +92,20 @@ const struct cfg_option engine_options[] = {
 	DBL("loss_bad_pct", loss_bad_pct, 0.1, 100, "15", "%",
 	    "loss at which the full loss penalty applies"),
 	DBL("loss_penalty", loss_penalty, 0, 100, "50", "points", "full loss penalty"),
-	DBL("loss_cusum_base_pct", loss_cusum_base_pct, 0.01, 50, "2", "%",
-	    "loss evidence (CUSUM): loss rate of a healthy link"),
+	DBL("loss_cusum_base_pct", loss_cusum_base_pct, 0.01, 50, "0.5", "%",
+	    "loss evidence (CUSUM): healthy loss assumed before a member's baseline is learned, "
+	    "and the least loss the evidence weighs probes against"),
 	DBL("loss_cusum_bad_pct", loss_cusum_bad_pct, 1, 100, "20", "%",
 	    "loss evidence (CUSUM): loss rate to detect quickly"),
-	DBL("loss_cusum_threshold", loss_cusum_threshold, 1, 1000, "10", "nats",
-	    "loss evidence at which a member is bad (higher: fewer false alarms, slower)"),
+	DBL("loss_cusum_threshold", loss_cusum_threshold, 0, 1000, "0", "nats",
+	    "loss evidence at which a member is bad; 0 = derived per member from "
+	    "loss_false_alarms_per_day, its probe rate and its learned baseline loss"),
+	DBL("loss_false_alarms_per_day", loss_false_alarms_per_day, 0.0001, 100, "0.005", "1/day",
+	    "false alarms per day the loss evidence may raise on a healthy member (lower: slower)"),
+	INT("loss_baseline_tau_ms", loss_baseline_tau_ms, 60000, 86400000, "1800000", "ms",
+	    "time constant of each member's learned baseline (healthy) loss"),
+	DBL("loss_baseline_max_pct", loss_baseline_max_pct, 0.1, 50, "8", "%",
+	    "the learned baseline loss is capped here (a link losing more is not healthy)"),
 	DBL("jitter_ok_ms", jitter_ok_ms, 0, 10000, "30", "ms", "jitter without penalty"),
 	DBL("jitter_bad_ms", jitter_bad_ms, 1, 60000, "200", "ms",
 	    "jitter at which the full jitter penalty applies"),
@@ -141,8 +171,9 @@ const struct cfg_option engine_options[] = {
 	    "...when the obstruction is at least this"),
 	INT("predict_reboot_lead_s", predict_reboot_lead_s, 0, 86400, "120", "s",
 	    "leave a Starlink member this long before an announced reboot"),
-	DBL("predict_rsrp_slope_db_per_s", predict_rsrp_slope_db_per_s, 0, 100, "0.15", "dB/s",
-	    "cellular RSRP falling faster than this is a predictive signal"),
+	DBL("predict_rsrp_slope_db_per_s", predict_rsrp_slope_db_per_s, 0, 100, "0", "dB/s",
+	    "cellular RSRP falling faster than this is a predictive signal (0 = off: on drive "
+	    "traces it fired more often without a failure than with one; the radio floor gates)"),
 	DBL("predict_rsrp_max_dbm", predict_rsrp_max_dbm, -160, 0, "-100", "dBm",
 	    "...when the RSRP is at most this"),
 	DBL("predict_penalty", predict_penalty, 0, 100, "30", "points",
@@ -203,6 +234,8 @@ int engine_params_check(const struct engine_params *p, char *err, size_t errlen)
 	}
 	if (p->loss_cusum_bad_pct <= p->loss_cusum_base_pct)
 		return fail(err, errlen, "loss_cusum_bad_pct must be above loss_cusum_base_pct");
+	if (p->loss_baseline_max_pct >= p->loss_cusum_bad_pct)
+		return fail(err, errlen, "loss_baseline_max_pct must be below loss_cusum_bad_pct");
 	if (p->loss_window_ms > p->window_ms)
 		return fail(err, errlen, "loss_window_ms must be <= window_ms");
 	if (p->good_score < p->bad_score)

@@ -2,14 +2,16 @@
  * engine_predict.c - predictive signals: trouble that is coming but has not
  * yet made the member bad. Trends (latency, loss, score slopes over
  * predict_window_ms, weighted like the scores so Starlink boundary noise
- * does not fake a trend), Starlink dish status (obstruction rising or
+ * does not fake a trend; the score trend leaves out the loss penalty, which
+ * the loss evidence already judges), Starlink dish status (obstruction rising or
  * currently obstructed, SNR persistently low, thermal throttle, announced
- * reboot) and cellular signal (RSRP falling fast, roaming).
+ * reboot) and cellular signal (RSRP falling fast: off by default, roaming).
  *
  * A trigger makes the member's effective score drop by predict_penalty for
  * predict_hold_ms after it last fired; the decision rules in engine.c then
  * treat it like any other score gap, so predictive switches still obey
- * cooldown and margin. Each trigger is an EV_PREDICT event with its numbers.
+ * cooldown, margin and the restore wait of the member they would go to.
+ * Each trigger is an EV_PREDICT event with its numbers.
  */
 #include "engine_impl.h"
 
@@ -79,7 +81,8 @@ static bool cellular_signals(const struct engine *e, const struct eng_member *m,
 	if (m->cfg.cls != CLASS_CELLULAR || !eng_class_fresh(e, m->cell_t_ms, now_ms))
 		return false;
 	double latest, slope = eng_series_slope(&m->rsrp, now_ms - p->predict_window_ms, &latest);
-	if (!isnan(slope) && -slope >= p->predict_rsrp_slope_db_per_s &&
+	if (p->predict_rsrp_slope_db_per_s > 0 && !isnan(slope) &&
+	    -slope >= p->predict_rsrp_slope_db_per_s &&
 	    latest <= p->predict_rsrp_max_dbm) {
 		f->r = RSN_PREDICT_SIGNAL;
 		snprintf(f->text, sizeof(f->text), "rsrp_dbm=%.1f slope_db_per_s=%.2f", latest, slope);
@@ -119,7 +122,7 @@ static bool trend_signals(const struct engine *e, const struct eng_member *m, in
 	 * a slope of a few random losses alone is noise */
 	if (p->predict_loss_slope_pct_per_s > 0 && !isnan(m->loss_pct) &&
 	    m->loss_pct >= p->predict_loss_min_pct &&
-	    m->cusum >= 0.75 * p->loss_cusum_threshold) {
+	    m->cusum >= 0.75 * m->h) {
 		double s = eng_ring_slope(m, since, 1);
 		double ev = lossy_rounds(m, since);
 		if (!isnan(s) && s >= p->predict_loss_slope_pct_per_s && ev >= LOSS_MIN_EVENTS) {
@@ -139,11 +142,14 @@ static bool trend_signals(const struct engine *e, const struct eng_member *m, in
 			return true;
 		}
 	}
-	if (!isnan(m->instant) && m->instant < p->good_score) {
+	/* the score's trend without its loss penalty: loss is judged by the loss
+	 * evidence alone, and a few random losses must not read as a falling score */
+	if (!isnan(m->instant_noloss) && m->instant_noloss < p->good_score) {
 		double s = eng_ring_slope(m, since, 2);
 		if (!isnan(s) && -s >= p->predict_score_slope_per_s) {
 			f->r = RSN_PREDICT_SCORE;
-			snprintf(f->text, sizeof(f->text), "score=%.1f slope_per_s=%.2f", m->instant, s);
+			snprintf(f->text, sizeof(f->text), "score=%.1f score_without_loss=%.1f slope_per_s=%.2f",
+				 m->instant, m->instant_noloss, s);
 			return true;
 		}
 	}

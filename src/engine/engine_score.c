@@ -17,6 +17,7 @@
 
 #define SPIKE_MS 25.0		/* latency above baseline that counts as a slot anomaly */
 #define MIN_TREND_ROUNDS 10	/* rounds a latency/loss/score slope needs */
+#define SLOT_SHARE 0.15f	/* share of anomalies in the best 3 bins that makes a phase */
 #define SLOT_DECAY_EVENTS 200	/* halve the phase histogram beyond this many events */
 
 double eng_norm(double x, double ok, double bad)
@@ -45,6 +46,16 @@ void eng_member_reset(struct eng_member *m)
 	m->lost_in_row = 0;
 	m->ext_lost_in_row = -1;
 	m->cusum = 0;
+	m->lost_probes = 0;
+	m->loss_base = NAN;	/* set from the params at the first round */
+	m->base_probes = 0;
+	m->base_t_ms = INT64_MIN;
+	m->blk_t0_ms = INT64_MIN;
+	m->blk_lost = m->blk_probes = m->pend_lost = m->pend_probes = 0;
+	m->blk_alarm = m->pend_alarm = false;
+	m->rate = NAN;
+	m->h = m->p0 = NAN;
+	m->fresh_from_ms = INT64_MIN;
 	m->link_up = TRI_UNKNOWN;
 	m->link_t_ms = INT64_MIN;
 	struct sample s;
@@ -73,6 +84,10 @@ void eng_member_reset(struct eng_member *m)
 	m->last_reason = RSN_NONE;
 	m->promoted_ms = INT64_MIN;
 	m->restore_mult = 1;
+	m->held_back = false;
+	m->ndrops = m->drop_head = 0;
+	m->drop_obstructed = m->was_obstructed = false;
+	m->below_floor = false;
 }
 
 static struct eng_round *ring_at(const struct eng_member *m, int back)
@@ -103,8 +118,11 @@ static int64_t slot_distance(const struct engine *e, const struct eng_member *m,
 }
 
 /* Learn the boundary phase from isolated anomalies: a round with some loss
- * after a clean one, or a latency spike over the recent median. */
-static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, double lat)
+ * (or a lost single-probe round) after a clean one, or a latency spike over
+ * the recent median. Three adjacent bins of 60 holding SLOT_SHARE of the
+ * anomalies (uniform noise puts 5 % there) are the boundary. */
+static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, double lat,
+		       int probes)
 {
 	struct eng_member *m = &e->m[idx];
 	const struct engine_params *p = &e->p;
@@ -132,7 +150,7 @@ static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, dou
 	float weight = 0;
 	if (!isnan(base) && !isnan(lat) && lat > base + SPIKE_MS && !(prev->latency_ms > base + SPIKE_MS))
 		weight = 1;
-	else if (loss > 0 && loss < 1 && prev->loss == 0)
+	else if (loss > 0 && (loss < 1 || probes == 1) && prev->loss == 0)
 		weight = 0.25f;
 	if (weight == 0)
 		return;
@@ -155,7 +173,7 @@ static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, dou
 		}
 	}
 	bool was_known = !isnan(m->slot_phase_ms);
-	if (best < 0 || best_sum < p->slot_learn_min_events || best_sum < 0.3f * m->slot_events) {
+	if (best < 0 || best_sum < p->slot_learn_min_events || best_sum < SLOT_SHARE * m->slot_events) {
 		m->slot_phase_ms = NAN;
 		return;
 	}
@@ -171,6 +189,127 @@ static void slot_learn(struct engine *e, int idx, int64_t t_ms, double loss, dou
 			 100.0 * best_sum / m->slot_events);
 }
 
+#define BASE_PRIOR_PROBES 100	/* loss_cusum_base_pct weighs as this many probes in the mean */
+#define BASE_MIN_PROBES 150	/* probes learned before the baseline is trusted */
+#define BASE_BLOCK_MS 30000	/* the baseline learns in blocks this long, one block late */
+#define RATE_TAU_MS 60000	/* time constant of the probe rate estimate */
+#define H_MIN 3.0		/* the derived threshold never goes below (nats) */
+#define H_MAX 200.0
+#define UCB_SIGMAS 1.0	/* the baseline used is this many standard errors above the estimate */
+
+/*
+ * Threshold of the loss CUSUM (log-likelihood ratio of p1 = loss_cusum_bad_pct
+ * against p0, the member's baseline, per probe) for a member whose healthy
+ * loss is q, probed at rate probes/s, such that it raises about
+ * loss_false_alarms_per_day false alarms per day. With theta > 0 the root of
+ * E_q[exp(theta * llr)] = 1, an excursion of the CUSUM from 0 reaches h with
+ * probability about exp(-theta h), and excursions start about theta |mu| per
+ * probe (mu = E_q[llr] < 0; Wald/Siegmund). So, with c the overshoot
+ * factor below, F = n_day theta |mu| c e^(-theta h), and
+ * h = ln(n_day theta |mu| c / F) / theta. q = p0 gives theta = 1; a link
+ * cleaner than the floor p0 (q < p0) has theta > 1, so a lower threshold.
+ */
+double eng_loss_threshold(const struct engine_params *p, double q, double p0, double rate)
+{
+	if (p->loss_cusum_threshold > 0)
+		return p->loss_cusum_threshold;
+	double p1 = p->loss_cusum_bad_pct / 100;
+	double a = log(p1 / p0), b = log((1 - p1) / (1 - p0));
+	q = q < 0.0005 ? 0.0005 : q;
+	double mu = q * a + (1 - q) * b;
+	if (!(mu < -1e-4))
+		return H_MAX;	/* q at the break-even loss: the test cannot tell */
+	double lo = 1e-4, hi = 1;
+	while (q * exp(hi * a) + (1 - q) * exp(hi * b) < 1 && hi < 256)
+		hi *= 2;
+	for (int i = 0; i < 40; i++) {
+		double mid = (lo + hi) / 2;
+		if (q * exp(mid * a) + (1 - q) * exp(mid * b) < 1)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	double theta = (lo + hi) / 2;
+	double n_day = (rate > 0.01 ? rate : 0.01) * 86400.0;
+	/* overshoot: a lost probe jumps the sum by a, so it passes h by up to a
+	 * and an excursion reaching h is rarer by (1 - e^(-theta a)) / (theta a)
+	 * (checked by Monte Carlo: 0.3-0.5 of the plain estimate, as this gives) */
+	double c = (1 - exp(-theta * a)) / (theta * a);
+	double x = n_day * theta * -mu * c / p->loss_false_alarms_per_day;
+	double h = x > 1 ? log(x) / theta : H_MIN;
+	return h < H_MIN ? H_MIN : h > H_MAX ? H_MAX : h;
+}
+
+/* Learn the member's healthy loss and its probe rate; refresh the threshold.
+ * The baseline is a running mean (seeded with loss_cusum_base_pct as
+ * BASE_PRIOR_PROBES probes) that turns into an EWMA over
+ * loss_baseline_tau_ms. It learns in blocks of BASE_BLOCK_MS, each taken in
+ * one block late and only when neither it nor the next one saw the evidence
+ * at half its threshold, a lost streak or an outage, and (once the baseline
+ * is trusted) when it lost no more than 2 standard deviations (+1 probe)
+ * over the baseline: a fault's
+ * first minutes are not learned as "healthy" (a 10 % step would otherwise be
+ * absorbed before the test has seen enough of it). */
+static void learn_baseline(struct engine *e, struct eng_member *m, int64_t t_ms, double lost,
+			   double probes, double w)
+{
+	const struct engine_params *p = &e->p;
+	double qmax = p->loss_baseline_max_pct / 100;
+	if (isnan(m->loss_base)) {
+		m->loss_base = p->loss_cusum_base_pct / 100;
+		if (m->loss_base > qmax)
+			m->loss_base = qmax;
+		m->base_probes = 0;
+		m->blk_t0_ms = t_ms;
+	}
+	if (m->base_t_ms != INT64_MIN && t_ms > m->base_t_ms) {
+		double dt = (double)(t_ms - m->base_t_ms);
+		double ar = 1 - exp(-dt / RATE_TAU_MS), inst = probes * 1000.0 / dt;
+		m->rate = isnan(m->rate) ? inst : m->rate + ar * (inst - m->rate);
+	}
+	m->base_t_ms = t_ms;
+	m->blk_alarm |= m->down || m->lost_probes >= p->hard_fail_probes || m->cusum >= 0.5 * m->h;
+	m->blk_lost += w * lost;
+	m->blk_probes += w * probes;
+	if (t_ms - m->blk_t0_ms >= BASE_BLOCK_MS) {
+		/* a block that is itself well above the baseline is not learned:
+		 * a slow fault would otherwise be absorbed a block at a time */
+		double n = m->pend_probes, q0 = m->loss_base;
+		bool high = m->base_probes >= BASE_MIN_PROBES &&
+			    m->pend_lost > n * q0 + 2 * sqrt(n * q0 * (1 - q0)) + 1;
+		if (n > 0 && !m->pend_alarm && !m->blk_alarm && !high) {
+			double at = 1 - exp(-(double)BASE_BLOCK_MS / p->loss_baseline_tau_ms);
+			m->base_probes += m->pend_probes;
+			double ac = m->pend_probes / (m->base_probes + BASE_PRIOR_PROBES);
+			double al = ac > at ? ac : at;
+			m->loss_base += al * (m->pend_lost / m->pend_probes - m->loss_base);
+			if (m->loss_base > qmax)
+				m->loss_base = qmax;
+		}
+		m->pend_lost = m->blk_lost, m->pend_probes = m->blk_probes;
+		m->pend_alarm = m->blk_alarm;
+		m->blk_lost = m->blk_probes = 0;
+		m->blk_alarm = false;
+		m->blk_t0_ms = t_ms;
+	}
+	/* an upper confidence bound of the baseline: an estimate from few
+	 * probes must not lower the threshold, and until BASE_MIN_PROBES are
+	 * learned the member is assumed as lossy as a healthy member may be */
+	double neff = m->base_probes;
+	double ntau = (isnan(m->rate) ? 1 : m->rate) * p->loss_baseline_tau_ms / 1000.0;
+	if (neff > ntau && ntau > 1)
+		neff = ntau;
+	double k = m->loss_base * neff, z = UCB_SIGMAS;	/* Wilson upper bound */
+	double q = m->base_probes < BASE_MIN_PROBES ? qmax :
+		   (k + z * z / 2 + z * sqrt(k * (1 - m->loss_base) + z * z / 4)) / (neff + z * z);
+	q = q > qmax ? qmax : q;
+	/* the test weighs each probe against the baseline, never below the
+	 * configured floor (real loss comes in bursts the model does not know) */
+	double floor = p->loss_cusum_base_pct / 100;
+	m->p0 = q > floor ? q : floor;
+	m->h = eng_loss_threshold(p, q, m->p0, isnan(m->rate) ? 1 : m->rate);
+}
+
 void eng_add_round(struct engine *e, int idx, const struct sample *s)
 {
 	struct eng_member *m = &e->m[idx];
@@ -181,7 +320,7 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 	bool starlink = m->cfg.cls == CLASS_STARLINK && p->starlink_slot_aware;
 
 	if (starlink)
-		slot_learn(e, idx, s->t_ms, loss, lat);
+		slot_learn(e, idx, s->t_ms, loss, lat, s->probes_sent);
 	float w = 1;
 	if (starlink) {
 		int64_t d = slot_distance(e, m, s->t_ms);
@@ -193,22 +332,33 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 	r->latency_ms = (float)lat;
 	r->loss = (float)loss;
 	r->w = w;
-	r->score = NAN;
+	r->score = r->score_nl = NAN;
 	r->probes = s->probes_sent > 0 ? (s->probes_sent < 64 ? (float)s->probes_sent : 64) : 1;
+	double k_lost = loss * r->probes;
+	learn_baseline(e, m, s->t_ms, k_lost, r->probes, w);
 	/* loss evidence: one-sided CUSUM of the per-probe log-likelihood ratio
 	 * between loss_cusum_bad_pct and loss_cusum_base_pct, capped so that a
 	 * long outage is forgotten within seconds of good rounds */
-	double p0 = p->loss_cusum_base_pct / 100, p1 = p->loss_cusum_bad_pct / 100;
-	double k = loss * r->probes;
-	double llr = k * log(p1 / p0) + (r->probes - k) * log((1 - p1) / (1 - p0));
+	double p0 = m->p0, p1 = p->loss_cusum_bad_pct / 100;
+	double llr = k_lost * log(p1 / p0) + (r->probes - k_lost) * log((1 - p1) / (1 - p0));
 	m->cusum += w * llr;
 	if (m->cusum < 0)
 		m->cusum = 0;
-	if (m->cusum > 2 * p->loss_cusum_threshold)
-		m->cusum = 2 * p->loss_cusum_threshold;
+	if (m->cusum > 2 * m->h)
+		m->cusum = 2 * m->h;
 	m->head = (m->head + 1) % m->cap;
 	if (m->n < m->cap)
 		m->n++;
+	/* an answered probe ends a streak; one that was an outage leaves its
+	 * rounds out of the scores from here (restore counts from this round) */
+	if (loss < 1 && m->lost_probes >= p->hard_fail_probes && m->lost_in_row >= p->hard_fail_rounds)
+		m->fresh_from_ms = s->t_ms;
+	double was_lost = m->lost_probes;
+	m->lost_probes = loss >= 1 ? m->lost_probes + r->probes : 0;
+	/* hard_fail_probes lost in a row is a drop, whether or not it lasts
+	 * the rounds of a hard failure (recurring drops, engine.c) */
+	if (was_lost < p->hard_fail_probes && m->lost_probes >= p->hard_fail_probes)
+		eng_note_drop(e, idx, s->t_ms);
 	m->lost_in_row = loss >= 1 ? m->lost_in_row + 1 : 0;
 	m->ext_lost_in_row = s->probes_lost_in_row;
 }
@@ -270,7 +420,7 @@ double eng_ring_slope(const struct eng_member *m, int64_t since_ms, int what)
 		const struct eng_round *r = ring_at(m, k);
 		if (r->t_ms < since_ms)
 			break;
-		double y = what == 0 ? r->latency_ms : what == 1 ? r->loss * 100.0 : r->score;
+		double y = what == 0 ? r->latency_ms : what == 1 ? r->loss * 100.0 : r->score_nl;
 		if (isnan(y))
 			continue;
 		double w = r->w, x = (r->t_ms - t0) / 1000.0;
@@ -395,8 +545,8 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 			break;
 		if (k > 0 && !isnan(r->score) && r->t_ms >= long_from)
 			win_sum += r->score, win_n++;
-		if (r->t_ms > now_ms)
-			continue;
+		if (r->t_ms > now_ms || r->t_ms < m->fresh_from_ms)
+			continue;	/* the future, or the outage before a recovery */
 		bool fresh = r->t_ms >= stale_from;
 		if (r->t_ms >= loss_from || (fresh && n_loss < MIN_ROUNDS)) {
 			loss_w += r->w * r->loss * r->probes;
@@ -438,8 +588,10 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 		pen += loss_pen;
 		m->instant = pen > 100 ? 0 : 100 - pen;
 	}
-	if (m->n && !isnan(m->instant))
+	if (m->n && !isnan(m->instant)) {
 		ring_at(m, 0)->score = (float)m->instant;
+		ring_at(m, 0)->score_nl = (float)m->instant_noloss;
+	}
 
 	if (isnan(m->instant)) {
 		/* keep the last EWMA; it is only refreshed by evidence */
@@ -462,4 +614,44 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 			num += ws[i] * parts[i], den += ws[i];
 	m->final = den > 0 ? num / den : NAN;
 	m->eff = isnan(m->final) ? NAN : m->final + (m->cfg.weight - 50) * p->weight_points_per_unit;
+}
+
+#define DROP_MERGE_MS 10000	/* onsets closer than this are one drop */
+
+void eng_note_drop(struct engine *e, int idx, int64_t t_ms)
+{
+	struct eng_member *m = &e->m[idx];
+	const struct engine_params *p = &e->p;
+	if (m->ndrops) {
+		int64_t last = m->drops[(m->drop_head - 1 + DROP_HIST) % DROP_HIST];
+		if (t_ms - last < DROP_MERGE_MS)
+			return;
+	}
+	m->drops[m->drop_head] = t_ms;
+	m->drop_head = (m->drop_head + 1) % DROP_HIST;
+	if (m->ndrops < DROP_HIST)
+		m->ndrops++;
+	m->drop_obstructed = m->cfg.cls == CLASS_STARLINK && eng_class_fresh(e, m->sl_t_ms, t_ms) &&
+			     m->sl.obstruction_pct >= p->recurring_obstruction_pct;
+}
+
+int64_t eng_last_drop(const struct eng_member *m)
+{
+	return m->ndrops ? m->drops[(m->drop_head - 1 + DROP_HIST) % DROP_HIST] : INT64_MIN;
+}
+
+bool eng_recurring(const struct engine *e, const struct eng_member *m, int64_t now_ms)
+{
+	const struct engine_params *p = &e->p;
+	if (p->recurring_drops <= 0 || !m->ndrops)
+		return false;
+	if (now_ms - eng_last_drop(m) > p->recurring_window_ms)
+		return false;
+	if (m->drop_obstructed)
+		return true;
+	int n = 0;
+	for (int k = 0; k < m->ndrops; k++)
+		n += now_ms - m->drops[(m->drop_head - 1 - k + 2 * DROP_HIST) % DROP_HIST] <=
+		     p->recurring_window_ms;
+	return n >= p->recurring_drops;
 }

@@ -179,6 +179,22 @@ static void test_member_errors(void **state)
 	assert_error("section 'm16'", "more than 16 members");
 }
 
+static void test_failback(void **state)
+{
+	assert_int_equal(load("config member 'a'\n\toption device 'eth0'\n"
+			      "config member 'b'\n\toption device 'eth1'\n\toption failback 'manual'\n"
+			      "config member 'c'\n\toption device 'eth2'\n\toption failback 'immediate'\n"), 0);
+	struct engine_member em;
+	config_engine_member(&cfg.members[0], &em);
+	assert_int_equal(em.failback, FAILBACK_WINDOW);
+	config_engine_member(&cfg.members[1], &em);
+	assert_int_equal(em.failback, FAILBACK_MANUAL);
+	config_engine_member(&cfg.members[2], &em);
+	assert_int_equal(em.failback, FAILBACK_IMMEDIATE);
+	assert_int_equal(load("config member 'a'\n\toption device 'eth0'\n\toption failback 'never'\n"), -1);
+	assert_error("test.conf:3: section 'a' option 'failback'", "never");
+}
+
 static void test_warnings(void **state)
 {
 	assert_int_equal(load("config starfail 'main'\n\toption bogus '1'\n"
@@ -259,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_strings_and_lists),
 		cmocka_unit_test(test_semantic_errors),
 		cmocka_unit_test(test_member_errors),
+		cmocka_unit_test(test_failback),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_uci_error_passthrough),
 		cmocka_unit_test(test_member_equal),

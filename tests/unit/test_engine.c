@@ -271,7 +271,10 @@ static void test_pin_and_unpin(void **st)
 
 static void test_flap_backoff(void **st)
 {
-	struct ctx *x = setup_ctx(NULL, CLASS_LAN, CLASS_CELLULAR);
+	struct engine_params p;
+	engine_params_defaults(&p);
+	p.recurring_drops = 0;	/* the flap backoff alone (recurring drops: test_recurring_*) */
+	struct ctx *x = setup_ctx(&p, CLASS_LAN, CLASS_CELLULAR);
 	settle(x);
 	x->link[0].lost = 3;
 	run_until_switch(x, x->t + 5000);

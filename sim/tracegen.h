@@ -1,0 +1,85 @@
+/*
+ * tracegen.h - the trace generator's model, shared by sim/tracegen.c
+ * (emission, cadence, main) and sim/scenarios.c (the scenarios: link
+ * models, truth/fault marks, goals). Not a library: starfail-tracegen only.
+ */
+#ifndef SF_SIM_TRACEGEN_H
+#define SF_SIM_TRACEGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "policy.h"
+#include "trace.h"
+
+#define ROUND_MS 500
+#define TARGETS 3
+#define UTC_START_MS 1764115200000LL	/* 2025-11-26 00:00:00 UTC */
+#define MAX_MARKS 256
+#define MAX_DROPS 64
+
+struct link {
+	double rtt_ms, jitter_ms, loss;	/* loss: probability per probe */
+	bool up;
+	bool sl_noise;			/* Starlink boundary effects */
+	double obstruction_pct;
+	int obstructed, outage, update_state;
+	double reboot_in_s;		/* NAN = none */
+	double rsrp_dbm, sinr_db, wifi_dbm;
+};
+
+struct gmember {
+	const char *name;
+	enum member_class cls;
+	int priority;
+	struct link base;
+	int round_ms;			/* probe round interval (default ROUND_MS) */
+	int targets;			/* probes per round (default TARGETS) */
+	int fast_left;			/* fast confirmation rounds left (daemon cadence) */
+	int64_t next_round_ms, next_status_ms;
+};
+
+struct gen;
+typedef void (*model_fn)(const struct gen *g, int mi, int64_t t, struct link *l);
+
+struct mark {
+	int64_t t_ms;
+	char text[128];
+};
+
+struct gen {
+	const char *scenario;
+	int64_t duration_ms;
+	int n;
+	struct gmember m[2];
+	model_fn model;
+	struct mark marks[MAX_MARKS];
+	int nmarks;
+	char goals[160];
+	bool fast_rounds;		/* a fully lost round is re-probed after 600 ms, 3 times */
+	uint64_t seed;
+	int64_t drop_t[MAX_DROPS], drop_end[MAX_DROPS];	/* recurring obstruction schedule */
+	int ndrops;
+	uint64_t rng;
+	FILE *f;
+	/* --adaptive: the engine runs on the generated rounds, and a member it
+	 * marks suspect is probed every adaptive_ms (within a budget) */
+	struct engine *eng;
+	int adaptive_ms;
+	long rounds[2], extra_rounds[2], probes[2], extra_probes[2];
+	int64_t budget_t0_ms[2];
+	int budget_used[2];
+};
+
+struct scen {
+	const char *name;
+	bool is_long;
+	void (*setup)(struct gen *g);
+};
+
+extern const struct scen scens[];
+extern const size_t n_scens;
+
+#endif

@@ -1,0 +1,554 @@
+/*
+ * test_engine_evidence.c - the rules of issue 9, each with a fake clock:
+ * loss evidence per probe against a learned baseline and its threshold from
+ * loss_false_alarms_per_day; hard failure by lost probes, not rounds; the
+ * score trend without the loss penalty; restore counted from the first good
+ * round; failback policies; the restore wait on every path (a prediction on
+ * the backup does not send traffic back); recurring drops; the cellular
+ * radio floor; RSRP slope prediction off by default; the suspect flag.
+ *
+ * The driver here probes each member with its own targets per round and
+ * interval (the daemon's primary 1.5 s / standby 5 s cadences), unlike the
+ * 3-probes-every-500-ms harness of test_engine.c.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+
+#define MAX_EV 8192
+
+struct lane {
+	int probes;		/* per round */
+	int every_ms;		/* round interval */
+	int64_t next_ms;
+	double loss;		/* share of probes lost, spread evenly (deterministic) */
+	double acc;		/* loss accumulator */
+	double rtt_ms;
+	bool dead;		/* every probe lost */
+};
+
+struct rig {
+	struct engine *e;
+	struct engine_params p;
+	struct lane l[3];
+	int n;
+	int64_t t;
+	struct engine_event ev[MAX_EV];
+	int nev;
+	struct engine_decision d;
+	int switches;
+};
+
+static void rig_event(void *c, const struct engine_event *ev)
+{
+	struct rig *r = c;
+	if (r->nev < MAX_EV)
+		r->ev[r->nev++] = *ev;
+}
+
+static struct rig *rig_new(const struct engine_params *p, const struct engine_member *m, int n)
+{
+	static struct rig r;
+	memset(&r, 0, sizeof(r));
+	if (p)
+		r.p = *p;
+	else
+		engine_params_defaults(&r.p);
+	char err[128];
+	r.e = engine_create(&r.p, m, n, err, sizeof(err));
+	assert_non_null(r.e);
+	engine_set_event_cb(r.e, rig_event, &r);
+	r.n = n;
+	for (int i = 0; i < n; i++)
+		r.l[i] = (struct lane){ .probes = 3, .every_ms = 500, .next_ms = 7 * i, .rtt_ms = 30 };
+	return &r;
+}
+
+static struct rig *rig2(const struct engine_params *p, enum member_class c0, enum member_class c1)
+{
+	struct engine_member m[2] = {
+		{ .name = "a", .cls = c0, .priority = 1, .weight = 50, .enabled = true },
+		{ .name = "b", .cls = c1, .priority = 2, .weight = 50, .enabled = true },
+	};
+	return rig_new(p, m, 2);
+}
+
+static void rig_round(struct rig *r, int i)
+{
+	struct lane *l = &r->l[i];
+	int lost = 0;
+	for (int k = 0; k < l->probes; k++) {
+		l->acc += l->loss;
+		if (l->dead || l->acc >= 1) {
+			lost++;
+			if (!l->dead)
+				l->acc -= 1;
+		}
+	}
+	struct sample s;
+	sample_init(&s, l->next_ms);
+	s.loss_pct = 100.0 * lost / l->probes;
+	s.probes_sent = l->probes;
+	s.latency_ms = lost < l->probes ? l->rtt_ms : NAN;
+	assert_int_equal(engine_observe(r->e, i, &s), 0);
+	l->next_ms += l->every_ms;
+}
+
+/* Advance the clock to t_end: every member's rounds in time order, a
+ * decision after each; returns the time of the first switch or -1. */
+static int64_t rig_run(struct rig *r, int64_t t_end, bool stop_at_switch)
+{
+	int64_t first = -1;
+	for (;;) {
+		int who = -1;
+		for (int i = 0; i < r->n; i++)
+			if (who < 0 || r->l[i].next_ms < r->l[who].next_ms)
+				who = i;
+		int64_t t = r->l[who].next_ms;
+		if (t > t_end)
+			break;
+		r->t = t;
+		rig_round(r, who);
+		engine_decide(r->e, t, &r->d);
+		if (r->d.changed && r->d.previous >= 0 && r->d.primary >= 0) {
+			r->switches++;
+			if (first < 0)
+				first = t;
+			if (stop_at_switch)
+				return t;
+		}
+	}
+	r->t = t_end;
+	return first;
+}
+
+static int rig_count(const struct rig *r, enum engine_event_type type, enum engine_reason rs)
+{
+	int n = 0;
+	for (int i = 0; i < r->nev; i++)
+		n += r->ev[i].type == type && r->ev[i].reason == rs;
+	return n;
+}
+
+static struct engine_score_info rig_info(const struct rig *r, int i)
+{
+	struct engine_score_info si;
+	assert_int_equal(engine_member_score(r->e, i, &si), 0);
+	return si;
+}
+
+static void rig_status(struct rig *r, int i, void (*fill)(struct sample *s, double v), double v)
+{
+	struct sample s;
+	sample_init(&s, r->t);
+	fill(&s, v);
+	assert_int_equal(engine_observe(r->e, i, &s), 0);
+}
+
+/* ---- hard failure counts probes ---- */
+
+static void test_single_probe_rounds_need_more_for_hard_fail(void **st)
+{
+	struct engine_params p;
+	engine_params_defaults(&p);
+	p.loss_cusum_threshold = 1000;	/* only the hard-failure rule may act */
+	struct rig *r = rig2(&p, CLASS_LAN, CLASS_CELLULAR);
+	r->l[0].probes = 1;
+	assert_int_equal(rig_run(r, 60000, true), -1);
+	assert_int_equal(engine_primary(r->e), 0);
+	/* three single-probe rounds lost: no outage yet (the old rule fired here) */
+	r->l[0].dead = true;
+	int64_t t0 = r->l[0].next_ms;
+	rig_run(r, t0 + 2 * 500, false);
+	assert_int_equal(r->switches, 0);
+	assert_int_not_equal(rig_info(r, 0).state, MS_DOWN);
+	assert_true(rig_info(r, 0).lost_probes_in_row == 3);
+	/* the fifth lost probe in a row is */
+	int64_t t = rig_run(r, t0 + 10000, true);
+	assert_int_equal(t, t0 + (p.hard_fail_probes - 1) * 500);
+	assert_int_equal(r->d.reason, RSN_HARD_FAIL_LOSS);
+	assert_non_null(strstr(r->d.text, "lost_probes=5"));
+	engine_destroy(r->e);
+}
+
+/* ---- the score trend leaves the loss to the loss evidence ---- */
+
+static void test_random_losses_are_no_falling_score(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	r->l[0].probes = 1;
+	rig_run(r, 120000, false);
+	/* three losses within 2 s on a one-probe-per-round member: the score
+	 * with its loss penalty falls fast, the score without it does not */
+	for (int k = 0; k < 3; k++) {
+		r->l[0].dead = true;
+		rig_run(r, r->l[0].next_ms, false);
+		r->l[0].dead = false;
+		rig_run(r, r->l[0].next_ms, false);
+	}
+	rig_run(r, r->t + 30000, false);
+	assert_int_equal(rig_count(r, EV_PREDICT, RSN_PREDICT_SCORE), 0);
+	assert_int_equal(r->switches, 0);
+	assert_int_equal(engine_primary(r->e), 0);
+	engine_destroy(r->e);
+}
+
+/* ---- loss evidence: threshold from the false-alarm rate, learned baseline ---- */
+
+static void test_threshold_follows_false_alarm_rate(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	rig_run(r, 600000, false);
+	struct engine_score_info a = rig_info(r, 0);
+	assert_true(a.loss_threshold > 5 && a.loss_threshold < 25);
+	assert_true(a.probe_rate_per_s > 5.5 && a.probe_rate_per_s < 6.5);
+	assert_true(a.loss_baseline_pct < 0.6);	/* a clean link: near the 0.5 % floor */
+	engine_destroy(r->e);
+
+	struct engine_params p;
+	engine_params_defaults(&p);
+	p.loss_false_alarms_per_day = 0.0001;	/* 100 times rarer */
+	r = rig2(&p, CLASS_LAN, CLASS_CELLULAR);
+	rig_run(r, 600000, false);
+	struct engine_score_info b = rig_info(r, 0);
+	/* ln(100) = 4.6 nats more at theta = 1, less at theta > 1 */
+	assert_true(b.loss_threshold > a.loss_threshold + 2);
+	assert_true(b.loss_threshold < a.loss_threshold + 5);
+	engine_destroy(r->e);
+
+	engine_params_defaults(&p);
+	p.loss_cusum_threshold = 10;	/* a fixed threshold still works */
+	r = rig2(&p, CLASS_LAN, CLASS_CELLULAR);
+	rig_run(r, 60000, false);
+	assert_true(rig_info(r, 0).loss_threshold == 10);
+	engine_destroy(r->e);
+}
+
+static void test_lossy_member_learns_its_baseline(void **st)
+{
+	/* 6 % loss, every day: above the 0.5 % floor by far (a fixed healthy
+	 * rate would drift the evidence up and switch), below the 8 % cap */
+	struct rig *r = rig2(NULL, CLASS_STARLINK, CLASS_CELLULAR);
+	r->l[0].probes = 3;
+	r->l[0].every_ms = 1500;
+	r->l[1].every_ms = 5000;
+	r->l[0].loss = 0.06;
+	rig_run(r, 4 * 3600000, false);
+	assert_int_equal(r->switches, 0);
+	assert_int_equal(rig_count(r, EV_SWITCH, RSN_SOFT_FAIL), 0);
+	struct engine_score_info si = rig_info(r, 0);
+	assert_true(si.loss_baseline_pct > 5.5 && si.loss_baseline_pct < 7);
+	/* and a real step on top of it is still found */
+	r->l[0].loss = 0.35;
+	int64_t t0 = r->t;
+	int64_t t = rig_run(r, t0 + 300000, true);
+	assert_true(t > t0 && t < t0 + 120000);
+	assert_int_equal(r->d.reason, RSN_SOFT_FAIL);
+	engine_destroy(r->e);
+}
+
+static void test_fixed_base_would_alarm_on_lossy_member(void **st)
+{
+	/* the same 6 % member with the baseline pinned at 0.5 % (cap = floor):
+	 * the evidence drifts up and the member turns bad - what learning avoids */
+	struct engine_params p;
+	engine_params_defaults(&p);
+	p.loss_baseline_max_pct = 0.5;
+	struct rig *r = rig2(&p, CLASS_STARLINK, CLASS_CELLULAR);
+	r->l[0].every_ms = 1500;
+	r->l[1].every_ms = 5000;
+	r->l[0].loss = 0.06;
+	assert_true(rig_run(r, 4 * 3600000, true) > 0);
+	assert_int_equal(r->d.reason, RSN_SOFT_FAIL);
+	engine_destroy(r->e);
+}
+
+/* ---- restore: from the first good round; failback policies ---- */
+
+/* a: primary, cadence of the daemon; dies at 60 s for 20 s; b takes over.
+ * Returns the time a answers again. */
+static int64_t rig_outage(struct rig *r, bool standby_after)
+{
+	r->l[0].every_ms = 1500;
+	r->l[1].every_ms = 5000;
+	rig_run(r, 60000, false);
+	assert_int_equal(engine_primary(r->e), 0);
+	r->l[0].dead = true;
+	assert_true(rig_run(r, 70000, true) > 0);
+	assert_int_equal(engine_primary(r->e), 1);
+	if (standby_after) {	/* the daemon now probes b as primary, a as standby */
+		r->l[0].every_ms = 5000;
+		r->l[1].every_ms = 1500;
+	}
+	rig_run(r, 80000, false);
+	r->l[0].dead = false;
+	return r->l[0].next_ms;
+}
+
+static void test_restore_counts_from_first_good_round(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	int64_t back = rig_outage(r, true);
+	int64_t t = rig_run(r, back + 120000, true);
+	assert_int_equal(r->d.reason, RSN_RESTORE);
+	/* restore_window_ms from the first answered round, give or take one of
+	 * the standby's 5 s rounds (it was ~50 s with the outage's rounds and
+	 * evidence still counted) */
+	assert_true(t >= back + r->p.restore_window_ms);
+	assert_true(t <= back + r->p.restore_window_ms + 5000);
+	engine_destroy(r->e);
+}
+
+static void test_failback_immediate(void **st)
+{
+	struct engine_member m[2] = {
+		{ .name = "a", .cls = CLASS_LAN, .priority = 1, .weight = 50, .enabled = true,
+		  .failback = FAILBACK_IMMEDIATE },
+		{ .name = "b", .cls = CLASS_CELLULAR, .priority = 2, .weight = 50, .enabled = true },
+	};
+	struct rig *r = rig_new(NULL, m, 2);
+	int64_t back = rig_outage(r, false);
+	int64_t left = r->t - 20000;	/* the switch away came at ~60-63 s */
+	int64_t t = rig_run(r, back + 120000, true);
+	assert_int_equal(r->d.reason, RSN_RESTORE);
+	assert_non_null(strstr(r->d.text, "restore_window_ms=0"));
+	/* no restore window: as soon as min_uptime and the cooldown allow */
+	assert_true(t >= back + r->p.min_uptime_ms);
+	assert_true(t < back + r->p.restore_window_ms);
+	assert_true(t - left >= r->p.cooldown_ms);
+	engine_destroy(r->e);
+}
+
+static void test_failback_manual(void **st)
+{
+	struct engine_member m[2] = {
+		{ .name = "a", .cls = CLASS_LAN, .priority = 1, .weight = 50, .enabled = true,
+		  .failback = FAILBACK_MANUAL },
+		{ .name = "b", .cls = CLASS_CELLULAR, .priority = 2, .weight = 50, .enabled = true },
+	};
+	struct rig *r = rig_new(NULL, m, 2);
+	int64_t back = rig_outage(r, false);
+	assert_int_equal(rig_run(r, back + 600000, true), -1);
+	assert_int_equal(engine_primary(r->e), 1);
+	assert_true(rig_info(r, 0).restore_wait);
+	assert_int_equal(rig_info(r, 0).state, MS_GOOD);
+	/* the operator sends it back */
+	assert_int_equal(engine_pin(r->e, 0, r->t), 0);
+	assert_true(rig_run(r, r->t + 2000, true) > 0);
+	assert_int_equal(r->d.reason, RSN_MANUAL_PIN);
+	engine_destroy(r->e);
+	assert_string_equal(engine_failback_name(FAILBACK_MANUAL), "manual");
+	enum engine_failback f;
+	assert_int_equal(engine_failback_parse("immediate", &f), 0);
+	assert_int_equal(f, FAILBACK_IMMEDIATE);
+	assert_int_equal(engine_failback_parse("later", &f), -1);
+}
+
+/* ---- the restore wait holds on every path ---- */
+
+static void fill_roaming(struct sample *s, double v)
+{
+	s->cell.rsrp_dbm = -85;
+	s->cell.roaming = v > 0 ? TRI_TRUE : TRI_FALSE;
+}
+
+static void test_prediction_on_backup_waits_for_restore(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	int64_t back = rig_outage(r, true);
+	rig_run(r, back + 12000, false);	/* a eligible again, in its restore window */
+	assert_int_equal(engine_primary(r->e), 1);
+	/* a predictive trigger on the backup (the current primary) */
+	rig_status(r, 1, fill_roaming, 1);
+	int64_t t = rig_run(r, back + 120000, true);
+	/* not back before a's restore window: then by the restore rule */
+	assert_true(t >= back + r->p.restore_window_ms);
+	/* once a may return, the prediction on b is a reason to (rule 2 before 4) */
+	assert_true(r->d.reason == RSN_PREDICT_ROAMING || r->d.reason == RSN_RESTORE);
+	assert_true(rig_count(r, EV_PREDICT, RSN_PREDICT_ROAMING) >= 1);
+	assert_true(rig_count(r, EV_SUPPRESSED, RSN_FAILBACK_WAIT) >= 1);
+	engine_destroy(r->e);
+}
+
+/* ---- recurring drops ---- */
+
+static void test_recurring_drops_stay_on_backup(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	r->l[0].every_ms = r->l[1].every_ms = 1500;
+	rig_run(r, 60000, false);
+	/* 4 s drops every 90 s for 15 min */
+	int64_t last_drop = 0;
+	for (int64_t t = 60000; t < 960000; t += 90000) {
+		rig_run(r, t, false);
+		r->l[0].dead = true;
+		rig_run(r, t + 4000, false);
+		r->l[0].dead = false;
+		last_drop = t;
+	}
+	/* the first return may come before the pattern is known; then it stays out */
+	int during = r->switches;
+	assert_true(during >= 1 && during <= 3);
+	assert_int_equal(engine_primary(r->e), 1);
+	assert_true(rig_info(r, 0).recurring);
+	int64_t t = rig_run(r, last_drop + 3600000, true);
+	assert_int_equal(r->d.reason, RSN_RESTORE);
+	assert_true(t >= last_drop + r->p.recurring_quiet_ms);
+	assert_true(t <= last_drop + r->p.recurring_quiet_ms + 3000);
+	engine_destroy(r->e);
+}
+
+static void fill_obstructed(struct sample *s, double v)
+{
+	s->sl.obstruction_pct = 3;	/* a tree in view */
+	s->sl.currently_obstructed = v > 0 ? TRI_TRUE : TRI_FALSE;
+	s->sl.outage_cause = SL_OUTAGE_NONE;
+}
+
+static void test_obstructed_dish_drop_is_recurring_at_once(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_STARLINK, CLASS_CELLULAR);
+	r->l[0].every_ms = r->l[1].every_ms = 1500;
+	rig_status(r, 0, fill_obstructed, 0);
+	rig_run(r, 60000, false);
+	rig_status(r, 0, fill_obstructed, 0);
+	assert_int_equal(engine_primary(r->e), 0);
+	/* one 4 s drop while the dish reports 3 % obstructed */
+	r->l[0].dead = true;
+	rig_status(r, 0, fill_obstructed, 1);
+	assert_true(rig_run(r, 64000, true) > 0);
+	rig_run(r, 64000, false);
+	r->l[0].dead = false;
+	for (int64_t t = 66000; t < 64000 + 700000; t += 2000) {
+		rig_status(r, 0, fill_obstructed, 0);
+		if (rig_run(r, t, true) > 0)
+			break;
+	}
+	assert_int_equal(r->switches, 2);
+	assert_int_equal(r->d.reason, RSN_RESTORE);
+	assert_true(r->t >= 60000 + r->p.recurring_quiet_ms);
+	engine_destroy(r->e);
+}
+
+/* ---- cellular radio: a gate, not a trigger ---- */
+
+static void fill_radio(struct sample *s, double rsrp)
+{
+	s->cell.rsrp_dbm = rsrp;
+	s->cell.sinr_db = 10;
+	s->cell.roaming = TRI_FALSE;
+}
+
+static struct rig *rig3(void)
+{
+	struct engine_member m[3] = {
+		{ .name = "wan", .cls = CLASS_LAN, .priority = 1, .weight = 50, .enabled = true },
+		{ .name = "lte1", .cls = CLASS_CELLULAR, .priority = 2, .weight = 50, .enabled = true },
+		{ .name = "lte2", .cls = CLASS_CELLULAR, .priority = 3, .weight = 50, .enabled = true },
+	};
+	return rig_new(NULL, m, 3);
+}
+
+static void test_radio_floor_gates_the_backup(void **st)
+{
+	struct rig *r = rig3();
+	for (int64_t t = 0; t <= 60000; t += 5000) {
+		rig_run(r, t, false);
+		rig_status(r, 1, fill_radio, -115);	/* the preferred backup is under the floor */
+		rig_status(r, 2, fill_radio, -90);
+	}
+	assert_true(rig_info(r, 1).below_radio_floor);
+	assert_false(rig_info(r, 2).below_radio_floor);
+	r->l[0].dead = true;
+	assert_true(rig_run(r, 70000, true) > 0);
+	assert_int_equal(r->d.primary, 2);	/* lte2 despite its worse tier */
+	engine_destroy(r->e);
+
+	/* with nothing above the floor the member below it is still used */
+	r = rig3();
+	for (int64_t t = 0; t <= 60000; t += 5000) {
+		rig_run(r, t, false);
+		rig_status(r, 1, fill_radio, -115);
+		rig_status(r, 2, fill_radio, -118);
+	}
+	r->l[0].dead = true;
+	assert_true(rig_run(r, 70000, true) > 0);
+	assert_int_equal(r->d.primary, 1);
+	engine_destroy(r->e);
+}
+
+static void test_radio_floor_moves_cellular_primary(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_CELLULAR, CLASS_WIFI);
+	double rsrp = -100;
+	int64_t crossed = -1, t = 0;
+	for (; t <= 200000 && r->switches == 0; t += 5000) {
+		rig_run(r, t, true);
+		if (r->switches)
+			break;
+		rig_status(r, 0, fill_radio, rsrp);
+		if (rsrp < -110 && crossed < 0)
+			crossed = t;
+		if (t >= 60000)
+			rsrp -= 1;	/* -1 dB per 5 s: no slope trigger by default */
+	}
+	assert_int_equal(r->switches, 1);
+	assert_int_equal(r->d.reason, RSN_RADIO_GATE);
+	assert_true(r->t >= crossed && r->t <= crossed + 5000);
+	assert_int_equal(rig_count(r, EV_PREDICT, RSN_PREDICT_SIGNAL), 0);
+	assert_true(rig_count(r, EV_INFO, RSN_RADIO_GATE) >= 1);
+	/* back above the floor by less than the hysteresis: still under it */
+	rig_status(r, 0, fill_radio, r->p.radio_floor_rsrp_dbm + 1);
+	rig_run(r, r->t + 1000, false);
+	assert_true(rig_info(r, 0).below_radio_floor);
+	rig_status(r, 0, fill_radio, r->p.radio_floor_rsrp_dbm + r->p.radio_floor_hysteresis_db);
+	rig_run(r, r->t + 1000, false);
+	assert_false(rig_info(r, 0).below_radio_floor);
+	engine_destroy(r->e);
+}
+
+/* ---- suspect: the hint for adaptive probing ---- */
+
+static void test_suspect_flag(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	rig_run(r, 60000, false);
+	assert_false(rig_info(r, 0).suspect);
+	r->l[0].dead = true;
+	rig_run(r, r->l[0].next_ms, false);
+	assert_true(rig_info(r, 0).suspect);
+	r->l[0].dead = false;
+	rig_run(r, r->t + 60000, false);
+	assert_false(rig_info(r, 0).suspect);
+	engine_destroy(r->e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_single_probe_rounds_need_more_for_hard_fail),
+		cmocka_unit_test(test_random_losses_are_no_falling_score),
+		cmocka_unit_test(test_threshold_follows_false_alarm_rate),
+		cmocka_unit_test(test_lossy_member_learns_its_baseline),
+		cmocka_unit_test(test_fixed_base_would_alarm_on_lossy_member),
+		cmocka_unit_test(test_restore_counts_from_first_good_round),
+		cmocka_unit_test(test_failback_immediate),
+		cmocka_unit_test(test_failback_manual),
+		cmocka_unit_test(test_prediction_on_backup_waits_for_restore),
+		cmocka_unit_test(test_recurring_drops_stay_on_backup),
+		cmocka_unit_test(test_obstructed_dish_drop_is_recurring_at_once),
+		cmocka_unit_test(test_radio_floor_gates_the_backup),
+		cmocka_unit_test(test_radio_floor_moves_cellular_primary),
+		cmocka_unit_test(test_suspect_flag),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
