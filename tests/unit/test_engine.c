@@ -583,6 +583,7 @@ static void test_flap_backoff_bounded(void **st)
 	p.cooldown_ms = 0;
 	p.min_uptime_ms = 0;
 	p.restore_window_ms = 0;	/* the window never reaches the max: the multiplier's cap must hold */
+	p.recurring_drops = 0;		/* the flap backoff alone (recurring drops: test_recurring_*) */
 	struct ctx *x = setup_ctx(&p, CLASS_LAN, CLASS_CELLULAR);
 	settle(x);
 	assert_int_equal(flap_n(x, 100, -1), 0);	/* UBSan aborts here on an overflowing multiplier */
