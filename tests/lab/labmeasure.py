@@ -5,10 +5,12 @@ for a route change with the time it happened (CLOCK_MONOTONIC, the clock of
 events.log and of labctl impair).
 """
 
+import ctypes
 import json
 import os
 import re
 import select
+import signal
 import subprocess
 import time
 
@@ -113,6 +115,13 @@ def probe_until_ok(prefix, role, target, timeout_s, probe_timeout_s=0.2, interva
     return None
 
 
+def _die_with_parent():
+    """In the child before exec: SIGTERM when the test process dies, so a
+    test killed by a timeout leaves no `ip monitor` behind."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM, 0, 0, 0)     # PR_SET_PDEATHSIG
+
+
 class RouteWatch:
     """Watches route changes in a lab namespace through `ip monitor route`
     (netlink events, no polling) and tells when the route to a target moved.
@@ -130,7 +139,8 @@ class RouteWatch:
     def __enter__(self):
         self.proc = subprocess.Popen(["ip", "-n", role_ns(self.prefix, self.role), "monitor",
                                       "route"], stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, bufsize=0)
+                                     stderr=subprocess.DEVNULL, bufsize=0,
+                                     preexec_fn=_die_with_parent)
         return self
 
     def __exit__(self, *exc):
