@@ -1,7 +1,8 @@
 /*
  * test_ctl_dryrun.c - controller selection, dry-run backend, targets from
  * link state, and the asynchronous contract (controller.h): one apply in
- * flight, latest wins, completions from the loop, route_state observer.
+ * flight, latest wins, completions from the loop, route_state observer;
+ * the route backend's recognition of its rules from hostile messages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +15,13 @@
 #include <cmocka.h>
 #include <ev.h>
 
+#include <stdlib.h>
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+
 #include "controller.h"
+#include "ctl_route_impl.h"
 #include "linkmon.h"
 
 static struct link_info wan_link(void)
@@ -235,6 +242,55 @@ static void test_sync_no_callback(void **state)
 	controller_free(c);
 }
 
+/*
+ * A rule message as the kernel would send it, in a buffer of exactly its
+ * length (so that ASan sees an overread): attributes (type, u32 value,
+ * payload bytes 0 or 4) after the header.
+ */
+static struct nlmsghdr *rule_msg(const uint16_t *types, const uint32_t *vals, const int *lens, int n)
+{
+	char tmp[256] __attribute__((aligned(4)));
+	memset(tmp, 0, sizeof(tmp));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(tmp);
+	nlh->nlmsg_type = RTM_NEWRULE;
+	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_INET;
+	frh->table = RT_TABLE_UNSPEC;
+	for (int i = 0; i < n; i++)
+		mnl_attr_put(nlh, types[i], (size_t)lens[i], &vals[i]);
+	struct nlmsghdr *m = malloc(nlh->nlmsg_len);
+	assert_non_null(m);
+	memcpy(m, nlh, nlh->nlmsg_len);
+	return m;
+}
+
+/* Old kernels (no FRA_PROTOCOL): a rule is ours by priority and table, read only from valid u32s. */
+static void test_rule_is_ours_validates(void **state)
+{
+	struct controller c;
+	memset(&c, 0, sizeof(c));
+	c.params.route_table = 7373;
+	c.params.rule_priority = 32000;
+	const uint16_t types[] = { FRA_PRIORITY, FRA_TABLE };
+	const uint32_t vals[] = { 32001, 7373 };
+
+	struct nlmsghdr *m = rule_msg(types, vals, (const int[]){ 4, 4 }, 2);
+	assert_true(route_rule_is_ours(&c, m));	/* the well-formed one is ours */
+	free(m);
+
+	/* a table of nla_len 4 (no payload) at the end: absent, so frh->table (unspec): not ours */
+	m = rule_msg(types, vals, (const int[]){ 4, 0 }, 2);
+	assert_false(route_rule_is_ours(&c, m));
+	free(m);
+
+	/* a priority without payload at the end: absent (0), not ours */
+	const uint16_t t2[] = { FRA_TABLE, FRA_PRIORITY };
+	const uint32_t v2[] = { 7373, 32001 };
+	m = rule_msg(t2, v2, (const int[]){ 4, 0 }, 2);
+	assert_false(route_rule_is_ours(&c, m));
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_route_apply_before_init_fails),
 		cmocka_unit_test(test_async_latest_wins),
 		cmocka_unit_test(test_sync_no_callback),
+		cmocka_unit_test(test_rule_is_ours_validates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
