@@ -86,6 +86,15 @@ static int talk(struct controller *c, struct nlmsghdr *nlh)
 	return -1;
 }
 
+int route_del_msg(struct controller *c, struct nlmsghdr *m, uint16_t del)
+{
+	m->nlmsg_type = del;
+	m->nlmsg_flags = 0;
+	if (talk(c, m) && errno != ESRCH && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
 /* ---- cleanup by dump: routes and rules carrying our protocol ---- */
 
 #define SWEEP_BATCH 64	/* messages deleted per pass; more: another pass */
@@ -201,10 +210,7 @@ static int sweep_type(struct controller *c, uint16_t get, uint16_t del, int fami
 			goto fail;
 		}
 		for (int i = 0; i < sw->n; i++) {
-			struct nlmsghdr *m = sw->msgs[i];
-			m->nlmsg_type = del;
-			m->nlmsg_flags = 0;
-			if (talk(c, m) && errno != ESRCH && errno != ENOENT) {
+			if (route_del_msg(c, sw->msgs[i], del)) {
 				r.err = errno;
 				goto fail;
 			}
