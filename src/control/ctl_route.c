@@ -424,9 +424,10 @@ static int route_apply(struct controller *c, const struct ctl_target *t)
 		log_info("ctl: route member=none (system routes) rc=%d", rc);
 	if (t)
 		snprintf(c->state, sizeof(c->state), "route: member %s dev %s gw4 %s table %d%s", t->member,
-			 t->device, gw, c->params.route_table, rc ? " (error)" : "");
+			 t->device, gw, c->params.route_table, rc ? " (not yet applied: retrying)" : "");
 	else
-		snprintf(c->state, sizeof(c->state), "route: no member, system routes%s", rc ? " (error)" : "");
+		snprintf(c->state, sizeof(c->state), "route: no member, system routes%s",
+			 rc ? " (not yet applied: retrying)" : "");
 	if (rc) {
 		char why[sizeof(c->drift)];
 		snprintf(why, sizeof(why), "apply %.20s: %.90s", t ? t->member : "none", c->error);

@@ -121,6 +121,7 @@ struct calls {
 	int n;
 	int answers[8];
 	char members[8][CFG_STR_MAX];
+	uint64_t seqs[8];
 	struct controller *c;
 };
 
@@ -130,6 +131,7 @@ static void done_cb(void *ctx, struct controller *c, int answer)
 	if (k->n < 8) {
 		k->answers[k->n] = answer;
 		snprintf(k->members[k->n], sizeof(k->members[0]), "%s", c->active ? c->current.member : "none");
+		k->seqs[k->n] = controller_done_seq(c);
 	}
 	k->n++;
 }
@@ -243,6 +245,81 @@ static void test_sync_no_callback(void **state)
 }
 
 /*
+ * A slow apply that fails while a newer one is queued: its completion names
+ * its own number, not the latest one's, so the caller can ignore it; the
+ * failed target stays the wanted one (current, pending) until the next.
+ */
+static void test_async_old_failure_is_not_latest(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct ctl_params p = { .route_table = 7373 };
+	char err[128];
+	struct controller *c = controller_new("dryrun", &p, loop, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(controller_init(c), 0);
+	ctl_dryrun_set_delay(c, 20);
+	ctl_dryrun_set_fail(c, "a");
+	struct ctl_target a, b;
+	target(&a, "a");
+	target(&b, "b");
+	struct calls ka = { 0 }, kb = { 0 };
+	assert_int_equal(controller_apply(c, &a, done_cb, &ka), CTL_IN_PROGRESS);
+	uint64_t seq_a = c->applies;
+	assert_int_equal(controller_apply(c, &b, done_cb, &kb), CTL_IN_PROGRESS);	/* queued */
+	uint64_t latest = c->applies;
+	assert_true(latest > seq_a);
+
+	run_until(loop, &ka.n, 1);
+	assert_int_equal(ka.n, 1);
+	assert_int_equal(ka.answers[0], CTL_ERROR);
+	assert_true(ka.seqs[0] == seq_a);	/* not the latest: a caller ignores it */
+	assert_true(ka.seqs[0] != latest);
+	assert_true(controller_busy(c));	/* b in flight */
+	run_until(loop, &kb.n, 1);
+	assert_int_equal(kb.n, 1);
+	assert_int_equal(kb.answers[0], CTL_DONE);
+	assert_true(kb.seqs[0] == latest);
+	assert_string_equal(c->current.member, "b");
+	assert_false(c->pending);
+	controller_free(c);
+	ev_loop_destroy(loop);
+}
+
+/* A failed apply stays the wanted state: current names it, pending says it is not in place. */
+static void test_failed_apply_stays_wanted(void **state)
+{
+	struct ctl_params p = { .route_table = 7373 };
+	char err[128];
+	struct controller *c = controller_new("dryrun", &p, NULL, err, sizeof(err));
+	assert_int_equal(controller_init(c), 0);
+	struct ctl_target a, b;
+	target(&a, "a");
+	target(&b, "b");
+	assert_int_equal(controller_apply(c, &a, NULL, NULL), CTL_DONE);
+	assert_false(c->pending);
+	ctl_dryrun_set_fail(c, "b");
+	assert_int_equal(controller_apply(c, &b, NULL, NULL), CTL_ERROR);
+	assert_true(c->active);
+	assert_string_equal(c->current.member, "b");	/* not the old "a" */
+	assert_true(c->pending);
+	assert_non_null(strstr(controller_state(c), "not yet applied"));
+
+	/* refused before the backend is asked: current stays */
+	struct link_info li = wan_link();
+	li.carrier = false;
+	struct ctl_target bad;
+	ctl_target_from_link(&bad, "dead", "wan", &li);
+	assert_int_equal(controller_apply(c, &bad, NULL, NULL), CTL_ERROR);
+	assert_string_equal(c->current.member, "b");
+
+	ctl_dryrun_set_fail(c, NULL);
+	assert_int_equal(controller_apply(c, &b, NULL, NULL), CTL_DONE);
+	assert_false(c->pending);
+	assert_string_equal(c->current.member, "b");
+	controller_free(c);
+}
+
+/*
  * A rule message as the kernel would send it, in a buffer of exactly its
  * length (so that ASan sees an overread): attributes (type, u32 value,
  * payload bytes 0 or 4) after the header.
@@ -300,6 +377,8 @@ int main(void)
 		cmocka_unit_test(test_route_apply_before_init_fails),
 		cmocka_unit_test(test_async_latest_wins),
 		cmocka_unit_test(test_sync_no_callback),
+		cmocka_unit_test(test_async_old_failure_is_not_latest),
+		cmocka_unit_test(test_failed_apply_stays_wanted),
 		cmocka_unit_test(test_rule_is_ours_validates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
