@@ -320,11 +320,13 @@ static void test_failed_apply_stays_wanted(void **state)
 }
 
 /*
- * A rule message as the kernel would send it, in a buffer of exactly its
- * length (so that ASan sees an overread): attributes (type, u32 value,
- * payload bytes 0 or 4) after the header.
+ * A rule message as the kernel would send it: attributes (type, u32 value,
+ * payload bytes 0 or 4) after the header, and after the message, in the
+ * same buffer, the u32 after: what an overread of a payload-less last
+ * attribute would take for its value.
  */
-static struct nlmsghdr *rule_msg(const uint16_t *types, const uint32_t *vals, const int *lens, int n)
+static struct nlmsghdr *rule_msg(const uint16_t *types, const uint32_t *vals, const int *lens, int n,
+				 uint32_t after)
 {
 	char tmp[256] __attribute__((aligned(4)));
 	memset(tmp, 0, sizeof(tmp));
@@ -335,9 +337,10 @@ static struct nlmsghdr *rule_msg(const uint16_t *types, const uint32_t *vals, co
 	frh->table = RT_TABLE_UNSPEC;
 	for (int i = 0; i < n; i++)
 		mnl_attr_put(nlh, types[i], (size_t)lens[i], &vals[i]);
-	struct nlmsghdr *m = malloc(nlh->nlmsg_len);
+	struct nlmsghdr *m = malloc(nlh->nlmsg_len + sizeof(after));
 	assert_non_null(m);
 	memcpy(m, nlh, nlh->nlmsg_len);
+	memcpy((char *)m + nlh->nlmsg_len, &after, sizeof(after));
 	return m;
 }
 
@@ -351,19 +354,19 @@ static void test_rule_is_ours_validates(void **state)
 	const uint16_t types[] = { FRA_PRIORITY, FRA_TABLE };
 	const uint32_t vals[] = { 32001, 7373 };
 
-	struct nlmsghdr *m = rule_msg(types, vals, (const int[]){ 4, 4 }, 2);
+	struct nlmsghdr *m = rule_msg(types, vals, (const int[]){ 4, 4 }, 2, 0);
 	assert_true(route_rule_is_ours(&c, m));	/* the well-formed one is ours */
 	free(m);
 
 	/* a table of nla_len 4 (no payload) at the end: absent, so frh->table (unspec): not ours */
-	m = rule_msg(types, vals, (const int[]){ 4, 0 }, 2);
+	m = rule_msg(types, vals, (const int[]){ 4, 0 }, 2, 7373);
 	assert_false(route_rule_is_ours(&c, m));
 	free(m);
 
 	/* a priority without payload at the end: absent (0), not ours */
 	const uint16_t t2[] = { FRA_TABLE, FRA_PRIORITY };
 	const uint32_t v2[] = { 7373, 32001 };
-	m = rule_msg(t2, v2, (const int[]){ 4, 0 }, 2);
+	m = rule_msg(t2, v2, (const int[]){ 4, 0 }, 2, 32001);
 	assert_false(route_rule_is_ours(&c, m));
 	free(m);
 }
