@@ -192,6 +192,13 @@ static uint32_t u32_or(const struct nlattr *a, uint32_t dflt)
 	return a && mnl_attr_validate(a, MNL_TYPE_U32) == 0 ? mnl_attr_get_u32(a) : dflt;
 }
 
+/* The metric our route of family has in the kernel: IPv6 stores metric 0 as 1024 (IP6_RT_PRIO_USER). */
+static uint32_t our_metric(const struct controller *c, int family)
+{
+	uint32_t m = (uint32_t)c->params.route_metric;
+	return family == AF_INET6 && m == 0 ? 1024 : m;
+}
+
 static int seen_route(const struct nlmsghdr *nlh, void *ctx)
 {
 	struct seen *s = ctx;
@@ -208,7 +215,7 @@ static int seen_route(const struct nlmsghdr *nlh, void *ctx)
 	if (u32_or(tb[RTA_TABLE], rtm->rtm_table) != (uint32_t)s->c->params.route_table)
 		return 0;
 	uint32_t metric = u32_or(tb[RTA_PRIORITY], 0);	/* IPv4 metric 0 comes without the attribute */
-	if (metric != (uint32_t)s->c->params.route_metric) {
+	if (metric != our_metric(s->c, rtm->rtm_family)) {
 		if (s->n_stray >= STRAY_MAX)
 			return 0;
 		struct nlmsghdr *m = malloc(nlh->nlmsg_len);
@@ -366,9 +373,9 @@ static int compare(struct controller *c, struct seen *s, char *what, size_t len,
 	}
 	for (int k = 0; k < s->n_stray; k++) {
 		const struct rtmsg *rtm = mnl_nlmsg_get_payload(s->stray[k]);
-		add(what, len, "%s default of protocol %d with metric %u, not route_metric %d",
+		add(what, len, "%s default of protocol %d with metric %u, not %u (route_metric)",
 		    rtm->rtm_family == AF_INET6 ? "IPv6" : "IPv4", SF_RTPROT, s->stray_metric[k],
-		    c->params.route_metric);
+		    our_metric(c, rtm->rtm_family));
 	}
 	return 0;
 }
@@ -479,7 +486,7 @@ static int event_msg(const struct nlmsghdr *nlh, void *ctx)
 		bool in_ours = table == (uint32_t)c->params.route_table && rtm->rtm_dst_len == 0;
 		/* put there: a foreign one, or one of our protocol at another metric (a stray) */
 		bool not_as_ours = rtm->rtm_protocol != SF_RTPROT ||
-				   u32_or(tb[RTA_PRIORITY], 0) != (uint32_t)c->params.route_metric;
+				   u32_or(tb[RTA_PRIORITY], 0) != our_metric(c, rtm->rtm_family);
 		if (nlh->nlmsg_type == RTM_DELROUTE ? in_ours || rtm->rtm_protocol == SF_RTPROT
 						    : in_ours && not_as_ours)
 			rp->hit = true;

@@ -6,7 +6,8 @@
 # metric, an address removed and re-added, a link down
 # and up; the state says drifted while it cannot repair, and applied once it
 # has; a second instance in the same namespace is refused and removes
-# nothing. Prints the measured repair times.
+# nothing; a route of its protocol of over 256 bytes is swept. Prints the
+# measured repair times.
 DRV=${1:?usage: test_ctl_reconcile.sh path/to/sfnet_drv}
 . "$(dirname "$0")/lib.sh"
 setup_topology
@@ -121,5 +122,24 @@ kill -TERM $DRV_PID
 wait $DRV_PID 2>/dev/null
 check "after the first one stops: nothing of ours left" \
 	[ -z "$(inr ip route show table all proto 73; inr ip -6 route show table all proto 73; inr ip rule | grep 'proto 73')" ]
+# 7. a route of our protocol whose message is over 256 bytes (nexthops and
+# metrics) is swept as well (init and stop): none is skipped
+inr ip route add 10.99.0.0/24 proto 73 table 7374 mtu 1400 advmss 1300 window 1000 rtt 10 rttvar 5 \
+	ssthresh 3 cwnd 5 initcwnd 5 initrwnd 5 reordering 3 hoplimit 64 rto_min 10 quickack 1 features ecn \
+	congctl cubic nexthop via 10.201.1.1 dev "$RA" nexthop via 10.201.2.1 dev "$RB" \
+	nexthop via 10.201.1.3 dev "$RA" nexthop via 10.201.2.3 dev "$RB"
+check "a big route of protocol 73 is in place" sh -c "ip netns exec $NS_R ip route show table 7374 | grep -q 10.99.0.0"
+inr "$DRV" ctl init >"$OUT.big" 2>&1
+check "swept: the big route is gone after init and stop" \
+	sh -c "! ip netns exec $NS_R ip route show table 7374 | grep -q 10.99.0.0"
+
+# 8. main mode with route_metric 0 (IPv6 keeps it as 1024): ours is recognised
+# as ours, no drift, no repair loop over 2 s
+inr "$DRV" ctl -n 254 -m 0 -t 2000 apply a=$RA run >"$OUT.main" 2>&1
+check "main, metric 0: no drift in 2 s" [ "$(grep -c '^state .*new=drifted' "$OUT.main")" = 0 ]
+check "main, metric 0: the state is applied" sh -c "grep '^state' $OUT.main | tail -n 1 | grep -q new=applied"
+check "main, metric 0: nothing of ours left after stop" \
+	[ -z "$(inr ip route show table all proto 73; inr ip -6 route show table all proto 73)" ]
+
 grep "^state" "$OUT.run" | sed 's/^/  /'
 finish
