@@ -501,11 +501,7 @@ static void start_round(struct prober *p)
 		if (p->fam_ok[fam_of(res->target->family)])
 			res->sent = send_one(p, i);
 	}
-	/*
-	 * Everything failed at once (no route): the round ends from the loop
-	 * at once, never from within the caller - prober_recheck() is an ops
-	 * call, and on_round leads to the host's sample() (collector.h).
-	 */
+	/* all failed at once: end from the loop, not inside prober_recheck() (collector.h) */
 	ev_timer_set(&p->timeout_timer, outstanding(p) ? p->cfg.timeout_ms / 1000.0 : 0., 0.);
 	ev_timer_start(p->loop, &p->timeout_timer);
 }
