@@ -356,7 +356,7 @@ static int compare(struct controller *c, struct seen *s, char *what, size_t len,
 		bool use = rp->want_some && (i ? t->use6 : t->use4);
 		bool has_gw = i ? t->has_gw6 : t->has_gw4;
 		const void *gw = i ? (const void *)&t->gw6 : (const void *)&t->gw4;
-		d->routes = true;
+		bool bad = true;
 		if (use && !s->def[i])
 			add(what, len, "%s default via %s missing", fn, t->device);
 		else if (use && (s->oif[i] != (uint32_t)t->ifindex || s->gw[i] != has_gw ||
@@ -365,7 +365,8 @@ static int compare(struct controller *c, struct seen *s, char *what, size_t len,
 		else if (!use && s->def[i])
 			add(what, len, "%s default of Starfail present with no member wanted", fn);
 		else
-			d->routes = false;
+			bad = false;
+		d->routes |= bad;
 		if (!route_main_mode(c) && (!s->rule0[i] || !s->rule1[i])) {
 			add(what, len, "%s rule %u missing", fn, s->rule0[i] ? p0 + 1 : p0);
 			d->rules = true;

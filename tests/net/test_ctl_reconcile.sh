@@ -134,8 +134,9 @@ check "swept: the big route is gone after init and stop" \
 	sh -c "! ip netns exec $NS_R ip route show table 7374 | grep -q 10.99.0.0"
 
 # 8. main mode with route_metric 0 (IPv6 keeps it as 1024): ours is recognised
-# as ours, no drift, no repair loop over 2 s
-inr "$DRV" ctl -n 254 -m 0 -t 2000 apply a=$RA run >"$OUT.main" 2>&1
+# as ours, no drift, no repair loop over 2 s (via RB: the link down of 5.
+# took the static default routes via RA away)
+inr "$DRV" ctl -n 254 -m 0 -t 2000 apply b=$RB run >"$OUT.main" 2>&1
 check "main, metric 0: no drift in 2 s" [ "$(grep -c '^state .*new=drifted' "$OUT.main")" = 0 ]
 check "main, metric 0: the state is applied" sh -c "grep '^state' $OUT.main | tail -n 1 | grep -q new=applied"
 check "main, metric 0: nothing of ours left after stop" \
