@@ -301,6 +301,11 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, bool pro
 		else
 			added++;
 	}
+	/* the primary by name in the new order (-1: removed), before roles are set from it */
+	int primary = -1;
+	for (int i = 0; d->primary >= 0 && d->primary < d->n_members && i < cfg->n_members; i++)
+		if (strcmp(cfg->members[i].name, d->members[d->primary]->cfg.name) == 0)
+			primary = i;
 	for (int j = 0; j < d->n_members; j++) {
 		if (reused[j])
 			continue;
@@ -312,6 +317,7 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, bool pro
 	}
 	memcpy(d->members, next, sizeof(next));
 	d->n_members = cfg->n_members;
+	d->primary = primary;
 	for (int i = 0; i < d->n_members; i++) {
 		struct member *m = d->members[i];
 		m->idx = i;

@@ -60,6 +60,7 @@ struct daemon {
 	struct controller *ctl;
 	bool ctl_applied;			/* applied[] below is in force */
 	bool ctl_applied_none;			/* "no member" is in force */
+	uint64_t ctl_seq;			/* number of the latest apply asked (controller.h) */
 	char ctl_error[200];			/* the controller could not start: why */
 	int64_t ctl_retry_ms;			/* next start attempt while ctl is NULL */
 	struct ctl_target applied;

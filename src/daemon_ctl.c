@@ -7,6 +7,7 @@
  */
 #include "daemon.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,8 +23,9 @@ static void on_ctl_state(void *ctx, struct controller *c, enum ctl_rstate old, e
 			 const char *why)
 {
 	struct daemon *d = ctx;
+	/* what the backend works toward: a failed apply stays wanted and is repaired toward (controller.h) */
 	const char *member = c->busy ? (c->busy_some ? c->busy_t.member : NULL)
-				     : (d->ctl_applied ? d->applied.member : NULL);
+				     : (c->active ? c->current.member : NULL);
 	if (bad_state(now) && !bad_state(old))
 		daemon_event(d, "drift", "route_missing", member, "%s", why);
 	else if (!bad_state(now) && bad_state(old))
@@ -37,6 +39,11 @@ static void on_ctl_done(void *ctx, struct controller *c, int answer)
 	struct daemon *d = ctx;
 	if (c != d->ctl || answer == CTL_SUPERSEDED)
 		return;
+	if (controller_done_seq(c) != d->ctl_seq) {	/* an older apply: a newer one is queued or done */
+		log_debug("controller: apply #%" PRIu64 " ended (%s) after #%" PRIu64 " was asked: ignored",
+			  controller_done_seq(c), answer == CTL_DONE ? "done" : "failed", d->ctl_seq);
+		return;
+	}
 	if (answer != CTL_DONE) {
 		log_err("controller: apply failed error=\"%s\"", controller_error(c));
 		d->ctl_applied = d->ctl_applied_none = false;	/* retried at the next decision */
@@ -63,6 +70,7 @@ void daemon_ctl_apply(struct daemon *d)
 	if (!m && d->ctl_applied_none)
 		return;
 	int answer = controller_apply(d->ctl, m ? &t : NULL, on_ctl_done, d);
+	d->ctl_seq = d->ctl->applies;	/* this one is the latest wanted */
 	if (answer == CTL_ERROR) {
 		log_err("controller: apply failed member=%s error=\"%s\"", m ? m->cfg.name : "-",
 			controller_error(d->ctl));

@@ -360,11 +360,18 @@ static void finish_round(struct prober *p)
  * on_round has run and may have freed the prober, the caller must not
  * touch it any more.
  */
-static bool all_answered_check(struct prober *p)
+static bool outstanding(const struct prober *p)
 {
 	for (int i = 0; i < p->cur.n_results; i++)
 		if (p->cur.results[i].sent && !p->cur.results[i].answered && p->sent_ns[i] >= 0)
-			return false;
+			return true;
+	return false;
+}
+
+static bool all_answered_check(struct prober *p)
+{
+	if (outstanding(p))
+		return false;
 	finish_round(p);
 	return true;
 }
@@ -494,9 +501,9 @@ static void start_round(struct prober *p)
 		if (p->fam_ok[fam_of(res->target->family)])
 			res->sent = send_one(p, i);
 	}
-	ev_timer_set(&p->timeout_timer, p->cfg.timeout_ms / 1000.0, 0.);
+	/* all failed at once: end from the loop, not inside prober_recheck() (collector.h) */
+	ev_timer_set(&p->timeout_timer, outstanding(p) ? p->cfg.timeout_ms / 1000.0 : 0., 0.);
 	ev_timer_start(p->loop, &p->timeout_timer);
-	all_answered_check(p);	/* everything failed at once */
 }
 
 static void next_cb(struct ev_loop *loop, ev_timer *w, int revents)

@@ -92,18 +92,17 @@ int controller_init(struct controller *c)
 	return result(c, c->ops->init ? c->ops->init(c) : 0);
 }
 
-/* Record the outcome of an apply of t (NULL: none). */
+/* Record the outcome of an apply of t (NULL: none): done or not, t is wanted now (controller.h). */
 static int applied(struct controller *c, const struct ctl_target *t, int rc)
 {
-	if (rc == CTL_DONE) {
-		c->active = t != NULL;
-		if (t)
-			c->current = *t;
-	}
+	c->active = t != NULL;
+	if (t)
+		c->current = *t;
+	c->pending = rc != CTL_DONE;
 	return result(c, rc == CTL_DONE ? 0 : -1) ? CTL_ERROR : CTL_DONE;
 }
 
-static int start(struct controller *c, const struct ctl_target *t, ctl_done_cb done, void *ctx)
+static int start(struct controller *c, const struct ctl_target *t, ctl_done_cb done, void *ctx, uint64_t seq)
 {
 	if (t && !t->use4 && !t->use6) {
 		snprintf(c->error, sizeof(c->error), "member %s: device %s has no usable address and default route",
@@ -116,6 +115,7 @@ static int start(struct controller *c, const struct ctl_target *t, ctl_done_cb d
 	c->busy = true;	/* a backend completing within apply still sees one in flight */
 	c->busy_cb = done;
 	c->busy_ctx = ctx;
+	c->busy_seq = seq;
 	int rc = c->ops->apply(c, t);
 	if (rc == CTL_IN_PROGRESS)
 		return CTL_IN_PROGRESS;
@@ -125,12 +125,15 @@ static int start(struct controller *c, const struct ctl_target *t, ctl_done_cb d
 
 int controller_apply(struct controller *c, const struct ctl_target *primary, ctl_done_cb done, void *ctx)
 {
-	c->applies++;
+	uint64_t seq = ++c->applies;
 	if (!c->busy)
-		return start(c, primary, done, ctx);
-	if (c->queued && c->queued_cb)
+		return start(c, primary, done, ctx, seq);
+	if (c->queued && c->queued_cb) {
+		c->done_seq = c->queued_seq;
 		c->queued_cb(c->queued_ctx, c, CTL_SUPERSEDED);
+	}
 	c->queued = true;
+	c->queued_seq = seq;
 	c->queued_some = primary != NULL;
 	if (primary)
 		c->queued_t = *primary;
@@ -148,6 +151,7 @@ void controller_complete(struct controller *c, int answer)
 	int rc = applied(c, c->busy_some ? &t : NULL, answer == CTL_DONE ? CTL_DONE : CTL_ERROR);
 	ctl_done_cb cb = c->busy_cb;
 	void *ctx = c->busy_ctx;
+	uint64_t seq = c->busy_seq, qseq = 0;
 	/* the queued one starts first: an apply from within cb is then newer than it */
 	int qrc = CTL_IN_PROGRESS;
 	ctl_done_cb qcb = NULL;
@@ -157,12 +161,17 @@ void controller_complete(struct controller *c, int answer)
 		struct ctl_target q = c->queued_t;
 		qcb = c->queued_cb;
 		qctx = c->queued_ctx;
-		qrc = start(c, c->queued_some ? &q : NULL, qcb, qctx);
+		qseq = c->queued_seq;
+		qrc = start(c, c->queued_some ? &q : NULL, qcb, qctx, qseq);
 	}
-	if (cb)
+	if (cb) {
+		c->done_seq = seq;
 		cb(ctx, c, rc);
-	if (qrc != CTL_IN_PROGRESS && qcb)
+	}
+	if (qrc != CTL_IN_PROGRESS && qcb) {
+		c->done_seq = qseq;
 		qcb(qctx, c, qrc);
+	}
 }
 
 bool controller_busy(const struct controller *c)

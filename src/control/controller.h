@@ -23,7 +23,7 @@
  *   CTL_IN_PROGRESS  the backend works on it; done(ctx, c, CTL_DONE|CTL_ERROR)
  *                    follows from the loop
  *   CTL_ERROR        refused or failed now (controller_error() says why); done
- *                    is not called; the next apply retries
+ *                    is not called; the next apply retries (see "A failed apply")
  * At most one apply is in flight. An apply while one is in flight is queued
  * and answers CTL_IN_PROGRESS; a newer one replaces the queued one (latest
  * wins), whose done is called with CTL_SUPERSEDED from within that newer
@@ -32,6 +32,20 @@
  * local kernel, bounded by a timeout) and answers CTL_DONE or CTL_ERROR; a
  * slower backend (mwan3, seconds per action) answers CTL_IN_PROGRESS.
  * shutdown drops the apply in flight and the queued one without callbacks.
+ * Every controller_apply() is numbered: c->applies right after the call.
+ * A done callback learns which apply it reports from controller_done_seq(),
+ * so a caller with an older apply still in flight behind a newer one
+ * ignores the older one's completion (it is not the latest wanted state).
+ *
+ * A failed apply. A target the backend failed to put in place (CTL_ERROR
+ * from apply, or done with CTL_ERROR) stays the wanted state: c->current
+ * names it (c->active unless it was "none") with c->pending set, and the
+ * state line says it is not yet applied. The route backend's watch keeps
+ * repairing toward it (route_state drifted, retried every
+ * CTL_RETRY_DRIFT_MS and at events) - it may have switched one family and
+ * not the other - until it is in place or another apply replaces it. Only
+ * a target refused before the backend is asked (its device has no usable
+ * address and default route) leaves current as it was.
  *
  * Reconciliation. What the kernel has is the truth, not what was applied:
  * route_state is never a cached "applied". The route backend watches its
@@ -151,8 +165,9 @@ struct controller {
 	struct ctl_params params;
 	struct ev_loop *loop;		/* NULL: no reconciliation, no asynchronous backend */
 	void *priv;			/* backend state */
-	bool active;			/* a member is applied (the last completed apply) */
+	bool active;			/* a member is wanted (the last completed apply) */
 	struct ctl_target current;	/* valid when active */
+	bool pending;			/* that apply failed: not (all) in place yet, retried */
 	uint64_t applies, failures;
 	char error[160];		/* last failure, "" if none */
 	char state[160];		/* one line for `status` */
@@ -172,6 +187,8 @@ struct controller {
 	struct ctl_target busy_t, queued_t;
 	ctl_done_cb busy_cb, queued_cb;
 	void *busy_ctx, *queued_ctx;
+	uint64_t busy_seq, queued_seq;	/* their numbers (c->applies after their controller_apply) */
+	uint64_t done_seq;		/* the apply whose done callback runs now */
 };
 
 extern const struct controller_ops ctl_route_ops;
@@ -202,6 +219,12 @@ static inline const char *controller_state(const struct controller *c)
 	return c->state;
 }
 
+/* Within a done callback: the number of the apply it reports (see the contract). */
+static inline uint64_t controller_done_seq(const struct controller *c)
+{
+	return c->done_seq;
+}
+
 static inline enum ctl_rstate controller_rstate(const struct controller *c)
 {
 	return c->rstate;
@@ -214,5 +237,7 @@ void controller_set_rstate(struct controller *c, enum ctl_rstate s, const char *
 
 /* Dry-run backend in tests: answer CTL_IN_PROGRESS and complete after delay_ms (needs a loop). */
 void ctl_dryrun_set_delay(struct controller *c, int delay_ms);
+/* Dry-run backend in tests: applies of member fail (CTL_ERROR); NULL or "": none fail. */
+void ctl_dryrun_set_fail(struct controller *c, const char *member);
 
 #endif

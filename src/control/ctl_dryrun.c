@@ -4,7 +4,8 @@
  * route_state is what it pretends: applied with a member, none without.
  * Tests can make it slow (ctl_dryrun_set_delay): it then answers
  * CTL_IN_PROGRESS and completes from a loop timer, like a backend whose
- * actions take seconds (mwan3).
+ * actions take seconds (mwan3), and make the applies of one member fail
+ * (ctl_dryrun_set_fail).
  */
 #include "controller.h"
 
@@ -22,6 +23,7 @@
 struct dry_priv {
 	int delay_ms;
 	ev_timer timer;
+	char fail[CFG_STR_MAX];	/* applies of this member fail ("" = none) */
 };
 
 static int dry_init(struct controller *c)
@@ -43,6 +45,12 @@ static void describe_family(const struct ctl_target *t, int family, char *buf, s
 
 static int dry_do(struct controller *c, const struct ctl_target *t)
 {
+	const struct dry_priv *dp = c->priv;
+	if (t && dp && dp->fail[0] && strcmp(t->member, dp->fail) == 0) {
+		snprintf(c->error, sizeof(c->error), "dryrun: member %s made to fail", t->member);
+		snprintf(c->state, sizeof(c->state), "dryrun: member %s (not yet applied: retrying)", t->member);
+		return -1;
+	}
 	if (!t) {
 		log_info("ctl: dryrun would remove Starfail default routes (no usable member)");
 		snprintf(c->state, sizeof(c->state), "dryrun: no member, system routes");
@@ -101,6 +109,16 @@ void ctl_dryrun_set_delay(struct controller *c, int delay_ms)
 		c->priv = calloc(1, sizeof(struct dry_priv));
 	if (c->priv)
 		((struct dry_priv *)c->priv)->delay_ms = delay_ms;
+}
+
+void ctl_dryrun_set_fail(struct controller *c, const char *member)
+{
+	if (c->ops != &ctl_dryrun_ops)
+		return;
+	if (!c->priv)
+		c->priv = calloc(1, sizeof(struct dry_priv));
+	if (c->priv)
+		snprintf(((struct dry_priv *)c->priv)->fail, CFG_STR_MAX, "%s", member ? member : "");
 }
 
 static void dry_shutdown(struct controller *c)

@@ -86,13 +86,26 @@ static int talk(struct controller *c, struct nlmsghdr *nlh)
 	return -1;
 }
 
+int route_del_msg(struct controller *c, struct nlmsghdr *m, uint16_t del)
+{
+	m->nlmsg_type = del;
+	m->nlmsg_flags = 0;
+	if (talk(c, m) && errno != ESRCH && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
 /* ---- cleanup by dump: routes and rules carrying our protocol ---- */
+
+#define SWEEP_BATCH 64	/* messages deleted per pass; more: another pass */
+#define SWEEP_PASSES 8
 
 struct sweep {
 	struct controller *c;
-	char msgs[64][256];	/* matching messages, re-sent as deletes */
+	struct nlmsghdr *msgs[SWEEP_BATCH];	/* matching messages as dumped, re-sent as deletes */
 	int n;
-	bool more;		/* over 64: sweep again */
+	bool more;		/* over SWEEP_BATCH: sweep again */
+	bool nomem;
 };
 
 int route_rule_attr_cb(const struct nlattr *a, void *data)
@@ -103,6 +116,14 @@ int route_rule_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+static bool attr_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return false;	/* absent or not 4 bytes: treated as absent */
+	*v = mnl_attr_get_u32(a);
+	return true;
+}
+
 bool route_rule_is_ours(const struct controller *c, const struct nlmsghdr *nlh)
 {
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
@@ -111,8 +132,9 @@ bool route_rule_is_ours(const struct controller *c, const struct nlmsghdr *nlh)
 	if (tb[FRA_PROTOCOL] && mnl_attr_get_payload_len(tb[FRA_PROTOCOL]) >= 1)
 		return mnl_attr_get_u8(tb[FRA_PROTOCOL]) == SF_RTPROT;
 	/* kernels before 4.17: our priorities pointing where we point */
-	uint32_t prio = tb[FRA_PRIORITY] ? mnl_attr_get_u32(tb[FRA_PRIORITY]) : 0;
-	uint32_t table = tb[FRA_TABLE] ? mnl_attr_get_u32(tb[FRA_TABLE]) : frh->table;
+	uint32_t prio = 0, table = frh->table;
+	attr_u32(tb[FRA_PRIORITY], &prio);
+	attr_u32(tb[FRA_TABLE], &table);
 	uint32_t p0 = (uint32_t)c->params.rule_priority;
 	return (prio == p0 && table == RT_TABLE_MAIN && tb[FRA_SUPPRESS_PREFIXLEN]) ||
 	       (prio == p0 + 1 && table == (uint32_t)c->params.route_table);
@@ -122,60 +144,93 @@ static int sweep_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct sweep *sw = data;
 	bool ours = false;
-	if (nlh->nlmsg_type == RTM_NEWROUTE && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct rtmsg))) {
+	if (nlh->nlmsg_type == RTM_NEWROUTE) {
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct rtmsg)))
+			return -1;	/* may have been ours: the sweep fails (nl.h) */
 		const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 		ours = rtm->rtm_protocol == SF_RTPROT;
-	} else if (nlh->nlmsg_type == RTM_NEWRULE &&
-		   nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct fib_rule_hdr))) {
+	} else if (nlh->nlmsg_type == RTM_NEWRULE) {
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct fib_rule_hdr)))
+			return -1;
 		ours = route_rule_is_ours(sw->c, nlh);
 	}
 	if (!ours)
 		return MNL_CB_OK;
-	if (sw->n >= 64 || nlh->nlmsg_len > sizeof(sw->msgs[0])) {
-		sw->more = sw->n >= 64;
+	if (sw->n >= SWEEP_BATCH) {
+		sw->more = true;
 		return MNL_CB_OK;
 	}
-	memcpy(sw->msgs[sw->n++], nlh, nlh->nlmsg_len);
+	struct nlmsghdr *m = malloc(nlh->nlmsg_len);	/* bounded by the datagram (NL_BUF_BYTES) */
+	if (!m) {
+		sw->nomem = true;
+		return MNL_CB_OK;
+	}
+	memcpy(m, nlh, nlh->nlmsg_len);
+	sw->msgs[sw->n++] = m;
 	return MNL_CB_OK;
+}
+
+static void sweep_clear(struct sweep *sw)
+{
+	for (int i = 0; i < sw->n; i++)
+		free(sw->msgs[i]);
+	sw->n = 0;
 }
 
 static int sweep_type(struct controller *c, uint16_t get, uint16_t del, int family)
 {
 	struct route_priv *rp = c->priv;
 	struct sweep *sw = calloc(1, sizeof(*sw));
+	const char *what = del == RTM_DELRULE ? "removing Starfail rules" : "removing Starfail routes";
 	int removed = 0;
 	struct nl_result r = { 0 };
-	if (!sw)
+	if (!sw) {
+		route_set_err(c, what, ENOMEM);
 		return -1;
+	}
 	sw->c = c;
-	for (int pass = 0; pass < 8; pass++) {
+	bool again = false;
+	for (int pass = 0; pass < SWEEP_PASSES; pass++) {
 		char req[64];
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 		nlh->nlmsg_type = get;
 		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));	/* same size as fib_rule_hdr */
 		rtm->rtm_family = (uint8_t)family;
-		sw->n = 0;
-		sw->more = false;
+		sweep_clear(sw);
+		sw->more = sw->nomem = false;
 		if (nl_dump(rp->nl, nlh, CTL_NL_TIMEOUT_MS, sweep_cb, sw, &r))
 			goto fail;
+		if (r.malformed) {
+			snprintf(c->error, sizeof(c->error), "%s: the dump had %u message(s) it could not read (%.60s)",
+				 what, r.malformed, r.why);
+			goto fail_msg;
+		}
+		if (sw->nomem) {
+			r.err = ENOMEM;
+			goto fail;
+		}
 		for (int i = 0; i < sw->n; i++) {
-			struct nlmsghdr *m = (struct nlmsghdr *)sw->msgs[i];
-			m->nlmsg_type = del;
-			m->nlmsg_flags = 0;
-			if (talk(c, m) && errno != ESRCH && errno != ENOENT) {
+			if (route_del_msg(c, sw->msgs[i], del)) {
 				r.err = errno;
 				goto fail;
 			}
 			removed++;
 		}
-		if (!sw->more)
+		/* an interrupted dump may have missed some: look again */
+		again = sw->more || r.intr;
+		if (!again)
 			break;
 	}
+	if (again)
+		log_warn("ctl: %s: still some left after %d passes (%s)", what, SWEEP_PASSES,
+			 r.intr ? "dumps interrupted" : "more than expected");
+	sweep_clear(sw);
 	free(sw);
 	return removed;
 fail:
-	route_set_err(c, del == RTM_DELRULE ? "removing Starfail rules" : "removing Starfail routes",
-		      r.err ? r.err : EPROTO);
+	route_set_err(c, what, r.err ? r.err : EPROTO);
+fail_msg:
+	sweep_clear(sw);
 	free(sw);
 	return -1;
 }
@@ -369,9 +424,10 @@ static int route_apply(struct controller *c, const struct ctl_target *t)
 		log_info("ctl: route member=none (system routes) rc=%d", rc);
 	if (t)
 		snprintf(c->state, sizeof(c->state), "route: member %s dev %s gw4 %s table %d%s", t->member,
-			 t->device, gw, c->params.route_table, rc ? " (error)" : "");
+			 t->device, gw, c->params.route_table, rc ? " (not yet applied: retrying)" : "");
 	else
-		snprintf(c->state, sizeof(c->state), "route: no member, system routes%s", rc ? " (error)" : "");
+		snprintf(c->state, sizeof(c->state), "route: no member, system routes%s",
+			 rc ? " (not yet applied: retrying)" : "");
 	if (rc) {
 		char why[sizeof(c->drift)];
 		snprintf(why, sizeof(why), "apply %.20s: %.90s", t ? t->member : "none", c->error);

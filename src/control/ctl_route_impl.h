@@ -32,6 +32,8 @@ bool route_rule_is_ours(const struct controller *c, const struct nlmsghdr *nlh);
 int route_sweep_all(struct controller *c, const char *why);
 int route_add_rule(struct controller *c, int family, uint32_t prio, uint32_t table, bool suppress);
 int route_del_default(struct controller *c, int family);
+/* Delete what dump message m (a route or rule, as dumped) describes: m becomes del. 0, or -1 with errno. */
+int route_del_msg(struct controller *c, struct nlmsghdr *m, uint16_t del);
 int route_set_default(struct controller *c, int family, const struct ctl_target *t);
 int route_install(struct controller *c);	/* routes of rp->want (rules are not touched) */
 

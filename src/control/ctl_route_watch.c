@@ -21,6 +21,21 @@
  * events. A repair that fails (device still down) leaves the state drifted
  * and is retried every CTL_RETRY_DRIFT_MS; with nothing amiss the check
  * runs every CTL_CHECK_MS.
+ *
+ * Ours is the default route of protocol SF_RTPROT in our table with
+ * route_metric. A default route of that protocol in our table with another
+ * metric (a leftover of an earlier route_metric, or put there by hand) is a
+ * stray: the check deletes it exactly as dumped, as the sweep at start and
+ * stop would, and then converges; it is never taken for ours, whose delete
+ * names route_metric. A dump the kernel marks interrupted (NLM_F_DUMP_INTR)
+ * is done again, up to DUMP_TRIES times, and if it stays interrupted the
+ * check concludes nothing and runs again after CTL_DEBOUNCE_MS; a dump with
+ * messages that cannot be read is a failed check (retried after
+ * CTL_RETRY_DRIFT_MS): neither may read as "missing" and cause a repair.
+ * In main mode a repair of a wrong route is delete + add with NLM_F_EXCL
+ * (a short gap), not NLM_F_REPLACE: the kernel picks the route to replace
+ * by destination, TOS and metric whatever its protocol, so a replace could
+ * overwrite a route of netifd with the same metric.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -133,13 +148,36 @@ void route_unlock(struct controller *c)
 
 /* ---- what the kernel has ---- */
 
+#define STRAY_MAX 8		/* stray routes of ours deleted per check; more: the next check */
+#define DUMP_TRIES 3		/* dumps interrupted (NLM_F_DUMP_INTR) in a row before giving up */
+
+/*
+ * What a check saw. Ours-as-wanted is the default route of our protocol in
+ * our table with route_metric; one of our protocol in our table with
+ * another metric (a leftover, or the admin's) is a stray: it is deleted
+ * exactly as dumped, as the sweep does, since protocol SF_RTPROT belongs
+ * to Starfail (controller.h).
+ */
 struct seen {
 	const struct controller *c;
 	bool def[2], gw[2];
 	uint32_t oif[2];
 	unsigned char gwb[2][16];
 	bool rule0[2], rule1[2];
+	struct nlmsghdr *stray[STRAY_MAX];
+	uint32_t stray_metric[STRAY_MAX];
+	int n_stray;
+	bool nomem;
 };
+
+static void seen_reset(struct seen *s)
+{
+	const struct controller *c = s->c;
+	for (int i = 0; i < s->n_stray; i++)
+		free(s->stray[i]);
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+}
 
 static int route_attr_cb(const struct nlattr *a, void *data)
 {
@@ -147,6 +185,18 @@ static int route_attr_cb(const struct nlattr *a, void *data)
 	if (mnl_attr_get_type(a) <= RTA_MAX)
 		tb[mnl_attr_get_type(a)] = a;
 	return MNL_CB_OK;
+}
+
+static uint32_t u32_or(const struct nlattr *a, uint32_t dflt)
+{
+	return a && mnl_attr_validate(a, MNL_TYPE_U32) == 0 ? mnl_attr_get_u32(a) : dflt;
+}
+
+/* The metric our route of family has in the kernel: IPv6 stores metric 0 as 1024 (IP6_RT_PRIO_USER). */
+static uint32_t our_metric(const struct controller *c, int family)
+{
+	uint32_t m = (uint32_t)c->params.route_metric;
+	return family == AF_INET6 && m == 0 ? 1024 : m;
 }
 
 static int seen_route(const struct nlmsghdr *nlh, void *ctx)
@@ -162,15 +212,26 @@ static int seen_route(const struct nlmsghdr *nlh, void *ctx)
 		return 0;
 	const struct nlattr *tb[RTA_MAX + 1] = { NULL };
 	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb);
-	uint32_t table = rtm->rtm_table;
-	if (tb[RTA_TABLE] && mnl_attr_validate(tb[RTA_TABLE], MNL_TYPE_U32) == 0)
-		table = mnl_attr_get_u32(tb[RTA_TABLE]);
-	if (table != (uint32_t)s->c->params.route_table)
+	if (u32_or(tb[RTA_TABLE], rtm->rtm_table) != (uint32_t)s->c->params.route_table)
 		return 0;
+	uint32_t metric = u32_or(tb[RTA_PRIORITY], 0);	/* IPv4 metric 0 comes without the attribute */
+	if (metric != our_metric(s->c, rtm->rtm_family)) {
+		if (s->n_stray >= STRAY_MAX)
+			return 0;
+		struct nlmsghdr *m = malloc(nlh->nlmsg_len);
+		if (!m) {
+			s->nomem = true;
+			return 0;
+		}
+		memcpy(m, nlh, nlh->nlmsg_len);
+		s->stray_metric[s->n_stray] = metric;
+		s->stray[s->n_stray++] = m;
+		return 0;
+	}
 	int i = rtm->rtm_family == AF_INET6;
 	size_t alen = i ? 16 : 4;
 	s->def[i] = true;
-	s->oif[i] = tb[RTA_OIF] && mnl_attr_validate(tb[RTA_OIF], MNL_TYPE_U32) == 0 ? mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+	s->oif[i] = u32_or(tb[RTA_OIF], 0);
 	s->gw[i] = tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == alen;
 	if (s->gw[i])
 		memcpy(s->gwb[i], mnl_attr_get_payload(tb[RTA_GATEWAY]), alen);
@@ -189,8 +250,7 @@ static int seen_rule(const struct nlmsghdr *nlh, void *ctx)
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[FRA_MAX + 1] = { NULL };
 	mnl_attr_parse(nlh, sizeof(*frh), route_rule_attr_cb, tb);
-	uint32_t prio = tb[FRA_PRIORITY] && mnl_attr_validate(tb[FRA_PRIORITY], MNL_TYPE_U32) == 0
-				? mnl_attr_get_u32(tb[FRA_PRIORITY]) : 0;
+	uint32_t prio = u32_or(tb[FRA_PRIORITY], 0);
 	int i = frh->family == AF_INET6;
 	uint32_t p0 = (uint32_t)s->c->params.rule_priority;
 	if (prio == p0)
@@ -200,20 +260,35 @@ static int seen_rule(const struct nlmsghdr *nlh, void *ctx)
 	return 0;
 }
 
+/*
+ * One dump into s: 0; 1 when interrupted (NLM_F_DUMP_INTR: it may lack
+ * what changed under it); -1 with c->error when it failed or had messages
+ * that could not be read (the refused one may have been ours: nl.h).
+ */
 static int dump(struct controller *c, uint16_t type, int family, nl_msg_cb cb, struct seen *s)
 {
 	struct route_priv *rp = c->priv;
+	const char *what = type == RTM_GETRULE ? "rules" : "routes";
 	char req[64];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = type;
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));	/* same size as fib_rule_hdr */
 	rtm->rtm_family = (uint8_t)family;
 	struct nl_result r;
-	if (nl_dump(rp->nl, nlh, CTL_NL_TIMEOUT_MS, cb, s, &r) == 0)
-		return 0;
-	snprintf(c->error, sizeof(c->error), "checking Starfail's %s: %s", type == RTM_GETRULE ? "rules" : "routes",
-		 r.why);
-	return -1;
+	if (nl_dump(rp->nl, nlh, CTL_NL_TIMEOUT_MS, cb, s, &r)) {
+		snprintf(c->error, sizeof(c->error), "checking Starfail's %s: %s", what, r.why);
+		return -1;
+	}
+	if (r.malformed) {
+		snprintf(c->error, sizeof(c->error), "checking Starfail's %s: %u message(s) could not be read (%.80s)",
+			 what, r.malformed, r.why);
+		return -1;
+	}
+	if (s->nomem) {
+		snprintf(c->error, sizeof(c->error), "checking Starfail's %s: out of memory", what);
+		return -1;
+	}
+	return r.intr ? 1 : 0;
 }
 
 static void add(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -231,20 +306,49 @@ static void add(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* What is missing or wrong, into what ("" = all in place); -1 when the dumps failed. */
-static int compare(struct controller *c, char *what, size_t len, bool *rules_missing)
+/* Every dump once into s: 0, 1 (one was interrupted), -1 (c->error). */
+static int dump_all(struct controller *c, struct seen *s)
 {
-	struct route_priv *rp = c->priv;
-	struct seen s = { .c = c };
-	int fams = c->params.ipv6 ? 2 : 1;
-	what[0] = 0;
-	*rules_missing = false;
+	int fams = c->params.ipv6 ? 2 : 1, intr = 0;
 	for (int i = 0; i < fams; i++) {
 		int fam = i ? AF_INET6 : AF_INET;
-		if (dump(c, RTM_GETROUTE, fam, seen_route, &s) ||
-		    (!route_main_mode(c) && dump(c, RTM_GETRULE, fam, seen_rule, &s)))
+		int rc = dump(c, RTM_GETROUTE, fam, seen_route, s);
+		if (rc >= 0 && !route_main_mode(c)) {
+			int rr = dump(c, RTM_GETRULE, fam, seen_rule, s);
+			rc = rr < 0 ? rr : rc | rr;
+		}
+		if (rc < 0)
 			return -1;
+		intr |= rc;
 	}
+	return intr;
+}
+
+/* What needs a repair. */
+struct drift {
+	bool routes;	/* a wanted route is missing or wrong, or one is present with none wanted */
+	bool rules;	/* a rule is missing (table mode) */
+};
+
+/*
+ * Dump (again, up to DUMP_TRIES times while a dump is interrupted) into s
+ * and say what is missing or wrong into what ("" = all in place): 0; 1
+ * when every try was interrupted (compare nothing: check again soon); -1
+ * when the dumps failed or could not be read (c->error).
+ */
+static int compare(struct controller *c, struct seen *s, char *what, size_t len, struct drift *d)
+{
+	struct route_priv *rp = c->priv;
+	int fams = c->params.ipv6 ? 2 : 1;
+	what[0] = 0;
+	memset(d, 0, sizeof(*d));
+	int rc = 1;
+	for (int t = 0; t < DUMP_TRIES && rc == 1; t++) {
+		seen_reset(s);
+		rc = dump_all(c, s);
+	}
+	if (rc)
+		return rc;
 	uint32_t p0 = (uint32_t)c->params.rule_priority;
 	for (int i = 0; i < fams; i++) {
 		const char *fn = i ? "IPv6" : "IPv4";
@@ -252,25 +356,40 @@ static int compare(struct controller *c, char *what, size_t len, bool *rules_mis
 		bool use = rp->want_some && (i ? t->use6 : t->use4);
 		bool has_gw = i ? t->has_gw6 : t->has_gw4;
 		const void *gw = i ? (const void *)&t->gw6 : (const void *)&t->gw4;
-		if (use && !s.def[i])
+		bool bad = true;
+		if (use && !s->def[i])
 			add(what, len, "%s default via %s missing", fn, t->device);
-		else if (use && (s.oif[i] != (uint32_t)t->ifindex || s.gw[i] != has_gw ||
-				 (has_gw && memcmp(s.gwb[i], gw, i ? 16 : 4))))
+		else if (use && (s->oif[i] != (uint32_t)t->ifindex || s->gw[i] != has_gw ||
+				 (has_gw && memcmp(s->gwb[i], gw, i ? 16 : 4))))
 			add(what, len, "%s default not via %s", fn, t->device);
-		else if (!use && s.def[i])
+		else if (!use && s->def[i])
 			add(what, len, "%s default of Starfail present with no member wanted", fn);
-		if (!route_main_mode(c) && (!s.rule0[i] || !s.rule1[i])) {
-			add(what, len, "%s rule %u missing", fn, s.rule0[i] ? p0 + 1 : p0);
-			*rules_missing = true;
+		else
+			bad = false;
+		d->routes |= bad;
+		if (!route_main_mode(c) && (!s->rule0[i] || !s->rule1[i])) {
+			add(what, len, "%s rule %u missing", fn, s->rule0[i] ? p0 + 1 : p0);
+			d->rules = true;
 		}
+	}
+	for (int k = 0; k < s->n_stray; k++) {
+		const struct rtmsg *rtm = mnl_nlmsg_get_payload(s->stray[k]);
+		add(what, len, "%s default of protocol %d with metric %u, not %u (route_metric)",
+		    rtm->rtm_family == AF_INET6 ? "IPv6" : "IPv4", SF_RTPROT, s->stray_metric[k],
+		    our_metric(c, rtm->rtm_family));
 	}
 	return 0;
 }
 
-static int repair(struct controller *c, bool rules)
+static int repair(struct controller *c, struct seen *s, const struct drift *d)
 {
 	int rc = 0;
-	if (rules) {
+	for (int k = 0; k < s->n_stray; k++)
+		if (route_del_msg(c, s->stray[k], RTM_DELROUTE)) {
+			route_set_err(c, "removing a stray default route of Starfail's protocol", errno);
+			rc = -1;
+		}
+	if (d->rules) {
 		uint32_t p0 = (uint32_t)c->params.rule_priority;
 		for (int f = 0; f < (c->params.ipv6 ? 2 : 1); f++) {
 			int fam = f ? AF_INET6 : AF_INET;
@@ -279,7 +398,7 @@ static int repair(struct controller *c, bool rules)
 				rc = -1;
 		}
 	}
-	if (route_install(c))
+	if (d->routes && route_install(c))
 		rc = -1;
 	return rc;
 }
@@ -290,11 +409,20 @@ int route_check(struct controller *c)
 	if (!rp || !rp->ready)
 		return 0;
 	char what[sizeof(c->drift)];
-	bool rules;
+	struct drift d;
+	struct seen s = { .c = c };
 	enum ctl_rstate good = rp->want_some ? CTL_RS_APPLIED : CTL_RS_NONE;
-	if (compare(c, what, sizeof(what), &rules)) {
-		log_warn("ctl: route check failed: %s", c->error);
-		route_watch_schedule(c, CTL_RETRY_DRIFT_MS);
+	int crc = compare(c, &s, what, sizeof(what), &d);
+	if (crc) {
+		seen_reset(&s);
+		if (crc > 0) {	/* the tables kept changing under the dumps: no conclusion, look again soon */
+			log_debug("ctl: route check: dumps interrupted %d times, again in %d ms", DUMP_TRIES,
+				  CTL_DEBOUNCE_MS);
+			route_watch_schedule(c, CTL_DEBOUNCE_MS);
+		} else {
+			log_warn("ctl: route check failed: %s", c->error);
+			route_watch_schedule(c, CTL_RETRY_DRIFT_MS);
+		}
 		return -1;
 	}
 	if (!what[0]) {
@@ -312,7 +440,10 @@ int route_check(struct controller *c)
 		log_warn("ctl: route drift what=\"%s\"", what);
 		controller_set_rstate(c, CTL_RS_DRIFTED, what);	/* the observer hears the drift first */
 	}
-	if (repair(c, rules)) {
+	log_debug("ctl: route repair what=\"%s\"", what);
+	int rrc = repair(c, &s, &d);
+	seen_reset(&s);
+	if (rrc) {
 		char why[sizeof(c->drift)];
 		snprintf(why, sizeof(why), "%.100s (waiting: %.78s)", what, c->error);
 		log_debug("ctl: route repair failed what=\"%s\" error=\"%s\"", what, c->error);
@@ -352,12 +483,13 @@ static int event_msg(const struct nlmsghdr *nlh, void *ctx)
 		const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 		const struct nlattr *tb[RTA_MAX + 1] = { NULL };
 		mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb);
-		uint32_t table = rtm->rtm_table;
-		if (tb[RTA_TABLE] && mnl_attr_validate(tb[RTA_TABLE], MNL_TYPE_U32) == 0)
-			table = mnl_attr_get_u32(tb[RTA_TABLE]);
+		uint32_t table = u32_or(tb[RTA_TABLE], rtm->rtm_table);
 		bool in_ours = table == (uint32_t)c->params.route_table && rtm->rtm_dst_len == 0;
+		/* put there: a foreign one, or one of our protocol at another metric (a stray) */
+		bool not_as_ours = rtm->rtm_protocol != SF_RTPROT ||
+				   u32_or(tb[RTA_PRIORITY], 0) != our_metric(c, rtm->rtm_family);
 		if (nlh->nlmsg_type == RTM_DELROUTE ? in_ours || rtm->rtm_protocol == SF_RTPROT
-						    : in_ours && rtm->rtm_protocol != SF_RTPROT)
+						    : in_ours && not_as_ours)
 			rp->hit = true;
 		return 0;
 	}

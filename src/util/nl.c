@@ -165,7 +165,8 @@ static int walk(const void *buf, size_t len, bool match, uint32_t seq, uint32_t 
 			if (cb && cb(m, ctx) < 0 && r->malformed++ == 0)
 				snprintf(r->why, sizeof(r->why), "malformed message type %u", h.nlmsg_type);
 		}
-		size_t step = NLMSG_ALIGN(h.nlmsg_len);
+		/* in size_t: NLMSG_ALIGN of a 32-bit length >= 0xFFFFFFFD wraps to 0 */
+		size_t step = ((size_t)h.nlmsg_len + NLMSG_ALIGNTO - 1) & ~(size_t)(NLMSG_ALIGNTO - 1);
 		if (step > left)
 			step = left;
 		p += step;
@@ -244,8 +245,13 @@ static int exchange(struct nl_sock *s, struct nlmsghdr *req, uint16_t flags, int
 	int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 1000);
 	for (;;) {
 		ssize_t n = recv_one(s);
-		if (n == 0)
+		if (n == 0) {	/* from a user space sender: skipped, but a flood of them must not outlast the bound */
+			if (mono_ms() >= deadline) {
+				set_why(r, ETIMEDOUT, "netlink: no answer within %d ms", timeout_ms);
+				return -1;
+			}
 			continue;
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

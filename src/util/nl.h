@@ -48,7 +48,10 @@ struct nl_result {
 
 /*
  * Per-message callback: 0 to go on, -1 to count the message as malformed
- * (the exchange goes on; r->why names the first such message).
+ * (the exchange goes on and still returns 0; r->why names the first such
+ * message). A caller that draws conclusions from what a dump lacks must
+ * treat r->malformed > 0, like r->intr, as an incomplete dump: the refused
+ * message may have been the one it looks for.
  */
 typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *ctx);
 typedef void (*nl_done_cb)(void *ctx, const struct nl_result *r);

@@ -1,7 +1,8 @@
 /*
  * test_ctl_dryrun.c - controller selection, dry-run backend, targets from
  * link state, and the asynchronous contract (controller.h): one apply in
- * flight, latest wins, completions from the loop, route_state observer.
+ * flight, latest wins, completions from the loop, route_state observer;
+ * the route backend's recognition of its rules from hostile messages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +15,13 @@
 #include <cmocka.h>
 #include <ev.h>
 
+#include <stdlib.h>
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+
 #include "controller.h"
+#include "ctl_route_impl.h"
 #include "linkmon.h"
 
 static struct link_info wan_link(void)
@@ -114,6 +121,7 @@ struct calls {
 	int n;
 	int answers[8];
 	char members[8][CFG_STR_MAX];
+	uint64_t seqs[8];
 	struct controller *c;
 };
 
@@ -123,6 +131,7 @@ static void done_cb(void *ctx, struct controller *c, int answer)
 	if (k->n < 8) {
 		k->answers[k->n] = answer;
 		snprintf(k->members[k->n], sizeof(k->members[0]), "%s", c->active ? c->current.member : "none");
+		k->seqs[k->n] = controller_done_seq(c);
 	}
 	k->n++;
 }
@@ -235,6 +244,133 @@ static void test_sync_no_callback(void **state)
 	controller_free(c);
 }
 
+/*
+ * A slow apply that fails while a newer one is queued: its completion names
+ * its own number, not the latest one's, so the caller can ignore it; the
+ * failed target stays the wanted one (current, pending) until the next.
+ */
+static void test_async_old_failure_is_not_latest(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct ctl_params p = { .route_table = 7373 };
+	char err[128];
+	struct controller *c = controller_new("dryrun", &p, loop, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(controller_init(c), 0);
+	ctl_dryrun_set_delay(c, 20);
+	ctl_dryrun_set_fail(c, "a");
+	struct ctl_target a, b;
+	target(&a, "a");
+	target(&b, "b");
+	struct calls ka = { 0 }, kb = { 0 };
+	assert_int_equal(controller_apply(c, &a, done_cb, &ka), CTL_IN_PROGRESS);
+	uint64_t seq_a = c->applies;
+	assert_int_equal(controller_apply(c, &b, done_cb, &kb), CTL_IN_PROGRESS);	/* queued */
+	uint64_t latest = c->applies;
+	assert_true(latest > seq_a);
+
+	run_until(loop, &ka.n, 1);
+	assert_int_equal(ka.n, 1);
+	assert_int_equal(ka.answers[0], CTL_ERROR);
+	assert_true(ka.seqs[0] == seq_a);	/* not the latest: a caller ignores it */
+	assert_true(ka.seqs[0] != latest);
+	assert_true(controller_busy(c));	/* b in flight */
+	run_until(loop, &kb.n, 1);
+	assert_int_equal(kb.n, 1);
+	assert_int_equal(kb.answers[0], CTL_DONE);
+	assert_true(kb.seqs[0] == latest);
+	assert_string_equal(c->current.member, "b");
+	assert_false(c->pending);
+	controller_free(c);
+	ev_loop_destroy(loop);
+}
+
+/* A failed apply stays the wanted state: current names it, pending says it is not in place. */
+static void test_failed_apply_stays_wanted(void **state)
+{
+	struct ctl_params p = { .route_table = 7373 };
+	char err[128];
+	struct controller *c = controller_new("dryrun", &p, NULL, err, sizeof(err));
+	assert_int_equal(controller_init(c), 0);
+	struct ctl_target a, b;
+	target(&a, "a");
+	target(&b, "b");
+	assert_int_equal(controller_apply(c, &a, NULL, NULL), CTL_DONE);
+	assert_false(c->pending);
+	ctl_dryrun_set_fail(c, "b");
+	assert_int_equal(controller_apply(c, &b, NULL, NULL), CTL_ERROR);
+	assert_true(c->active);
+	assert_string_equal(c->current.member, "b");	/* not the old "a" */
+	assert_true(c->pending);
+	assert_non_null(strstr(controller_state(c), "not yet applied"));
+
+	/* refused before the backend is asked: current stays */
+	struct link_info li = wan_link();
+	li.carrier = false;
+	struct ctl_target bad;
+	ctl_target_from_link(&bad, "dead", "wan", &li);
+	assert_int_equal(controller_apply(c, &bad, NULL, NULL), CTL_ERROR);
+	assert_string_equal(c->current.member, "b");
+
+	ctl_dryrun_set_fail(c, NULL);
+	assert_int_equal(controller_apply(c, &b, NULL, NULL), CTL_DONE);
+	assert_false(c->pending);
+	assert_string_equal(c->current.member, "b");
+	controller_free(c);
+}
+
+/*
+ * A rule message as the kernel would send it: attributes (type, u32 value,
+ * payload bytes 0 or 4) after the header, and after the message, in the
+ * same buffer, the u32 after: what an overread of a payload-less last
+ * attribute would take for its value.
+ */
+static struct nlmsghdr *rule_msg(const uint16_t *types, const uint32_t *vals, const int *lens, int n,
+				 uint32_t after)
+{
+	char tmp[256] __attribute__((aligned(4)));
+	memset(tmp, 0, sizeof(tmp));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(tmp);
+	nlh->nlmsg_type = RTM_NEWRULE;
+	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_INET;
+	frh->table = RT_TABLE_UNSPEC;
+	for (int i = 0; i < n; i++)
+		mnl_attr_put(nlh, types[i], (size_t)lens[i], &vals[i]);
+	struct nlmsghdr *m = malloc(nlh->nlmsg_len + sizeof(after));
+	assert_non_null(m);
+	memcpy(m, nlh, nlh->nlmsg_len);
+	memcpy((char *)m + nlh->nlmsg_len, &after, sizeof(after));
+	return m;
+}
+
+/* Old kernels (no FRA_PROTOCOL): a rule is ours by priority and table, read only from valid u32s. */
+static void test_rule_is_ours_validates(void **state)
+{
+	struct controller c;
+	memset(&c, 0, sizeof(c));
+	c.params.route_table = 7373;
+	c.params.rule_priority = 32000;
+	const uint16_t types[] = { FRA_PRIORITY, FRA_TABLE };
+	const uint32_t vals[] = { 32001, 7373 };
+
+	struct nlmsghdr *m = rule_msg(types, vals, (const int[]){ 4, 4 }, 2, 0);
+	assert_true(route_rule_is_ours(&c, m));	/* the well-formed one is ours */
+	free(m);
+
+	/* a table of nla_len 4 (no payload) at the end: absent, so frh->table (unspec): not ours */
+	m = rule_msg(types, vals, (const int[]){ 4, 0 }, 2, 7373);
+	assert_false(route_rule_is_ours(&c, m));
+	free(m);
+
+	/* a priority without payload at the end: absent (0), not ours */
+	const uint16_t t2[] = { FRA_TABLE, FRA_PRIORITY };
+	const uint32_t v2[] = { 7373, 32001 };
+	m = rule_msg(t2, v2, (const int[]){ 4, 0 }, 2, 32001);
+	assert_false(route_rule_is_ours(&c, m));
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +380,9 @@ int main(void)
 		cmocka_unit_test(test_route_apply_before_init_fails),
 		cmocka_unit_test(test_async_latest_wins),
 		cmocka_unit_test(test_sync_no_callback),
+		cmocka_unit_test(test_async_old_failure_is_not_latest),
+		cmocka_unit_test(test_failed_apply_stays_wanted),
+		cmocka_unit_test(test_rule_is_ours_validates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * test_nl.c - the netlink helper: the reply validator on crafted datagrams
- * (truncated, short, out of sequence, foreign port, errors, dumps), and real
+ * (truncated, short, out of sequence, foreign port, errors, dumps, a length
+ * that wraps when aligned in 32 bits), and real
  * exchanges that need no privileges: a link dump (synchronous and on the
  * libev loop), an error from the kernel, the generic netlink lookup of
  * "nlctrl".
@@ -15,6 +16,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/rtnetlink.h>
+#include <sys/mman.h>
 #include <cmocka.h>
 
 #include "nl.h"
@@ -151,6 +153,42 @@ static void test_dump_messages(void **state)
 	assert_int_equal(r.err, EINTR);
 }
 
+static int once_cb(const struct nlmsghdr *nlh, void *ctx)
+{
+	assert_true(++*(int *)ctx <= 1);	/* the same message again: the walk does not advance */
+	return 0;
+}
+
+/*
+ * A message length of 0xFFFFFFFD..0xFFFFFFFF aligns to 0 in 32 bits: the
+ * walk must still step past it (in size_t) instead of spinning on it. Such
+ * a length needs a datagram of 4 GiB: an untouched, unreserved mapping.
+ */
+static void test_huge_length(void **state)
+{
+	if (sizeof(size_t) < 8)
+		skip();
+	size_t len = (size_t)1 << 32;
+	char *big = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (big == MAP_FAILED)
+		skip();
+	for (uint32_t l = 0xFFFFFFFDu; l != 0; l++) {
+		struct nlmsghdr h = { .nlmsg_len = l, .nlmsg_type = RTM_NEWLINK, .nlmsg_flags = NLM_F_MULTI,
+				      .nlmsg_seq = SEQ, .nlmsg_pid = PORT };
+		memcpy(big, &h, sizeof(h));
+		struct nl_result r;
+		memset(&r, 0, sizeof(r));
+		int n = 0;
+		assert_int_equal(nl_check_replies(big, len, SEQ, PORT, once_cb, &n, &r), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(r.messages, 1);
+		memset(&r, 0, sizeof(r));	/* one byte short of the claimed length: truncated */
+		assert_int_equal(nl_check_replies(big, (size_t)l - 1, SEQ, PORT, NULL, NULL, &r), -1);
+		assert_non_null(strstr(r.why, "truncated"));
+	}
+	munmap(big, len);
+}
+
 struct links {
 	int n;
 	bool lo;
@@ -274,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_ack_and_error),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_dump_messages),
+		cmocka_unit_test(test_huge_length),
 		cmocka_unit_test(test_real_dump_and_error),
 		cmocka_unit_test(test_async_dump),
 		cmocka_unit_test(test_genl_lookup),

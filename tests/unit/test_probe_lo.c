@@ -217,6 +217,49 @@ static void test_free_from_callback(void **state)
 	ev_loop_destroy(loop);
 }
 
+struct reentry {
+	bool inside;		/* within prober_recheck() */
+	int rounds, nested;
+	struct probe_round last;
+};
+
+static void on_round_reentry(void *ctx, const struct probe_round *r)
+{
+	struct reentry *re = ctx;
+	re->rounds++;
+	re->nested += re->inside;
+	re->last = *r;
+}
+
+/* Every send fails at once: the round still ends from the loop, not inside prober_recheck(). */
+static void test_all_failed_ends_from_loop(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(0);
+	/* TCP to the broadcast address: connect() fails at once (ENETUNREACH) */
+	struct probe_member_cfg mc = cfg("tcp:255.255.255.255:80", 1, 100, 200);
+	struct reentry re = { 0 };
+	struct prober *p = prober_new(loop, &mc, on_round_reentry, &re);
+	assert_non_null(p);
+	struct link_info li = lo_link();
+	prober_set_link(p, &li);
+	skip_without_sockets(p);
+	re.inside = true;
+	prober_recheck(p);
+	re.inside = false;
+	assert_int_equal(re.rounds, 0);		/* not from within the call */
+	run_ms(loop, 20);
+	assert_true(re.rounds >= 1);		/* but at once from the loop (well before timeout_ms) */
+	assert_int_equal(re.nested, 0);
+	assert_int_equal(re.last.n_sent, 1);
+	assert_int_equal(re.last.n_answered, 0);
+	assert_false(re.last.up);
+	struct probe_summary s;
+	prober_summary(p, &s);
+	assert_true(s.send_errors >= 1);
+	prober_free(p);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_fast_reprobe_and_cadence),
 		cmocka_unit_test(test_unusable_links),
 		cmocka_unit_test(test_free_from_callback),
+		cmocka_unit_test(test_all_failed_ends_from_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
