@@ -158,6 +158,8 @@ static const struct metric_desc controller_metrics[] = {
 		 "none, applied, drifted or repairing: the kernel's routes and rules against the wanted ones.") },
 	{ METRIC("drift", METRIC_STRPTR, CT(drift), NULL, I, "What is missing or changed; null when nothing.") },
 	{ METRIC("in_progress", METRIC_BOOL, CT(in_progress), NULL, G, "An apply is in flight.") },
+	{ METRIC("pending", METRIC_BOOL, CT(pending), NULL, G,
+		 "The wanted member's apply failed: not (all) in place yet, retried.") },
 	{ METRIC("drifts", METRIC_UINT64, CT(drifts), "drifts", C, "Times the routes were found changed.") },
 	{ METRIC("repairs", METRIC_UINT64, CT(repairs), "repairs", C, "Times they were put back.") },
 	{ METRIC("last_repair", METRIC_OBJPTR, CT(last_repair), NULL, G, "The last repair; null when none."),

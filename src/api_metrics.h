@@ -91,6 +91,7 @@ struct controller_view {
 	const char *route_state;		/* none, applied, drifted, repairing */
 	const char *drift;			/* what is missing; NULL when nothing */
 	bool in_progress;
+	bool pending;				/* the wanted target's apply failed: retried */
 	uint64_t drifts, repairs;
 	const struct repair_view *last_repair;	/* NULL: none yet */
 	struct repair_view last_repair_store;

@@ -159,6 +159,7 @@ void daemon_ctl_view(const struct daemon *d, struct controller_view *v)
 	v->route_state = ctl_rstate_name(c->rstate);
 	v->drift = c->drift[0] ? c->drift : NULL;
 	v->in_progress = controller_busy(c);
+	v->pending = c->pending;
 	v->drifts = c->drifts;
 	v->repairs = c->repairs;
 	if (c->last_repair_wall) {
