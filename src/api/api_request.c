@@ -80,17 +80,6 @@ static enum api_parse fail(struct api_error *err, int code, const char *fmt, ...
 	return API_PARSE_ERROR;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The string starting at s[*i] == '"'; leaves *i after the closing quote. */
 static enum api_parse check_string(const char *s, size_t len, size_t *i, struct api_error *err)
 {
@@ -116,7 +105,7 @@ static enum api_parse check_string(const char *s, size_t len, size_t *i, struct 
 			return fail(err, API_ERR_PARSE, "not valid JSON: bad escape in a string (byte %zu)", k - 1);
 		int v = 0;
 		for (int h = 1; h <= 4; h++) {
-			int d = hexval((unsigned char)s[k + h]);
+			int d = text_hexval((unsigned char)s[k + h]);
 			if (d < 0)
 				return fail(err, API_ERR_PARSE, "not valid JSON: bad \\u escape (byte %zu)", k - 1);
 			v = v * 16 + d;

@@ -85,3 +85,14 @@ char *text_copy_sanitized(char *dst, size_t len, const char *src)
 	dst[n] = 0;
 	return text_sanitize(dst);
 }
+
+int text_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

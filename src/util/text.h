@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Value of one hexadecimal digit (0-9, a-f, A-F), -1 for any other byte. */
+int text_hexval(unsigned char c);
+
 /* True when s is valid UTF-8 without control characters (tab allowed). */
 bool text_printable_utf8(const char *s);
 

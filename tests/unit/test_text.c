@@ -37,9 +37,21 @@ static void test_sanitize(void **state)
 	assert_string_equal(text_copy_sanitized(e, sizeof(e), "\x1b[31m"), "?[3");
 }
 
+static void test_hexval(void **state)
+{
+	assert_int_equal(text_hexval('0'), 0);
+	assert_int_equal(text_hexval('9'), 9);
+	assert_int_equal(text_hexval('a'), 10);
+	assert_int_equal(text_hexval('F'), 15);
+	assert_int_equal(text_hexval('g'), -1);
+	assert_int_equal(text_hexval('/'), -1);
+	assert_int_equal(text_hexval(0xff), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hexval),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_sanitize),
 	};

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 #include "starlink_pool.h"
 
 #define RX_CHUNK 16384
@@ -99,17 +100,6 @@ enum starlink_error sl_grpc_frame_parse(const uint8_t *buf, size_t len, size_t c
 	return SL_ERR_NONE;
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void sl_grpc_percent_decode(const uint8_t *in, size_t in_len, char *out, size_t out_len)
 {
 	size_t o = 0;
@@ -118,8 +108,8 @@ void sl_grpc_percent_decode(const uint8_t *in, size_t in_len, char *out, size_t 
 		return;
 	for (size_t i = 0; i < in_len && o + 1 < out_len; i++) {
 		uint8_t c = in[i];
-		if (c == '%' && i + 2 < in_len && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
-			c = (uint8_t)(hexval(in[i + 1]) << 4 | hexval(in[i + 2]));
+		if (c == '%' && i + 2 < in_len && text_hexval(in[i + 1]) >= 0 && text_hexval(in[i + 2]) >= 0) {
+			c = (uint8_t)(text_hexval(in[i + 1]) << 4 | text_hexval(in[i + 2]));
 			i += 2;
 		}
 		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
