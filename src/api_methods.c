@@ -265,7 +265,8 @@ static struct json_object *m_history(struct daemon *d, struct json_object *param
 		since_s = 300;
 	if (limit < 0)
 		limit = 1000;
-	int64_t now = daemon_now_ms(d), from = now - since_s * 1000;
+	/* in int64_t: long is 32 bits on most routers */
+	int64_t now = daemon_now_ms(d), from = now - (int64_t)since_s * 1000;
 	const struct tel_ring *r = member_history(m);
 	size_t first = r->len;
 	for (size_t i = 0; i < r->len; i++)
