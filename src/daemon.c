@@ -40,20 +40,13 @@ static const char *member_name(const struct daemon *d, int idx)
 static void log_sink(void *ctx, const struct tel_event *te)
 {
 	bool loud = !strcmp(te->type, "switch") || !strcmp(te->type, "all_bad") || !strcmp(te->type, "repair");
-	enum log_level lvl = loud ? LOG_LVL_INFO : LOG_LVL_DEBUG;
-	if (!*te->from && !*te->to) {
-		sf_log(lvl, "event: type=%s reason=%s member=%s %s", te->type, te->reason,
-		       *te->member ? te->member : "-", te->text);
-		return;
-	}
+	char from_to[2 * TEL_NAME_MAX + 16] = "";
 	/* the engine's switch text says from= and to= already: not twice on one line */
-	if (strstr(te->text, "from=") && strstr(te->text, "to="))
-		sf_log(lvl, "event: type=%s reason=%s member=%s %s", te->type, te->reason,
-		       *te->member ? te->member : "-", te->text);
-	else
-		sf_log(lvl, "event: type=%s reason=%s member=%s from=%s to=%s %s", te->type, te->reason,
-		       *te->member ? te->member : "-", *te->from ? te->from : "-", *te->to ? te->to : "-",
-		       te->text);
+	if ((*te->from || *te->to) && !(strstr(te->text, "from=") && strstr(te->text, "to=")))
+		snprintf(from_to, sizeof(from_to), " from=%s to=%s", *te->from ? te->from : "-",
+			 *te->to ? te->to : "-");
+	sf_log(loud ? LOG_LVL_INFO : LOG_LVL_DEBUG, "event: type=%s reason=%s member=%s%s %s", te->type,
+	       te->reason, *te->member ? te->member : "-", from_to, te->text);
 }
 
 static void on_engine_event(void *ctx, const struct engine_event *ev)
