@@ -49,9 +49,14 @@ def api_call(path, method, params=None, timeout=5.0, raw=None):
 class Daemon:
     """A starfaild process with its own config file and socket in a temp dir."""
 
-    def __init__(self, config_text, extra_args=(), dry_run=True):
+    def __init__(self, config_text, extra_args=(), dry_run=True, owner=None, **popen_kw):
+        """owner: uid (and gid) that gets the temp dir, for a daemon run as
+        another user; popen_kw: extra subprocess.Popen arguments (user, group,
+        extra_groups, preexec_fn)."""
         self.dir = tempfile.mkdtemp(prefix="sf-test-")
         os.chmod(self.dir, 0o755)
+        if owner is not None:
+            os.chown(self.dir, owner, owner)
         self.config = os.path.join(self.dir, "starfail")
         self.sock = os.path.join(self.dir, "starfail.sock")
         self.log = os.path.join(self.dir, "daemon.log")
@@ -61,7 +66,7 @@ class Daemon:
             args.append("--dry-run")
         args += list(extra_args)
         self.logf = open(self.log, "w")
-        self.proc = subprocess.Popen(args, stdout=self.logf, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, stdout=self.logf, stderr=subprocess.STDOUT, **popen_kw)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -493,36 +493,6 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class DaemonWith(Daemon):
-    """Daemon with extra subprocess.Popen arguments (user, preexec_fn) and a
-    temp dir the daemon's user may write."""
-
-    def __init__(self, config_text, owner=None, **popen_kw):
-        self.dir = tempfile.mkdtemp(prefix="sf-test-")
-        os.chmod(self.dir, 0o755)
-        if owner is not None:
-            os.chown(self.dir, owner, owner)
-        self.config = os.path.join(self.dir, "starfail")
-        self.sock = os.path.join(self.dir, "starfail.sock")
-        self.log = os.path.join(self.dir, "daemon.log")
-        self.write_config(config_text)
-        args = [STARFAILD, "-config", self.config, "-socket", self.sock, "-log-level", "debug", "--dry-run"]
-        self.logf = open(self.log, "w")
-        self.proc = subprocess.Popen(args, stdout=self.logf, stderr=subprocess.STDOUT, **popen_kw)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("starfaild exited %d:\n%s" % (self.proc.returncode, self.read_log()))
-            try:
-                if api_call(self.sock, "version"):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("starfaild did not answer:\n" + self.read_log())
-
-
 def hostile_clients(sock, n, seconds):
     """A child as nobody keeping n connections that each send '{' and reconnect
     as soon as they are dropped or refused. Returns its pid."""
@@ -643,7 +613,7 @@ class Admission(unittest.TestCase):
         def lower():
             resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 
-        self.d = DaemonWith(BASE.replace("option api_timeout_ms '400'", "option api_timeout_ms '5000'"),
+        self.d = Daemon(BASE.replace("option api_timeout_ms '400'", "option api_timeout_ms '5000'"),
                             preexec_fn=lower)
         conns = []
         try:
@@ -675,7 +645,7 @@ class Admission(unittest.TestCase):
         self.assertLessEqual(self.d.read_log().count("accepting paused"), 2)
 
     def test_shared_daemon_user_cannot_be_driven_by_its_peers(self):
-        self.d = DaemonWith(BASE, owner=NOBODY, user=NOBODY, group=NOBODY, extra_groups=[])
+        self.d = Daemon(BASE, owner=NOBODY, user=NOBODY, group=NOBODY, extra_groups=[])
         sock = self.d.sock
 
         def probe():
