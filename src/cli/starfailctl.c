@@ -6,7 +6,9 @@
  * Each command is one API request; replies are printed as tables, or raw
  * with --json. The same binary is the rpcd exec plugin that makes the API a
  * ubus object: installed as /usr/libexec/rpcd/starfail, rpcd runs it as
- * `starfail list` and `starfail call METHOD` (arguments as JSON on stdin).
+ * `starfail list` and `starfail call METHOD` (arguments as JSON on stdin):
+ * see ctl_rpcd.c. The socket is -s PATH, else $STARFAIL_SOCKET, else
+ * /var/run/starfail.sock.
  *
  * Exit codes: 0 ok, 1 the daemon answered with an error, 2 usage,
  * 3 daemon not reachable, 4 permission denied.
@@ -25,12 +27,10 @@
 #include <json-c/json.h>
 
 #include "clock.h"
+#include "ctl.h"
 
-#define DEFAULT_SOCKET "/var/run/starfail.sock"
 #define REPLY_MAX (4 * 1024 * 1024)
 #define TIMEOUT_MS 10000
-
-enum { EXIT_OK, EXIT_METHOD_ERR, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_DENIED };
 
 struct cmd;
 typedef void (*print_fn)(struct json_object *result);
@@ -45,29 +45,63 @@ struct cmd {
 	print_fn print;
 };
 
-static const char *socket_path = DEFAULT_SOCKET;
+const char *ctl_socket_path = CTL_DEFAULT_SOCKET;
 
 /* ---- transport --------------------------------------------------------- */
 
-/* One request, one reply. Returns the parsed reply or NULL with a message on stderr. */
-static struct json_object *call(const char *method, struct json_object *params, int *exit_code)
+/* Waits for EVENTS on fd until deadline_ms; 1 ready, 0 timed out. */
+static int wait_fd(int fd, short events, int64_t deadline_ms)
 {
+	for (;;) {
+		int64_t left = deadline_ms - clock_mono_ms();
+		if (left <= 0)
+			return 0;
+		struct pollfd p = { .fd = fd, .events = events };
+		int n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return 0;
+	}
+}
+
+/* Connects within the deadline: a full backlog (EAGAIN on a unix socket) is retried. */
+static int connect_by(const struct sockaddr_un *sa, int64_t deadline_ms, char *why, size_t why_len)
+{
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0) {
+			snprintf(why, why_len, "socket: %s", strerror(errno));
+			return -1;
+		}
+		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+			return fd;
+		int e = errno;
+		close(fd);
+		if ((e != EAGAIN && e != EINTR) || clock_mono_ms() >= deadline_ms) {
+			snprintf(why, why_len, "cannot reach starfaild at %s: %s", sa->sun_path,
+				 e == EAGAIN ? "its backlog stayed full" : strerror(e));
+			return -1;
+		}
+		poll(NULL, 0, 20);
+	}
+}
+
+struct json_object *ctl_call(const char *method, struct json_object *params, int timeout_ms,
+			     int *exit_code, char *why, size_t why_len)
+{
+	int64_t deadline = clock_mono_ms() + timeout_ms;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(socket_path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "starfailctl: socket path too long: %s\n", socket_path);
+	*exit_code = EXIT_UNREACHABLE;
+	if (strlen(ctl_socket_path) >= sizeof(sa.sun_path)) {
+		snprintf(why, why_len, "socket path too long: %.120s", ctl_socket_path);
 		*exit_code = EXIT_USAGE;
 		return NULL;
 	}
-	strcpy(sa.sun_path, socket_path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "starfailctl: cannot reach starfaild at %s: %s\n", socket_path,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		*exit_code = EXIT_UNREACHABLE;
+	strcpy(sa.sun_path, ctl_socket_path);
+	int fd = connect_by(&sa, deadline, why, why_len);
+	if (fd < 0)
 		return NULL;
-	}
 
 	struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "method", json_object_new_string(method));
@@ -79,8 +113,10 @@ static struct json_object *call(const char *method, struct json_object *params, 
 		ssize_t n = send(fd, txt + off, len - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN && wait_fd(fd, POLLOUT, deadline))
+			continue;
 		if (n <= 0)
-			break;
+			break;	/* the daemon's reply (e.g. too large) may still be there */
 		off += (size_t)n;
 	}
 	json_object_put(req);
@@ -88,25 +124,22 @@ static struct json_object *call(const char *method, struct json_object *params, 
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *reply = NULL;
 	size_t total = 0;
-	int64_t deadline = clock_mono_ms() + TIMEOUT_MS;
 	for (;;) {
-		int left = (int)(deadline - clock_mono_ms());
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (left <= 0 || poll(&p, 1, left) <= 0) {
-			fprintf(stderr, "starfailctl: no reply from starfaild within %d ms\n", TIMEOUT_MS);
+		if (!wait_fd(fd, POLLIN, deadline)) {
+			snprintf(why, why_len, "no reply from starfaild within %d ms", timeout_ms);
 			break;
 		}
 		char buf[8192];
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "starfailctl: connection closed before a complete reply\n");
+			snprintf(why, why_len, "connection closed before a complete reply");
 			break;
 		}
 		total += (size_t)n;
 		if (total > REPLY_MAX) {
-			fprintf(stderr, "starfailctl: reply larger than %d bytes\n", REPLY_MAX);
+			snprintf(why, why_len, "reply larger than %d bytes", REPLY_MAX);
 			break;
 		}
 		reply = json_tokener_parse_ex(tok, buf, (int)n);
@@ -114,7 +147,7 @@ static struct json_object *call(const char *method, struct json_object *params, 
 		if (e == json_tokener_continue)
 			continue;
 		if (e != json_tokener_success) {
-			fprintf(stderr, "starfailctl: reply is not JSON: %s\n", json_tokener_error_desc(e));
+			snprintf(why, why_len, "reply is not JSON: %s", json_tokener_error_desc(e));
 			json_object_put(reply);
 			reply = NULL;
 		}
@@ -122,8 +155,20 @@ static struct json_object *call(const char *method, struct json_object *params, 
 	}
 	json_tokener_free(tok);
 	close(fd);
+	if (reply)
+		*exit_code = EXIT_OK;
+	return reply;
+}
+
+static int timeout_ms = TIMEOUT_MS;	/* -t MS */
+
+/* One request for a CLI command: the reason of a failure goes to stderr. */
+static struct json_object *call(const char *method, struct json_object *params, int *exit_code)
+{
+	char why[256];
+	struct json_object *reply = ctl_call(method, params, timeout_ms, exit_code, why, sizeof(why));
 	if (!reply)
-		*exit_code = EXIT_UNREACHABLE;
+		fprintf(stderr, "starfailctl: %s\n", why);
 	return reply;
 }
 
@@ -356,10 +401,11 @@ static void usage(FILE *f)
 	fprintf(f, "usage: starfailctl [-s SOCKET] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < N_CMDS; i++)
 		fprintf(f, "  %-8s %-17s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
-	fprintf(f, "\noptions:\n  -s PATH   API socket (default %s)\n  --json    print the raw JSON reply\n"
+	fprintf(f, "\noptions:\n  -s PATH   API socket (default $STARFAIL_SOCKET, else %s)\n"
+		   "  -t MS     give up after MS milliseconds (default 10000)\n  --json    print the raw JSON reply\n"
 		   "  -h        this text\n\nrpcd plugin mode: starfailctl list | starfailctl call METHOD < args.json\n"
 		   "exit codes: 0 ok, 1 error reply, 2 usage, 3 daemon unreachable, 4 permission denied\n",
-		DEFAULT_SOCKET);
+		CTL_DEFAULT_SOCKET);
 }
 
 /* Exit code for a reply; prints the error message. */
@@ -375,68 +421,25 @@ static int reply_error(struct json_object *reply, bool quiet)
 	return EXIT_METHOD_ERR;
 }
 
-/* rpcd exec plugin protocol */
-static int rpcd_mode(int argc, char **argv)
-{
-	if (strcmp(argv[0], "list") == 0) {
-		struct json_object *o = json_object_new_object();
-		for (size_t i = 0; i < N_CMDS; i++) {
-			struct json_object *sig = json_object_new_object();
-			if (cmds[i].params == p_level)
-				json_object_object_add(sig, "level", json_object_new_string("str"));
-			if (cmds[i].params == p_member || cmds[i].params == p_history)
-				json_object_object_add(sig, "member", json_object_new_string("str"));
-			if (cmds[i].params == p_history) {
-				json_object_object_add(sig, "since_s", json_object_new_int(32));
-				json_object_object_add(sig, "limit", json_object_new_int(32));
-			}
-			if (cmds[i].params == p_events)
-				json_object_object_add(sig, "limit", json_object_new_int(32));
-			json_object_object_add(o, cmds[i].method, sig);
-		}
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
-		return 0;
-	}
-	if (argc < 2) {
-		fprintf(stderr, "starfailctl: call needs a METHOD\n");
-		return EXIT_USAGE;
-	}
-	struct json_object *params = json_object_from_fd(STDIN_FILENO);
-	if (params && !json_object_is_type(params, json_type_object)) {
-		json_object_put(params);
-		params = NULL;
-	}
-	int rc = EXIT_OK;
-	struct json_object *reply = call(argv[1], params, &rc);
-	json_object_put(params);
-	if (!reply) {
-		printf("{\"error\":{\"code\":-32000,\"message\":\"starfaild not reachable\"}}\n");
-		return rc;
-	}
-	struct json_object *res;
-	if (json_object_object_get_ex(reply, "result", &res) && json_object_is_type(res, json_type_object))
-		printf("%s\n", json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
-	else if (json_object_object_get_ex(reply, "result", &res)) {
-		/* ubus replies must be objects: wrap arrays */
-		struct json_object *w = json_object_new_object();
-		json_object_object_add(w, argv[1], json_object_get(res));
-		printf("%s\n", json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN));
-		json_object_put(w);
-	} else
-		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
-	rc = reply_error(reply, true);
-	json_object_put(reply);
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	bool raw = false;
 	int i = 1;
+	const char *env_socket = getenv("STARFAIL_SOCKET");
+	if (env_socket && *env_socket)
+		ctl_socket_path = env_socket;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
-			socket_path = argv[++i];
+			ctl_socket_path = argv[++i];
+		else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+			char *end;
+			long ms = strtol(argv[++i], &end, 10);
+			if (!*argv[i] || *end || ms < 1 || ms > 600000) {
+				fprintf(stderr, "starfailctl: -t takes milliseconds 1..600000\n");
+				return EXIT_USAGE;
+			}
+			timeout_ms = (int)ms;
+		}
 		else if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
 			raw = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -453,7 +456,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[i], "list") == 0 || strcmp(argv[i], "call") == 0)
-		return rpcd_mode(argc - i, argv + i);
+		return ctl_rpcd_main(argc - i, argv + i);
 
 	const struct cmd *c = NULL;
 	for (size_t k = 0; k < N_CMDS; k++)
