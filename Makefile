@@ -8,6 +8,8 @@
 #   make demo     network-namespace lab showing a failover (needs root)
 #   make bench    benchmarks with figures and ratios against baselines
 #   make fuzz     build the libFuzzer harnesses and run each briefly
+#   make cross    build for armhf, arm64, mipsel and s390x (big-endian) with
+#                 Debian's cross compilers; their unit tests under qemu-user
 #   make clean
 
 BUILD      ?= build
@@ -16,8 +18,11 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SMOKE_S ?= 10
 CMAKE_ARGS ?=
+CROSS_ARCHES ?= armhf arm64 mipsel s390x
+# in `make test`: one 32-bit and the big-endian architecture, UBSan on
+CROSS_CI_ARCHES ?= armhf s390x
 
-.PHONY: all deps build test test-release test-asan build-variants fuzz-build fuzz-smoke demo bench fuzz clean
+.PHONY: all deps build test test-release test-asan test-cross cross build-variants fuzz-build fuzz-smoke demo bench fuzz clean
 
 all: build
 
@@ -35,8 +40,9 @@ test: deps
 	$(MAKE) test-asan
 	$(MAKE) fuzz-smoke
 	$(MAKE) build-variants
+	$(MAKE) test-cross
 	@# reached only when every step passed (make stops at the first failure)
-	@./tools/test-summary.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	@./tools/test-summary.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(CROSS_CI_ARCHES:%=build-cross-%)
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 300 -O ctest.log
@@ -54,6 +60,15 @@ demo: deps build
 bench: deps build
 	./bench/run.sh $(BUILD)
 
+# the 32-bit UBSan and big-endian unit-test runs of `make test`
+test-cross:
+	./tools/cross.sh deps $(CROSS_CI_ARCHES)
+	JOBS=$(JOBS) ./tools/cross.sh test --ubsan $(CROSS_CI_ARCHES)
+
+cross:
+	./tools/cross.sh deps $(CROSS_ARCHES)
+	JOBS=$(JOBS) ./tools/cross.sh test $(CROSS_ARCHES)
+
 # every optional feature off must still build (warnings are errors)
 build-variants:
 	cmake -S . -B build-minimal -DSF_STARLINK=OFF -DSF_TESTS=OFF -DCMAKE_BUILD_TYPE=MinSizeRel
@@ -70,4 +85,4 @@ fuzz: fuzz-build
 	./fuzz/run.sh $(FUZZ_BUILD) 30
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-minimal
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-minimal build-cross-* build-size-*

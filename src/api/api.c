@@ -437,7 +437,7 @@ struct api_server *api_server_new(struct ev_loop *loop, const char *path,
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(errmsg, errlen, "socket path '%s' is too long (max %zu)", path,
+		snprintf(errmsg, errlen, "socket path '%.120s' is too long (max %zu)", path,
 			 sizeof(sa.sun_path) - 1);
 		return NULL;
 	}
