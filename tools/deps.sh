@@ -1,12 +1,13 @@
 #!/bin/sh
 # Install the Debian packages listed in tools/debian-packages.txt that are missing.
+# (The cross compilers and foreign-architecture packages: tools/cross.sh deps ARCH...)
 # Needs root (or sudo) only when something is missing.
 set -eu
 here=$(dirname "$0")
-missing=""
-for p in $(grep -v '^#' "$here/debian-packages.txt"); do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
+missing=$(grep -v '^#' "$here/debian-packages.txt" | while read -r p; do
+	[ -n "$p" ] || continue
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || printf ' %s' "$p"
+done)
 [ -z "$missing" ] && exit 0
 echo "deps: installing:$missing"
 SUDO=""
