@@ -44,15 +44,20 @@ test: deps
 	@# reached only when every step passed (make stops at the first failure)
 	@./tools/test-summary.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(CROSS_CI_ARCHES:%=build-cross-%)
 
+# Tests without a network namespace two at a time (ctest-fast.log), then the
+# net and lab tests one at a time (ctest.log): they share the lab's names.
+CTEST_FAST = ctest --output-on-failure --timeout 300 -LE 'net|lab' -j 2 -O ctest-fast.log
+CTEST_NET  = ctest --output-on-failure --timeout 300 -L 'net|lab' -O ctest.log
+
 test-release: build
-	cd $(BUILD) && ctest --output-on-failure --timeout 300 -O ctest.log
+	cd $(BUILD) && $(CTEST_FAST) && $(CTEST_NET)
 
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSF_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure --timeout 300 -O ctest.log
+		sh -c "$(CTEST_FAST) && $(CTEST_NET)"
 
 demo: deps build
 	./tools/demo.sh $(BUILD)

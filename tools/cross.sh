@@ -76,11 +76,12 @@ test_arch() {	# $1 arch, $2 ON|OFF (UBSan)
 	a=$1
 	b=build-cross-$a
 	q=$(qemu_of "$a")
+	mkdir -p "$b"
 	cmake -S . -B "$b" -DCMAKE_TOOLCHAIN_FILE="cmake/toolchains/$a.cmake" \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSF_UBSAN="$2" >"$b.configure.log" 2>&1 ||
-		{ cat "$b.configure.log"; return 1; }
-	cmake --build "$b" -j "$JOBS" --target sf_unit_tests >"$b.build.log" 2>&1 ||
-		{ grep -B2 -A8 -E 'error|Error' "$b.build.log" | head -60; return 1; }
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSF_UBSAN="$2" >"$b/configure.log" 2>&1 ||
+		{ cat "$b/configure.log"; return 1; }
+	cmake --build "$b" -j "$JOBS" --target sf_unit_tests >"$b/build.log" 2>&1 ||
+		{ grep -B2 -A8 -E 'error|Error' "$b/build.log" | head -60; return 1; }
 	skip=$(echo "$SKIPS" | awk -v a="$a" '$1 == a { printf "%s%s", s, $2; s = "|" }')
 	echo "$SKIPS" | awk -v a="$a" '$1 == a { t = $2; $1 = ""; $2 = ""; sub(/^  /, ""); print "cross " a ": " t " skipped: " $0 }'
 	rc=0
@@ -101,10 +102,11 @@ size_arch() {	# $1 arch or arch:arm
 	case "$1" in *:arm) mode=-arm flags=-marm ;; esac
 	t=$(triplet "$a")
 	b=build-size-$a$mode
+	mkdir -p "$b"
 	cmake -S . -B "$b" -DCMAKE_TOOLCHAIN_FILE="cmake/toolchains/$a.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel \
-		-DSF_TESTS=OFF -DCMAKE_C_FLAGS="$flags" >"$b.configure.log" 2>&1 || { cat "$b.configure.log"; return 1; }
-	cmake --build "$b" -j "$JOBS" --target starfaild starfailctl >"$b.build.log" 2>&1 ||
-		{ grep -B2 -A8 -E 'error|Error' "$b.build.log" | head -40; return 1; }
+		-DSF_TESTS=OFF -DCMAKE_C_FLAGS="$flags" >"$b/configure.log" 2>&1 || { cat "$b/configure.log"; return 1; }
+	cmake --build "$b" -j "$JOBS" --target starfaild starfailctl >"$b/build.log" 2>&1 ||
+		{ grep -B2 -A8 -E 'error|Error' "$b/build.log" | head -40; return 1; }
 	for bin in starfaild starfailctl; do
 		"$t-strip" -R .comment -R .note -R .pdr -o "$b/$bin.stripped" "$b/$bin"
 		needed=$("$t-readelf" -d "$b/$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
