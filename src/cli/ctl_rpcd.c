@@ -51,25 +51,27 @@ struct rpcd_method {
 };
 
 static const struct rpcd_method rpcd_methods[] = {
-	{ "status", { { NULL } } },
-	{ "members", { { NULL } } },
-	{ "config", { { NULL } } },
-	{ "version", { { NULL } } },
-	{ "metrics", { { "member", ARG_STR } } },
-	{ "history", { { "member", ARG_STR }, { "since_s", ARG_INT32 }, { "limit", ARG_INT32 } } },
-	{ "events", { { "limit", ARG_INT32 } } },
-	{ "explain", { { "id", ARG_INT64 } } },
-	{ "failover", { { "member", ARG_STR } } },
-	{ "restore", { { NULL } } },
-	{ "recheck", { { NULL } } },
-	{ "reload", { { NULL } } },
-	{ "setlog", { { "level", ARG_STR } } },
+	{ .name = "status" },
+	{ .name = "members" },
+	{ .name = "config" },
+	{ .name = "version" },
+	{ .name = "metrics", .args = { { "member", ARG_STR } } },
+	{ .name = "history",
+	  .args = { { "member", ARG_STR }, { "since_s", ARG_INT32 }, { "limit", ARG_INT32 } } },
+	{ .name = "events", .args = { { "limit", ARG_INT32 } } },
+	{ .name = "explain", .args = { { "id", ARG_INT64 } } },
+	{ .name = "failover", .args = { { "member", ARG_STR } } },
+	{ .name = "restore" },
+	{ .name = "recheck" },
+	{ .name = "reload" },
+	{ .name = "setlog", .args = { { "level", ARG_STR } } },
 };
 #define N_RPCD_METHODS (sizeof(rpcd_methods) / sizeof(rpcd_methods[0]))
 
 static void print_object(struct json_object *o)
 {
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	printf("%s\n", json_object_to_json_string_ext(o, flags));
 	fflush(stdout);
 }
 
@@ -91,7 +93,8 @@ static int rpcd_list(void)
 	struct json_object *o = json_object_new_object();
 	for (size_t i = 0; i < N_RPCD_METHODS; i++) {
 		struct json_object *sig = json_object_new_object();
-		for (const struct rpcd_arg *a = rpcd_methods[i].args; a < rpcd_methods[i].args + 3 && a->name; a++)
+		const struct rpcd_arg *args = rpcd_methods[i].args;
+		for (const struct rpcd_arg *a = args; a < args + 3 && a->name; a++)
 			json_object_object_add(sig, a->name, a->type == ARG_STR ? json_object_new_string("str")
 						       : json_object_new_int(a->type == ARG_INT64 ? 64 : 32));
 		json_object_object_add(o, rpcd_methods[i].name, sig);
