@@ -7,7 +7,9 @@
 #                                          install what is missing (apt-get)
 #   tools/cross.sh test [--ubsan] ARCH...  build-cross-ARCH: build the unit
 #                                          tests (ctest label unit: cmocka tests
-#                                          and fuzz corpus replays), run them
+#                                          and fuzz corpus replays), run them;
+#                                          then the rpcd plugin test against
+#                                          this ARCH's daemon, both under qemu
 #   tools/cross.sh size ARCH[:arm]...      build-size-ARCH: starfaild and
 #                                          starfailctl as MinSizeRel (-Os, as
 #                                          OpenWrt builds), no tests; print
@@ -80,7 +82,7 @@ test_arch() {	# $1 arch, $2 ON|OFF (UBSan)
 	cmake -S . -B "$b" -DCMAKE_TOOLCHAIN_FILE="cmake/toolchains/$a.cmake" \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSF_UBSAN="$2" >"$b/configure.log" 2>&1 ||
 		{ cat "$b/configure.log"; return 1; }
-	cmake --build "$b" -j "$JOBS" --target sf_unit_tests >"$b/build.log" 2>&1 ||
+	cmake --build "$b" -j "$JOBS" --target sf_unit_tests starfaild starfailctl >"$b/build.log" 2>&1 ||
 		{ grep -B2 -A8 -E 'error|Error' "$b/build.log" | head -60; return 1; }
 	skip=$(echo "$SKIPS" | awk -v a="$a" '$1 == a { printf "%s%s", s, $2; s = "|" }')
 	echo "$SKIPS" | awk -v a="$a" '$1 == a { t = $2; $1 = ""; $2 = ""; sub(/^  /, ""); print "cross " a ": " t " skipped: " $0 }'
@@ -90,6 +92,18 @@ test_arch() {	# $1 arch, $2 ON|OFF (UBSan)
 		-O ctest.log >ctest.out 2>&1) || rc=1
 	grep -E "tests passed|tests failed" "$b/ctest.out" | sed "s/^/cross $a: /"
 	[ "$rc" -eq 0 ] || { cat "$b/ctest.out"; return 1; }
+	# the real daemon and the rpcd plugin of this architecture, under qemu
+	# too: tests/pkg/test_rpcd.py with SF_BUILD at wrappers that exec them
+	w=$(pwd)/$b/qemu-wrap
+	mkdir -p "$w"
+	for bin in starfaild starfailctl; do
+		printf '#!/bin/sh\nexec %s %s "$@"\n' "$q" "$(pwd)/$b/$bin" >"$w/$bin"
+		chmod 755 "$w/$bin"
+	done
+	SF_BUILD=$w UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		/usr/bin/python3 tests/pkg/test_rpcd.py >"$b/rpcd.out" 2>&1 ||
+		{ cat "$b/rpcd.out"; return 1; }
+	echo "cross $a: rpcd plugin and daemon: $(tail -n 1 "$b/rpcd.out") ($(grep -c ' ok$' "$b/rpcd.out") tests)"
 	# what the tests skipped by themselves (cmocka skip() after print_message)
 	awk -v a="$a" '/^[0-9]+\/[0-9]+ Test: / { t = $3 } /^skipped: / { print "cross " a ": " t " (one case) " $0 }' \
 		"$b/Testing/Temporary/LastTest.log"
