@@ -1,6 +1,6 @@
 # cmake/daemon.cmake - src/: the daemon (members, the loop, the API methods)
 # on top of every stage, and starfaild.
-add_library(sfcore STATIC src/daemon.c src/daemon_ctl.c src/member.c src/api_methods.c
+add_library(sfcore STATIC src/daemon.c src/daemon_ctl.c src/daemon_disc.c src/member.c src/api_methods.c
             src/api_metrics.c)
 target_include_directories(sfcore PUBLIC ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(sfcore PUBLIC sfconfig sfapi sfcollect sfcontrol sfengine sftelemetry sfutil
