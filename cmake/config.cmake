@@ -15,3 +15,8 @@ endif()
 
 sf_fuzzer(uci fuzz/fuzz_uci.c)
 sf_fuzzer(config fuzz/fuzz_config.c)
+
+# mwan3's config and the merge of discovery (recorded configs and dumps)
+sf_unit_test(test_mwan3cfg tests/unit/test_mwan3cfg.c)
+sf_unit_test(test_discover tests/unit/test_discover.c)
+sf_fuzzer(mwan3 fuzz/fuzz_mwan3.c)

@@ -298,10 +298,6 @@ static void load_member(struct ctx *c, struct sf_config *cfg, const struct uci_s
 	}
 	memcpy(m.name, name, strlen(name) + 1);	/* length checked above */
 
-	if (!*m.device && !*m.interface)
-		report(c, true, s->line,
-		       "section '%s': option 'interface' (the netifd interface, e.g. wan or mob1s1a1) or"
-		       " 'device' (the Linux device, e.g. eth1 or wwan0) is required", m.name);
 	if (strlen(m.device) >= IFNAMSIZ)
 		report(c, true, s->line, "section '%s' option 'device': '%s' is longer than %d characters",
 		       m.name, m.device, IFNAMSIZ - 1);
@@ -362,6 +358,18 @@ static void load_sections(struct ctx *c, const struct uci_file *f, struct sf_con
 		       cfg->core.api_socket);
 	if (cfg->n_members == 0)
 		report(c, false, 0, "no `config member` sections: nothing to watch");
+	for (int i = 0; i < cfg->n_members; i++) {
+		struct member_config *m = &cfg->members[i];
+		if (*m->device || *m->interface)
+			continue;
+		if (cfg->core.use_mwan3)	/* the mwan3 (and netifd) interface of its name */
+			memcpy(m->interface, m->name, sizeof(m->name));
+		else
+			report(c, true, m->line,
+			       "section '%s': option 'interface' (the netifd interface, e.g. wan or"
+			       " mob1s1a1) or 'device' (the Linux device, e.g. eth1 or wwan0) is required",
+			       m->name);
+	}
 
 	char err[200];
 	if (engine_params_check(&cfg->engine, err, sizeof(err)) < 0)

@@ -206,8 +206,9 @@ static int finish(struct rd *r, int rc, struct uci_file *f, const struct uci_err
 	return 0;
 }
 
-static void reset(struct mwan3_config *out, const char *name)
+static void reset(struct mwan3_config *out, struct config_report *rep, const char *name)
 {
+	memset(rep, 0, sizeof(*rep));
 	memset(out, 0, sizeof(*out));
 	snprintf(out->path, sizeof(out->path), "%s", name);
 }
@@ -217,8 +218,9 @@ int mwan3cfg_load(const char *path, struct mwan3_config *out, struct config_repo
 	struct uci_file *f = NULL;
 	struct uci_error uerr = { 0 };
 	struct rd r = { path, rep, out };
-	reset(out, path);
-	int rc = finish(&r, uci_parse_file(path, &f, &uerr), f, &uerr);
+	reset(out, rep, path);
+	int rc = uci_parse_file(path, &f, &uerr);
+	rc = finish(&r, rc, f, &uerr);
 	uci_free(f);
 	return rc;
 }
@@ -229,8 +231,9 @@ int mwan3cfg_load_buffer(const char *name, const char *buf, size_t len, struct m
 	struct uci_file *f = NULL;
 	struct uci_error uerr = { 0 };
 	struct rd r = { name, rep, out };
-	reset(out, name);
-	int rc = finish(&r, uci_parse_buffer(name, buf, len, &f, &uerr), f, &uerr);
+	reset(out, rep, name);
+	int rc = uci_parse_buffer(name, buf, len, &f, &uerr);
+	rc = finish(&r, rc, f, &uerr);
 	uci_free(f);
 	return rc;
 }

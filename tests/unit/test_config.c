@@ -160,6 +160,10 @@ static void test_member_errors(void **state)
 	/* an interface alone is enough: its device comes from netifd (discover.h) */
 	assert_int_equal(load("config member 'x'\n\toption interface 'wan'\n"), 0);
 	assert_string_equal(cfg.members[0].device, "");
+	/* with use_mwan3, a bare member is the mwan3 interface of its name (main after it too) */
+	assert_int_equal(load("config member 'mob1s1a1'\n\toption metered '1'\n"
+			      "config starfail 'main'\n\toption use_mwan3 '1'\n"), 0);
+	assert_string_equal(cfg.members[0].interface, "mob1s1a1");
 
 	assert_int_equal(load("config member 'a'\n\toption device 'eth0'\n"
 			      "config member 'b'\n\toption device 'eth0'\n"), -1);
