@@ -39,3 +39,9 @@ if(SF_TESTS)
            COMMAND sh ${CMAKE_SOURCE_DIR}/tests/arch/test_check_arch.sh ${CMAKE_SOURCE_DIR}/tools/check-arch.py
                    $<TARGET_FILE:sfengine> $<TARGET_FILE:sfutil> $<TARGET_FILE:sfcore>)
 endif()
+
+# discovery in the real daemon: recorded mwan3/netifd inputs, the stand-in tests/bin/ubus
+if(SF_TESTS)
+  add_test(NAME daemon_discovery COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_discovery.py)
+  set_tests_properties(daemon_discovery PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
+endif()

@@ -63,8 +63,9 @@ struct discovery {
 	int next_mwan3_warnings;
 };
 
+/* warn: log what the merge left out (once per load, not at every merge) */
 static void merge(struct discovery *ds, const struct sf_config *file, const struct mwan3_config *mw,
-		  const char *mw_err, const struct sf_config *prev, struct sf_config *out)
+		  const char *mw_err, const struct sf_config *prev, struct sf_config *out, bool warn)
 {
 	struct config_report rep;
 	struct discover_input in = {
@@ -79,7 +80,8 @@ static void merge(struct discovery *ds, const struct sf_config *file, const stru
 		.sysfs_net = "/sys/class/net",
 	};
 	discover_merge(&in, out, &rep);
-	(void)rep;	/* mwan3 warnings were logged when the file was read */
+	for (int i = 0; warn && i < rep.n_warnings && i < CONFIG_MAX_ERRORS; i++)
+		log_warn("mwan3: %s", rep.warnings[i]);
 }
 
 static void log_member_changes(const struct sf_config *old, const struct sf_config *now)
@@ -110,14 +112,12 @@ static bool same_members(const struct sf_config *a, const struct sf_config *b)
 	return true;
 }
 
-static void start_dish_checks(struct discovery *ds);
-
 /* Merge again with what is known now and apply the difference. */
 static void remerge(struct discovery *ds)
 {
 	static struct sf_config eff;	/* large: not on the stack */
 	struct daemon *d = ds->d;
-	merge(ds, &ds->file, &ds->mwan3, ds->mwan3_error, &d->cfg, &eff);
+	merge(ds, &ds->file, &ds->mwan3, ds->mwan3_error, &d->cfg, &eff, false);
 	log_member_changes(&d->cfg, &eff);
 	if (same_members(&eff, &d->cfg)) {
 		for (int i = 0; i < d->n_members; i++) {
@@ -127,7 +127,6 @@ static void remerge(struct discovery *ds)
 	} else if (daemon_set_members(d, &eff) < 0) {
 		log_err("discovery: members not changed (the engine refused them)");
 	}
-	start_dish_checks(ds);
 }
 
 /* ---- dish checks -------------------------------------------------------- */
@@ -234,6 +233,7 @@ static void on_dump(const struct proc_result *res, void *ctx)
 		ds->netifd_at_ms = clock_mono_ms();
 	}
 	remerge(ds);
+	start_dish_checks(ds);	/* with the devices this dump gave */
 	if (ds->again) {
 		ds->again = false;
 		run_dump(ds);
@@ -244,6 +244,7 @@ static void run_dump(struct discovery *ds)
 {
 	if (!discover_needs_netifd(&ds->file)) {
 		remerge(ds);	/* no netifd needed: the dish checks still run */
+		start_dish_checks(ds);
 		return;
 	}
 	if (ds->job) {
@@ -258,6 +259,7 @@ static void run_dump(struct discovery *ds)
 		log_warn("discovery: %s", err);
 		snprintf(ds->netifd_error, sizeof(ds->netifd_error), "%s", err);
 		remerge(ds);
+		start_dish_checks(ds);
 	}
 }
 
@@ -325,7 +327,7 @@ void daemon_disc_load(struct daemon *d, struct sf_config *cfg)
 	read_mwan3(cfg, &ds->next_mwan3, ds->next_mwan3_error, sizeof(ds->next_mwan3_error),
 		   &ds->next_mwan3_warnings);
 	merge(ds, &ds->next_file, &ds->next_mwan3, ds->next_mwan3_error,
-	      d->n_members ? &d->cfg : NULL, cfg);
+	      d->n_members ? &d->cfg : NULL, cfg, true);
 	log_member_changes(d->n_members ? &d->cfg : &ds->next_file, cfg);
 }
 
