@@ -44,4 +44,8 @@ endif()
 if(SF_TESTS)
   add_test(NAME daemon_discovery COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_discovery.py)
   set_tests_properties(daemon_discovery PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
+  # the route controller in network namespaces, the dish answering through eth1 (root)
+  add_test(NAME daemon_discovery_netns COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_discovery.py DiscoveryNetns)
+  set_tests_properties(daemon_discovery_netns PROPERTIES LABELS net TIMEOUT 60 RUN_SERIAL ON
+                       ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
 endif()

@@ -129,6 +129,29 @@ class Discovery(unittest.TestCase):
         self.assertIn("mwan3: %s:46: interface 'wan6': family ipv6" % os.path.join(DATA, "mwan3", "rutos"), log)
         self.assertIn("discovery: member=mob1s2a1 unusable reason=\"netifd interface 'mob1s2a1' is down", log)
 
+    def test_reload_rereads_mwan3_and_asks_netifd(self):
+        stub = Stub()
+        mw = os.path.join(stub.dir, "mwan3")
+        with open(os.path.join(DATA, "mwan3", "rutos")) as f:
+            text = f.read()
+        with open(mw, "w") as f:
+            f.write(text)
+        self.start(stub, SEED % {"mwan3": mw})
+        self.assertTrue(wait_for(lambda: members(self.d)["wwan"]["device"] == "wlan0-1"), self.d.read_log())
+        before = members(self.d)
+        with open(mw, "w") as f:
+            f.write(text.replace("config interface 'wwan'\n\toption enabled '1'", "config interface 'wwan'\n\toption enabled '0'"))
+        r = self.d.call("reload")["result"]
+        self.assertTrue(r["reloaded"], r)
+        self.assertEqual(r["members"], 3)
+        self.assertTrue(wait_for(lambda: len(stub.calls()) == 2))
+        after = members(self.d)
+        self.assertEqual(list(after), ["starlink", "mob1s1a1", "mob1s2a1"])
+        # unchanged members keep their object over the reload
+        self.assertGreaterEqual(after["starlink"]["age_s"], before["starlink"]["age_s"])
+        self.assertIn("%s:42: interface 'wwan': enabled '0' in mwan3: not a member" % mw, self.d.read_log())
+        os.unlink(mw)
+
     def test_bad_ubus_keeps_running(self):
         stub = Stub(mode="hang")
         self.start(stub, SEED % {"mwan3": os.path.join(DATA, "mwan3", "rutos")})
@@ -174,6 +197,119 @@ class Discovery(unittest.TestCase):
         self.assertEqual(m["source"], "config")
         self.assertIsNone(m["mwan3_member"])
         self.assertEqual(list(ms), ["uplink"])
+
+
+NETNS_WRAPPER = """#!/bin/sh
+# starfaild in a network namespace of its own (gone when it exits): eth1, a
+# veth whose peer dish0 goes to namespace $SF_DISH_NS (where a listener plays
+# the dish on 192.168.100.1:9200), and qmimux0, a veth with a /32 and an
+# on-link default route like RutOS's modem.
+exec unshare -n sh -c 'set -e
+ip link set lo up
+ip link add eth1 type veth peer name dish0
+ip link set dish0 netns "$SF_DISH_NS"
+ip addr add 192.168.100.2/24 dev eth1
+ip link set eth1 up
+ip route add default via 192.168.100.1 dev eth1
+ip link add qmimux0 type veth peer name qmipeer
+ip link set qmipeer up
+ip addr add 10.142.63.178/32 dev qmimux0
+ip link set qmimux0 up
+ip route add default dev qmimux0 metric 20
+exec "$0" "$@"' "%s" "$@"
+"""
+
+DISH = """
+import socket, subprocess, sys, time
+for _ in range(400):
+    if subprocess.run(["ip", "link", "show", "dish0"], capture_output=True).returncode == 0:
+        break
+    time.sleep(0.025)
+subprocess.run(["ip", "addr", "add", "192.168.100.1/24", "dev", "dish0"], check=True)
+subprocess.run(["ip", "link", "set", "dish0", "up"], check=True)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("192.168.100.1", 9200))
+s.listen(16)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    c.close()
+"""
+
+
+@unittest.skipUnless(os.environ.get("SF_NETNS_TESTS") == "1",
+                     "creates network namespaces: ctest -L net (daemon_discovery_netns), under the lab lock")
+class DiscoveryNetns(unittest.TestCase):
+    """The route controller in a namespace with real devices: the dish
+    answering through eth1 is what makes the wired WAN Starlink."""
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root")
+        import shutil
+        import sfdaemon
+        if not shutil.which("unshare") or not shutil.which("ip"):
+            self.skipTest("needs unshare and ip")
+        self.ns = "sfdisc%d" % os.getpid()
+        subprocess.run(["ip", "netns", "add", self.ns], check=True)
+        self.addCleanup(subprocess.run, ["ip", "netns", "del", self.ns])
+        self.dish = subprocess.Popen(["ip", "netns", "exec", self.ns, sys.executable, "-c", DISH],
+                                     stdout=subprocess.DEVNULL)
+        self.addCleanup(self.dish.wait)
+        self.addCleanup(self.dish.kill)
+        self.tmp = tempfile.mkdtemp(prefix="sf-disc-netns-")
+        wrapper = os.path.join(self.tmp, "starfaild")
+        with open(wrapper, "w") as f:
+            f.write(NETNS_WRAPPER % os.path.abspath(STARFAILD))
+        os.chmod(wrapper, 0o755)
+        # the RutOS dump, its wan moved off the CGNAT range: only the dish can say Starlink
+        with open(os.path.join(DATA, "netifd", "rutos-rutx50.json")) as f:
+            dump = f.read().replace('"100.79.101.52", "mask": 10', '"192.168.100.2", "mask": 24')
+        dump = dump.replace("100.64.0.1", "192.168.100.1").replace("100.79.101.52/32", "192.168.100.2/32")
+        self.dump = os.path.join(self.tmp, "dump.json")
+        with open(self.dump, "w") as f:
+            f.write(dump)
+        self.stub = Stub()
+        self.stub.env["SF_UBUS_DUMP"] = self.dump
+        self.stub.env["SF_DISH_NS"] = self.ns
+        saved = sfdaemon.STARFAILD
+        sfdaemon.STARFAILD = wrapper
+        try:
+            self.d = Daemon(SEED % {"mwan3": os.path.join(DATA, "mwan3", "rutos")}, dry_run=False,
+                            env=self.stub.env, cwd=ROOT)
+        finally:
+            sfdaemon.STARFAILD = saved
+
+    def tearDown(self):
+        rc = None
+        if hasattr(self, "d"):
+            rc = self.d.stop()
+            log = self.d.read_log()
+            self.d.cleanup()
+        os.unlink(self.dump)
+        os.unlink(os.path.join(self.tmp, "starfaild"))
+        os.rmdir(self.tmp)
+        self.stub.cleanup()
+        if rc is not None:
+            self.assertEqual(rc, 0, "starfaild exit status (sanitizer?):\n" + log[-3000:])
+
+    def test_route_controller_with_discovered_members(self):
+        ms = wait_for(lambda: (lambda m: m if m["starlink"]["class"] == "starlink" else None)(members(self.d)), 8)
+        self.assertIsNotNone(ms, self.d.read_log())
+        sl = ms["starlink"]
+        self.assertEqual(sl["device"], "eth1")
+        self.assertRegex(sl["class_reason"],
+                         r"^starlink: the dish answered \(192\.168\.100\.1:9200 via eth1: accepted in \d+ ms\)$")
+        # real devices: the link monitor sees them; the mwan3-only SIM 2 stays unusable
+        ms = wait_for(lambda: (lambda m: m if m["mob1s1a1"]["state"] != "unusable" else None)(members(self.d)), 5)
+        self.assertIsNotNone(ms, self.d.read_log())
+        self.assertNotEqual(ms["starlink"]["reason"], "no such device")
+        self.assertEqual(ms["mob1s1a1"]["device"], "qmimux0")
+        self.assertEqual(ms["mob1s2a1"]["state"], "unusable")
+        st = self.d.call("status")["result"]
+        self.assertFalse(st["dry_run"])
+        self.assertEqual(st["controller"]["backend"], "route")
 
 
 class CheckConfigMwan3(unittest.TestCase):
