@@ -140,7 +140,7 @@ static struct discover_evidence *evidence(struct discovery *ds, const char *dev,
 		return NULL;
 	struct discover_evidence *e = &ds->ev[ds->n_ev++];
 	memset(e, 0, sizeof(*e));
-	snprintf(e->device, sizeof(e->device), "%s", dev);
+	snprintf(e->device, sizeof(e->device), "%.15s", dev);
 	return e;
 }
 
@@ -198,7 +198,7 @@ static void start_dish_checks(struct discovery *ds)
 			return;
 		char err[160];
 		s->disc = ds;
-		snprintf(s->device, sizeof(s->device), "%s", m->device);
+		snprintf(s->device, sizeof(s->device), "%.15s", m->device);
 		s->dc = dish_check_start(d->loop, m->device, host, port, DISC_DISH_TIMEOUT_MS, on_dish, s,
 					 err, sizeof(err));
 		if (!s->dc)

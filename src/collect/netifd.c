@@ -34,6 +34,14 @@ static bool netdev_name(const char *s)
 	return true;
 }
 
+/* src into dst[cap], cut to fit (callers checked that it fits). */
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
 struct where {
 	int idx;
 	const char *name;
@@ -96,7 +104,7 @@ static int addresses(struct json_object *o, const char *key, int af, struct upli
 		if (*cnt >= UPLINK_ADDRS_MAX)
 			continue;	/* the first ones are kept; the device has them all */
 		if (af == AF_INET)
-			snprintf(st->addr4[*cnt], sizeof(st->addr4[0]), "%s", text);
+			copy_str(st->addr4[*cnt], sizeof(st->addr4[0]), text);
 		else
 			snprintf(st->addr6[*cnt], sizeof(st->addr6[0]), "%s", text);
 		(*cnt)++;
@@ -141,7 +149,7 @@ static int routes(struct json_object *o, struct uplink_netifd *st, const struct 
 		bool onlink = !*hop || !strcmp(hop, "0.0.0.0") || !strcmp(hop, "::");
 		if (af == AF_INET && !st->route4) {
 			st->route4 = true;
-			snprintf(st->gw4, sizeof(st->gw4), "%s", onlink ? "" : hop);
+			copy_str(st->gw4, sizeof(st->gw4), onlink ? "" : hop);
 		} else if (af == AF_INET6 && !st->route6) {
 			st->route6 = true;
 			snprintf(st->gw6, sizeof(st->gw6), "%s", onlink ? "" : hop);
@@ -183,7 +191,7 @@ static int one_iface(struct json_object *o, int idx, struct netifd_iface *out, c
 	if (get_str(o, "device", dev, sizeof(dev), &w, err, len) < 0)
 		return -1;
 	if (netdev_name(dev))	/* else a modem's control path such as /dev/cdc-wdm0 */
-		snprintf(out->device, sizeof(out->device), "%s", dev);
+		copy_str(out->device, sizeof(out->device), dev);
 	if (addresses(o, "ipv4-address", AF_INET, st, &w, err, len) < 0 ||
 	    addresses(o, "ipv6-address", AF_INET6, st, &w, err, len) < 0 ||
 	    routes(o, st, &w, err, len) < 0)

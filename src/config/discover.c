@@ -1,11 +1,21 @@
 /* discover.c - config + mwan3 + netifd -> the members; see discover.h */
 #include "discover.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "classify.h"
 #include "mwan3cfg.h"
+
+/* A reason into a fixed field, cut when it does not fit. */
+__attribute__((format(printf, 3, 4))) static void say(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(dst, cap, fmt, ap);
+	va_end(ap);
+}
 
 bool discover_needs_netifd(const struct sf_config *file)
 {
@@ -68,16 +78,16 @@ static void resolve(const struct discover_input *in, struct member_config *m)
 			    : in->mwan3 ? in->mwan3->path : "";
 	int line = up->from & UPLINK_FROM_CONFIG ? m->line : up->mwan3.line;
 	if (!in->netifd && !in->netifd_error)
-		snprintf(up->unusable, sizeof(up->unusable),
+		say(up->unusable, sizeof(up->unusable),
 			 "device of interface '%s' not known yet: waiting for netifd", m->interface);
 	else if (!in->netifd)
-		snprintf(up->unusable, sizeof(up->unusable), "device of interface '%s' not known: %.90s",
+		say(up->unusable, sizeof(up->unusable), "device of interface '%s' not known: %s",
 			 m->interface, in->netifd_error);
 	else if (!up->netifd.known)
-		snprintf(up->unusable, sizeof(up->unusable),
-			 "netifd does not know interface '%s' (named at %.60s:%d)", m->interface, named, line);
+		say(up->unusable, sizeof(up->unusable),
+			 "netifd does not know interface '%s' (named at %s:%d)", m->interface, named, line);
 	else
-		snprintf(up->unusable, sizeof(up->unusable),
+		say(up->unusable, sizeof(up->unusable),
 			 "netifd interface '%s' is %s and names no device", m->interface,
 			 up->netifd.up ? "up" : "down");
 }
@@ -86,7 +96,7 @@ static void classify(const struct discover_input *in, struct member_config *m)
 {
 	if (m->class_cfg != CLASS_AUTO) {
 		m->cls = m->class_cfg;
-		snprintf(m->up.class_reason, sizeof(m->up.class_reason), "configured: class '%s'",
+		say(m->up.class_reason, sizeof(m->up.class_reason), "configured: class '%s'",
 			 member_class_name(m->cls));
 		return;
 	}
@@ -170,7 +180,7 @@ void discover_merge(const struct discover_input *in, struct sf_config *out,
 		m->up.from = UPLINK_FROM_CONFIG;
 		/* a member named after an mwan3 interface, without one of its own, is that one */
 		if (!*m->interface && in->mwan3 && mwan3cfg_find_iface(in->mwan3, m->name))
-			snprintf(m->interface, sizeof(m->interface), "%s", m->name);
+			memcpy(m->interface, m->name, sizeof(m->name));
 		fill_mwan3(in->mwan3, m->interface, &m->up.mwan3);
 		if (m->up.mwan3.present)
 			m->up.from |= UPLINK_FROM_MWAN3;
@@ -185,7 +195,7 @@ void discover_merge(const struct discover_input *in, struct sf_config *out,
 			m->up.devsrc = UPLINK_DEV_CONFIG;
 		for (int j = 0; j < i && *m->device; j++)
 			if (!strcmp(out->members[j].device, m->device) && !out->members[j].up.unusable[0]) {
-				snprintf(m->up.unusable, sizeof(m->up.unusable),
+				say(m->up.unusable, sizeof(m->up.unusable),
 					 "device %s is already used by member '%s'", m->device,
 					 out->members[j].name);
 				break;

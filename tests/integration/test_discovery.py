@@ -88,8 +88,11 @@ class Discovery(unittest.TestCase):
         self.d = Daemon(config, env=stub.env, cwd=ROOT)
 
     def tearDown(self):
+        rc = self.d.stop()
+        log = self.d.read_log()
         self.d.cleanup()
         self.stub.cleanup()
+        self.assertEqual(rc, 0, "starfaild exit status (sanitizer?):\n" + log[-3000:])
 
     def test_seed_example_runs_with_discovered_members(self):
         self.start(Stub(), SEED % {"mwan3": os.path.join(DATA, "mwan3", "rutos")})
