@@ -3,7 +3,8 @@
 sf_stage(collect collect)
 target_sources(sfcollect PRIVATE
   src/collect/probe_wire.c src/collect/probe_stats.c src/collect/probe_cfg.c src/collect/probe.c
-  src/collect/linkmon.c src/collect/probe_collector.c src/collect/registry.c src/collect/probe_metrics.c)
+  src/collect/linkmon.c src/collect/probe_collector.c src/collect/registry.c src/collect/probe_metrics.c
+  src/collect/netifd.c src/collect/classify.c)
 target_link_libraries(sfcollect PUBLIC sfutil ${M_LIBRARY})
 
 # Network-namespace tests (root): real ICMP/TCP/DNS through veth pairs,
@@ -30,3 +31,8 @@ if(SF_TESTS)
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(net_probe_unpriv PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60)
 endif()
+
+# netifd's dump (recorded dumps, the stand-in tests/bin/ubus) and the dish check
+sf_unit_test(test_netifd tests/unit/test_netifd.c)
+# fuzz_netifd with SF_FUZZ; otherwise ctest replays fuzz/corpus/netifd/ through it
+sf_fuzzer(netifd fuzz/fuzz_netifd.c sfcollect)

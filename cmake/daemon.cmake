@@ -1,6 +1,6 @@
 # cmake/daemon.cmake - src/: the daemon (members, the loop, the API methods)
 # on top of every stage, and starfaild.
-add_library(sfcore STATIC src/daemon.c src/daemon_ctl.c src/member.c src/api_methods.c
+add_library(sfcore STATIC src/daemon.c src/daemon_ctl.c src/daemon_disc.c src/member.c src/api_methods.c
             src/api_metrics.c)
 target_include_directories(sfcore PUBLIC ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(sfcore PUBLIC sfconfig sfapi sfcollect sfcontrol sfengine sftelemetry sfutil
@@ -38,4 +38,14 @@ if(SF_TESTS)
   add_test(NAME arch_deps_selftest
            COMMAND sh ${CMAKE_SOURCE_DIR}/tests/arch/test_check_arch.sh ${CMAKE_SOURCE_DIR}/tools/check-arch.py
                    $<TARGET_FILE:sfengine> $<TARGET_FILE:sfutil> $<TARGET_FILE:sfcore>)
+endif()
+
+# discovery in the real daemon: recorded mwan3/netifd inputs, the stand-in tests/bin/ubus
+if(SF_TESTS)
+  add_test(NAME daemon_discovery COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_discovery.py)
+  set_tests_properties(daemon_discovery PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
+  # the route controller in network namespaces, the dish answering through eth1 (root)
+  add_test(NAME daemon_discovery_netns COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_discovery.py DiscoveryNetns)
+  set_tests_properties(daemon_discovery_netns PROPERTIES LABELS net TIMEOUT 60 RUN_SERIAL ON
+                       ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
 endif()

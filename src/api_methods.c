@@ -82,6 +82,32 @@ static void link_view_fill(const struct link_info *li, struct link_view *v)
 	v->reason = li->reason;
 }
 
+static const char *nz(const char *s)
+{
+	return *s ? s : NULL;
+}
+
+/* What discovery learned of the member (types/uplink.h). */
+static void uplink_view_fill(const struct uplink_info *up, struct member_view *v)
+{
+	static const char *const from[] = { "none", "config", "mwan3", "config+mwan3" };
+	static const char *const dev[] = { "none", "config", "netifd", "netifd-last" };
+	const struct uplink_netifd *n = &up->netifd;
+	v->class_reason = up->class_reason;
+	v->source = from[up->from & 3u];
+	v->device_source = up->devsrc <= UPLINK_DEV_LAST ? dev[up->devsrc] : "?";
+	v->netifd_up = n->known ? (n->up ? TRI_TRUE : TRI_FALSE) : TRI_UNKNOWN;
+	v->proto = nz(n->proto);
+	v->gateway = n->route4 ? n->gw4 : NULL;
+	v->gateway6 = n->route6 ? n->gw6 : NULL;
+	v->address = n->n_addr4 ? n->addr4[0] : NULL;
+	v->address6 = n->n_addr6 ? n->addr6[0] : NULL;
+	v->via = nz(n->via);
+	v->mwan3_member = nz(up->mwan3.member);
+	v->mwan3_metric = up->mwan3.metric;
+	v->mwan3_weight = up->mwan3.weight;
+}
+
 /*
  * Everything the API shows of one member, in one snapshot (api_metrics.h):
  * the one place that reads member internals. detail: also link, engine
@@ -112,6 +138,7 @@ static void member_view_fill(const struct daemon *d, const struct member *m, boo
 	v->loss_pct = last->loss_pct;
 	v->jitter_ms = last->jitter_ms;
 	v->probe_bytes_per_day = member_probe_bytes_per_day(m);
+	uplink_view_fill(&c->up, v);
 	if (!detail)
 		return;
 	link_view_fill(member_link(m), &v->link);
@@ -365,6 +392,16 @@ static struct json_object *m_recheck(struct daemon *d, struct json_object *param
 	return o;
 }
 
+/* Ask netifd again now (the hotplug script's call); the state before it. */
+static struct json_object *m_discover(struct daemon *d, struct json_object *params,
+				      struct api_error *err)
+{
+	struct json_object *o = daemon_disc_json(d);
+	daemon_disc_kick(d, "api");
+	json_object_object_add(o, "started", json_object_new_boolean(true));
+	return o;
+}
+
 static struct json_object *m_members(struct daemon *d, struct json_object *params,
 				     struct api_error *err)
 {
@@ -435,6 +472,7 @@ static const struct method methods[] = {
 	{ "failover", m_failover, true },
 	{ "restore", m_restore, true },
 	{ "recheck", m_recheck, true },
+	{ "discover", m_discover, true },
 };
 
 struct json_object *daemon_api_dispatch(void *ctx, const char *method, struct json_object *params,

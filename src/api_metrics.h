@@ -56,6 +56,12 @@ struct member_view {
 	const struct probe_summary *probe;	/* NULL: no prober (key left out) */
 	struct engine_view engine_store;	/* what the pointers point to */
 	struct probe_summary probe_store;
+	/* discovery (types/uplink.h) */
+	const char *class_reason, *source, *device_source, *proto;
+	const char *gateway, *address, *gateway6, *address6, *via;
+	int netifd_up;			/* enum tri */
+	const char *mwan3_member;
+	int mwan3_metric, mwan3_weight;	/* 0: no mwan3 member */
 };
 
 struct config_view {

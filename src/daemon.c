@@ -274,6 +274,7 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, bool pro
 			if (!reused[j] && !d->members[j]->collect_error[0] &&
 			    config_member_equal(&d->members[j]->cfg, mc)) {
 				next[i] = d->members[j];
+				next[i]->cfg.up = mc->up;	/* discovery's facts, not options */
 				reused[j] = true;
 				kept++;
 				break;
@@ -328,6 +329,30 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, bool pro
 	return 0;
 }
 
+int daemon_set_members(struct daemon *d, const struct sf_config *eff)
+{
+	static struct sf_config old;	/* large: not on the stack */
+	struct engine_member em[MAX_MEMBERS];
+	char eerr[200], summary[128];
+	int n = build_engine_members(eff, em);
+	if (engine_set_members(d->engine, &eff->engine, em, n, daemon_now_ms(d), eerr, sizeof(eerr)) < 0) {
+		log_err("discovery: engine: %s", eerr);
+		return -1;
+	}
+	old = d->cfg;
+	d->cfg = *eff;
+	if (apply_members(d, &d->cfg, false, summary, sizeof(summary)) < 0) {
+		d->cfg = old;
+		n = build_engine_members(&old, em);
+		if (engine_set_members(d->engine, &old.engine, em, n, daemon_now_ms(d), eerr, sizeof(eerr)) < 0)
+			log_err("discovery: engine rollback failed: %s", eerr);
+		return -1;
+	}
+	log_info("discovery: members %s", summary);
+	daemon_decide(d);
+	return 0;
+}
+
 static void api_limits_from(const struct core_params *c, struct api_limits *lim)
 {
 	lim->max_clients = c->api_max_clients;
@@ -372,6 +397,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	for (int i = 0; i < rep.n_warnings && i < CONFIG_MAX_ERRORS; i++)
 		log_warn("config: %s", rep.warnings[i]);
+	daemon_disc_load(d, &next);	/* next: the file's members merged with discovery's */
 
 	/* the engine takes the new members first: it may refuse them */
 	struct engine_member em[MAX_MEMBERS];
@@ -427,6 +453,8 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	d->cstat.warnings = rep.n_warnings;
 	d->cstat.loaded_at = d->cstat.attempted_at;
 	d->cstat.reloads++;
+	daemon_disc_commit(d);
+	daemon_disc_kick(d, "reload");
 	log_info("reload done: %s probes_restarted=%d controller_restarted=%d", summary, probes_changed,
 		 ctl_changed);
 	log_effective(d);
@@ -483,6 +511,10 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 					   : (enum log_level)d->cfg.core.log_level);
 	for (int i = 0; i < rep.n_warnings && i < CONFIG_MAX_ERRORS; i++)
 		log_warn("config: %s", rep.warnings[i]);
+	if (daemon_disc_init(d) < 0)
+		goto oom;
+	daemon_disc_load(d, &d->cfg);	/* d->cfg: the file's members merged with discovery's */
+	daemon_disc_commit(d);
 
 	d->started_wall = time(NULL);
 	d->started_ms = daemon_now_ms(d);
@@ -526,7 +558,7 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 	char summary[128];
 	if (apply_members(d, &d->cfg, false, summary, sizeof(summary)) < 0)
 		goto oom;
-
+	daemon_disc_kick(d, "start");
 
 	log_info("starfaild %s started: pid=%d socket=%s", SF_VERSION, (int)getpid(), path);
 	log_effective(d);
@@ -543,6 +575,7 @@ void daemon_run(struct daemon *d)
 
 void daemon_fini(struct daemon *d)
 {
+	daemon_disc_fini(d);	/* no discovery callback after this */
 	for (int i = 0; i < d->n_members; i++)
 		member_free(d->members[i]);
 	d->n_members = 0;

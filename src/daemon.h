@@ -73,6 +73,7 @@ struct daemon {
 	bool in_decide;
 	bool utc_set;				/* engine knows UTC - monotonic */
 	int64_t utc_next_check_ms;
+	struct discovery *disc;			/* daemon_disc.c; d->cfg is its merge */
 };
 
 /* clock_mono_ms(): the one time base of samples, engine and events. */
@@ -117,6 +118,29 @@ struct controller_view;
 void daemon_ctl_view(const struct daemon *d, struct controller_view *v);
 
 struct member *daemon_find_member(struct daemon *d, const char *name);
+
+/*
+ * Run these members (a merge of discovery, same global options as d->cfg):
+ * the engine takes them, then unchanged members keep their object. -1 when
+ * the engine refused them (nothing changed).
+ */
+int daemon_set_members(struct daemon *d, const struct sf_config *eff);
+
+/*
+ * Discovery (daemon_disc.c, config/discover.h): init/fini; load = read
+ * mwan3 for a freshly loaded cfg and merge what is known into it (cfg in:
+ * the file, out: the members to run); commit = that cfg is now in force;
+ * kick = ask netifd again now (start, reload, API `discover`); mwan3 = the
+ * mwan3 config in force (NULL: use_mwan3 off or unreadable) for the
+ * controller; json = its state for the API.
+ */
+int daemon_disc_init(struct daemon *d);
+void daemon_disc_fini(struct daemon *d);
+void daemon_disc_load(struct daemon *d, struct sf_config *cfg);
+void daemon_disc_commit(struct daemon *d);
+void daemon_disc_kick(struct daemon *d, const char *why);
+const struct mwan3_config *daemon_disc_mwan3(const struct daemon *d);
+struct json_object *daemon_disc_json(const struct daemon *d);
 
 /*
  * Short state word and reason of a member for the API: disabled, unusable

@@ -91,6 +91,9 @@ void daemon_ctl_apply(struct daemon *d)
 
 const char *daemon_ctl_backend(const struct daemon *d, const struct sf_config *cfg)
 {
+	/* TODO(mwan3 controller): with use_mwan3 '1' choose the "mwan3" backend once it is
+	 * registered (daemon_disc_mwan3() gives it the mwan3 config); until then the configured
+	 * backend (route) runs, with the members discovered from mwan3. */
 	return d->opts.dry_run || !cfg->core.enable ? "dryrun" : cfg->ctl.backend;
 }
 

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "mwan3cfg.h"
 
 #define DEFAULT_CONFIG "/etc/config/starfail"
 
@@ -28,6 +29,25 @@ static void usage(FILE *f)
 		"  --print-options    print every config option as Markdown tables\n"
 		"  --version          print the version\n"
 		"  -h, --help         this text\n");
+}
+
+/*
+ * --check-config with use_mwan3: mwan3's file too. What mwan3 would ignore
+ * is a warning with file:line; a file that cannot be read or parsed is an
+ * error here (the daemon still starts, with the config's members only).
+ */
+static int check_mwan3(const struct sf_config *cfg)
+{
+	static struct mwan3_config mw;
+	struct config_report rep;
+	int rc = mwan3cfg_load(cfg->core.mwan3_config, &mw, &rep);
+	int nw = rep.n_warnings < CONFIG_MAX_ERRORS ? rep.n_warnings : CONFIG_MAX_ERRORS;
+	for (int i = 0; i < nw; i++)
+		fprintf(rc ? stderr : stdout, "%s: %s\n", rc && i == 0 ? "error" : "warning", rep.warnings[i]);
+	if (rc == 0)
+		printf("mwan3: %s: %d interfaces, %d members, %d policies\n", mw.path, mw.n_ifaces,
+		       mw.n_members, mw.n_policies);
+	return rc;
 }
 
 /* "-x" and "--x" are the same flag. */
@@ -95,6 +115,8 @@ missing:
 		struct config_report rep;
 		int rc = config_load(opts.config_path, &cfg, &rep);
 		config_report_print(&rep, rc ? stderr : stdout);
+		if (rc == 0 && cfg.core.use_mwan3 && check_mwan3(&cfg) < 0)
+			rc = -1;
 		if (rc) {
 			fprintf(stderr, "configuration has errors\n");
 			return 1;

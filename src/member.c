@@ -99,7 +99,7 @@ void member_start_collectors(struct member *m, const struct sf_config *cfg)
 {
 	char err[200];
 	m->collect_error[0] = 0;
-	if (!m->cfg.enabled)
+	if (!m->cfg.enabled || !*m->cfg.device)	/* no device yet: up.unusable says why */
 		return;
 
 	for (int i = 0; i < COLLECT_SLOTS_MAX && m->registry[i]; i++) {
@@ -190,6 +190,10 @@ const char *member_unusable(const struct member *m, const char **reason)
 	if (!m->cfg.enabled) {
 		*reason = "enabled '0' in the config";
 		return "disabled";
+	}
+	if (m->cfg.up.unusable[0]) {
+		*reason = m->cfg.up.unusable;
+		return "unusable";
 	}
 	if (m->collect_error[0]) {
 		*reason = m->collect_error;

@@ -63,6 +63,7 @@ static const struct rpcd_method rpcd_methods[] = {
 	{ .name = "failover", .args = { { "member", ARG_STR } } },
 	{ .name = "restore" },
 	{ .name = "recheck" },
+	{ .name = "discover" },
 	{ .name = "reload" },
 	{ .name = "setlog", .args = { { "level", ARG_STR } } },
 };

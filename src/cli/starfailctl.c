@@ -393,6 +393,7 @@ static const struct cmd cmds[] = {
 	{ "failover", "failover", "MEMBER", "pin MEMBER as the uplink until `restore`", p_member, print_generic },
 	{ "restore", "restore", "", "end a manual failover: automatic selection again", p_none, print_generic },
 	{ "recheck", "recheck", "", "probe every member now", p_none, print_generic },
+	{ "discover", "discover", "", "ask netifd again (mwan3/netifd discovery)", p_none, print_generic },
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 

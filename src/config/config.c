@@ -11,12 +11,15 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <json-c/json.h>
 #include <net/if.h>
 
 #include "cfgtab_impl.h"
+#include "classify.h"
 #include "log.h"
 #include "text.h"
 #include "uci.h"
@@ -31,7 +34,8 @@ static const struct cfg_option core_options[] = {
 	{ "enable", CFG_BOOL, CORE(enable), 0, 0, "1", NULL, NULL,
 	  "Master switch. 0: the daemon runs and answers the API but changes no routes." },
 	{ "use_mwan3", CFG_BOOL, CORE(use_mwan3), 0, 0, "0", NULL, NULL,
-	  "Drive mwan3 instead of the routing table. The mwan3 controller is not in this build yet: 1 is refused." },
+	  "Work with mwan3: every enabled IPv4 interface of mwan3_config becomes a member (config members "
+	  "override or add), resolved through netifd. See docs/DEPLOYMENT.md." },
 	{ "poll_interval_ms", CFG_INT, CORE(poll_interval_ms), 200, 60000, "1500", NULL, "ms",
 	  "Probe interval of the primary uplink." },
 	{ "log_level", CFG_ENUM, CORE(log_level), 0, 0, "info", log_level_names, NULL,
@@ -53,17 +57,28 @@ static const struct cfg_option core_options[] = {
 	  "A client that has not sent a complete request by then is dropped." },
 	{ "api_max_request_bytes", CFG_INT, CORE(api_max_request_bytes), 256, 1048576, "65536", NULL,
 	  "bytes", "Largest accepted API request." },
+	{ "mwan3_config", CFG_STRING, CORE(mwan3_config), 0, 0, "/etc/config/mwan3", NULL, NULL,
+	  "mwan3's UCI file, read at start and reload when use_mwan3 is 1." },
+	{ "discover_interval_ms", CFG_INT, CORE(discover_interval_ms), 5000, 3600000, "60000", NULL, "ms",
+	  "netifd is asked (ubus call network.interface dump) at start, on reload, on the API's `discover` "
+	  "(hotplug) and on this slow timer; never per probe." },
+	{ "discover_timeout_ms", CFG_INT, CORE(discover_timeout_ms), 500, 30000, "3000", NULL, "ms",
+	  "ubus is killed when it has not answered by then; the members keep what was known." },
+	{ "classify_dish_address", CFG_STRING, CORE(classify_dish_address), 0, 0, "192.168.100.1:9200",
+	  NULL, NULL, "Class auto: a member whose device reaches a TCP listener here is Starlink." },
 	CFG_OPT_END
 };
 
 #define MEMB(f) offsetof(struct member_config, f)
 static const struct cfg_option member_options[] = {
 	{ "interface", CFG_STRING, MEMB(interface), 0, 0, "", NULL, NULL,
-	  "netifd interface name (wan, mob1s1a1, ...). Needed by the mwan3 controller." },
+	  "netifd interface name (wan, mob1s1a1, ...); its device, gateway and addresses come from netifd." },
 	{ "device", CFG_STRING, MEMB(device), 0, 0, "", NULL, NULL,
-	  "Linux network device the uplink uses (eth1, wwan0, ...); probes are bound to it." },
+	  "Linux network device the uplink uses (eth1, wwan0, ...); probes are bound to it. Empty: netifd's "
+	  "device of `interface` (one of the two is needed)." },
 	{ "class", CFG_ENUM, MEMB(class_cfg), 0, 0, "auto", class_names, NULL,
-	  "Uplink class; `auto` guesses from the names (starlink*, mob*/wwan*, wlan*/phy*, else lan)." },
+	  "Uplink class; `auto` from evidence: cellular netifd proto or RutOS mob<m>s<s>a<a> name, "
+	  "Starlink dish answering through the device or a 100.64.0.0/10 address, wireless station, else lan." },
 	{ "priority", CFG_INT, MEMB(priority), 1, 255, "10", NULL, NULL,
 	  "Preference tier, lower is preferred (like a route metric)." },
 	{ "weight", CFG_INT, MEMB(weight), 0, 100, "50", NULL, "points",
@@ -116,6 +131,22 @@ static size_t member_tables(struct table_ref out[MEMBER_TABLES_MAX])
 	return n;
 }
 
+int config_dish_address(const struct core_params *c, char host[CFG_STR_MAX], int *port)
+{
+	const char *colon = strrchr(c->classify_dish_address, ':');
+	struct in_addr a;
+	char *end;
+	if (!colon || (size_t)(colon - c->classify_dish_address) >= CFG_STR_MAX)
+		return -1;
+	memcpy(host, c->classify_dish_address, (size_t)(colon - c->classify_dish_address));
+	host[colon - c->classify_dish_address] = 0;
+	long p = strtol(colon + 1, &end, 10);
+	if (inet_pton(AF_INET, host, &a) != 1 || end == colon + 1 || *end || p < 1 || p > 65535)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
 const char *member_class_name(int cls)
 {
 	return cls >= 0 && cls < __CLASS_MAX ? class_names[cls] : "?";
@@ -154,6 +185,18 @@ __attribute__((format(printf, 4, 5))) static void report(struct ctx *c, bool err
 	(*n)++;
 }
 
+void config_report_add(struct config_report *rep, bool error, const char *file, int line,
+		       const char *fmt, ...)
+{
+	char msg[CONFIG_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct ctx c = { file, rep };
+	report(&c, error, line, "%s", msg);
+}
+
 void config_report_print(const struct config_report *rep, FILE *f)
 {
 	int ne = rep->n_errors < CONFIG_MAX_ERRORS ? rep->n_errors : CONFIG_MAX_ERRORS;
@@ -180,7 +223,7 @@ void config_defaults(struct sf_config *cfg)
 		cfg_apply_defaults(main_tables[i].opts, (char *)cfg + main_tables[i].offset);
 }
 
-static void member_defaults(struct member_config *m)
+void config_member_defaults(struct member_config *m)
 {
 	struct table_ref t[MEMBER_TABLES_MAX];
 	size_t n = member_tables(t);
@@ -225,34 +268,18 @@ static bool valid_member_name(const char *s)
 	return true;
 }
 
-static bool prefix(const char *s, const char *p)
+/* class "auto" before discovery: what the names alone prove (classify.h). */
+static int guess_class(struct member_config *m)
 {
-	return strncmp(s, p, strlen(p)) == 0;
-}
-
-/* class "auto": guess from the member, interface and device names. */
-static int guess_class(const struct member_config *m)
-{
-	const char *names[] = { m->name, m->interface, m->device };
-	for (size_t i = 0; i < 3; i++) {
-		const char *n = names[i];
-		if (!*n)
-			continue;
-		if (prefix(n, "starlink"))
-			return CLASS_STARLINK;
-		if (prefix(n, "mob") || prefix(n, "wwan") || prefix(n, "lte") || prefix(n, "cell") ||
-		    prefix(n, "usb") || prefix(n, "rmnet"))
-			return CLASS_CELLULAR;
-		if (prefix(n, "wlan") || prefix(n, "phy") || prefix(n, "wifi") || prefix(n, "wwlan"))
-			return CLASS_WIFI;
-	}
-	return CLASS_LAN;
+	struct classify_input ci = { .name = m->name, .iface = m->interface, .device = m->device,
+				     .wireless = -1, .dish = -1 };
+	return classify_uplink(&ci, m->up.class_reason, sizeof(m->up.class_reason));
 }
 
 static void load_member(struct ctx *c, struct sf_config *cfg, const struct uci_section *s)
 {
 	struct member_config m;
-	member_defaults(&m);
+	config_member_defaults(&m);
 	m.line = s->line;
 
 	struct table_ref tabs[MEMBER_TABLES_MAX];
@@ -271,11 +298,6 @@ static void load_member(struct ctx *c, struct sf_config *cfg, const struct uci_s
 	}
 	memcpy(m.name, name, strlen(name) + 1);	/* length checked above */
 
-	if (!*m.device)
-		report(c, true, s->line,
-		       "section '%s': option 'device' (the Linux device, e.g. eth1 or wwan0) is required:"
-		       " probes are bound to it; looking it up from the netifd interface needs ubus, not"
-		       " in this build", m.name);
 	if (strlen(m.device) >= IFNAMSIZ)
 		report(c, true, s->line, "section '%s' option 'device': '%s' is longer than %d characters",
 		       m.name, m.device, IFNAMSIZ - 1);
@@ -320,10 +342,11 @@ static void load_sections(struct ctx *c, const struct uci_file *f, struct sf_con
 	if (!n_main)
 		report(c, false, 0, "no `config starfail 'main'` section: defaults used");
 
-	if (cfg->core.use_mwan3)
-		report(c, true, 0,
-		       "section 'main' option 'use_mwan3': the mwan3 controller is not in this build yet;"
-		       " set use_mwan3 '0' (the route controller is used)");
+	char host[CFG_STR_MAX];
+	int port;
+	if (config_dish_address(&cfg->core, host, &port) < 0)
+		report(c, true, 0, "section 'main' option 'classify_dish_address': expected IPv4:port"
+				   " like 192.168.100.1:9200, got '%s'", cfg->core.classify_dish_address);
 	unsigned long mode;
 	char *end;
 	mode = strtoul(cfg->core.api_socket_mode, &end, 8);
@@ -335,6 +358,18 @@ static void load_sections(struct ctx *c, const struct uci_file *f, struct sf_con
 		       cfg->core.api_socket);
 	if (cfg->n_members == 0)
 		report(c, false, 0, "no `config member` sections: nothing to watch");
+	for (int i = 0; i < cfg->n_members; i++) {
+		struct member_config *m = &cfg->members[i];
+		if (*m->device || *m->interface)
+			continue;
+		if (cfg->core.use_mwan3)	/* the mwan3 (and netifd) interface of its name */
+			memcpy(m->interface, m->name, sizeof(m->name));
+		else
+			report(c, true, m->line,
+			       "section '%s': option 'interface' (the netifd interface, e.g. wan or"
+			       " mob1s1a1) or 'device' (the Linux device, e.g. eth1 or wwan0) is required",
+			       m->name);
+	}
 
 	char err[200];
 	if (engine_params_check(&cfg->engine, err, sizeof(err)) < 0)

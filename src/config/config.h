@@ -5,7 +5,8 @@
  * structs through the option tables of each module (cfgtab.h):
  *
  *   config starfail 'main'     core, API, engine, probe... options
- *   config member '<name>'     one uplink: netifd interface and/or device,
+ *   config member '<name>'     one uplink: netifd interface and/or device
+ *                              (at least one; discover.h resolves the device),
  *                              class, priority, weight, metered, targets,
  *                              and the options of its collectors (their
  *                              tables come from the collector registry)
@@ -27,6 +28,7 @@
 #include "probe.h"
 #include "sample.h"
 #include "telemetry.h"
+#include "uplink.h"
 
 struct json_object;
 
@@ -49,6 +51,10 @@ struct core_params {
 	int api_admin_clients;		/* slots of api_max_clients kept for admins */
 	int api_timeout_ms;
 	int api_max_request_bytes;
+	char mwan3_config[CFG_STR_MAX];	/* path of mwan3's UCI file */
+	int discover_interval_ms;	/* netifd dump on this slow timer (and on events) */
+	int discover_timeout_ms;	/* ubus is killed after this */
+	char classify_dish_address[CFG_STR_MAX];	/* "ip:port" the dish answers on */
 };
 
 /* `config member '<name>'` */
@@ -67,7 +73,8 @@ struct member_config {
 	int failback;			/* enum engine_failback */
 	/* collector i's params (its member_options), i = slot in the registry */
 	struct collector_params collect[COLLECT_SLOTS_MAX];
-	int line;			/* line of the section in the file */
+	int line;			/* line of the section in the file (0: from mwan3) */
+	struct uplink_info up;		/* discovery's facts (discover.h); not an option */
 };
 
 struct sf_config {
@@ -92,6 +99,9 @@ struct config_report {
 /* Fill *cfg with every default and no members. */
 void config_defaults(struct sf_config *cfg);
 
+/* A member with every option at its default (no name). */
+void config_member_defaults(struct member_config *m);
+
 /* Read and validate a file. Returns 0 when usable (warnings allowed), -1 on errors. */
 int config_load(const char *path, struct sf_config *cfg, struct config_report *rep);
 
@@ -103,6 +113,9 @@ const struct member_config *config_find_member(const struct sf_config *cfg, cons
 bool config_member_equal(const struct member_config *a, const struct member_config *b);
 
 const char *member_class_name(int cls);
+
+/* classify_dish_address split; -1 when it is not IPv4:port. */
+int config_dish_address(const struct core_params *c, char host[CFG_STR_MAX], int *port);
 
 /* Same global settings for probes (a change restarts every prober)? */
 bool config_probe_equal(const struct sf_config *a, const struct sf_config *b);
@@ -130,6 +143,10 @@ struct json_object *config_to_json(const struct sf_config *cfg);
 
 /* Markdown tables of every option, generated from the option tables (docs). */
 void config_print_reference(FILE *out);
+
+/* Add a message ("<file>:<line>: ..." or "<file>: ..." when line is 0) to rep. */
+void config_report_add(struct config_report *rep, bool error, const char *file, int line,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Print a report, one message a line, to f. */
 void config_report_print(const struct config_report *rep, FILE *f);

@@ -105,7 +105,8 @@ class DaemonApi(unittest.TestCase):
         before = {m["name"]: m["age_s"] for m in self.d.call("members")["result"]}
         time.sleep(0.3)
         self.d.write_config(BASE.replace("option metered '1'", "option metered '0'") +
-                            "\nconfig member 'starlink'\n\toption device 'sft-sl0'\n\tlist probe_targets '192.0.2.1'\n"
+                            "\nconfig member 'starlink'\n\toption device 'sft-sl0'\n\toption class 'starlink'\n"
+                            "\tlist probe_targets '192.0.2.1'\n"
                             "\toption dish_host '127.0.0.1'\n\toption dish_port '9'\n")
         r = self.d.call("reload")
         self.assertTrue(r["result"]["reloaded"], r)

@@ -37,7 +37,7 @@ config member 'mob1s1a1'
 # The devices do not exist: no probe is sent.
 
 METHODS = {"status", "members", "config", "version", "metrics", "history", "events",
-           "explain", "failover", "restore", "recheck", "reload", "setlog"}
+           "explain", "failover", "restore", "recheck", "discover", "reload", "setlog"}
 BOUND_S = 3.0   # RPCD_TIMEOUT_MS in src/cli/ctl_rpcd.c
 SLACK_S = 1.5   # process start-up, a loaded machine
 

@@ -141,8 +141,11 @@ static void test_strings_and_lists(void **state)
 
 static void test_semantic_errors(void **state)
 {
-	assert_int_equal(load("config starfail 'main'\n\toption use_mwan3 '1'\n"), -1);
-	assert_error("use_mwan3", "not in this build");
+	/* use_mwan3 is accepted now (issue 10): discovery reads mwan3 at run time */
+	assert_int_equal(load("config starfail 'main'\n\toption use_mwan3 '1'\n"), 0);
+	assert_true(cfg.core.use_mwan3);
+	assert_int_equal(load("config starfail 'main'\n\toption classify_dish_address '192.168.100.1'\n"), -1);
+	assert_error("classify_dish_address", "IPv4:port");
 	assert_int_equal(load("config starfail 'main'\n\toption api_socket_mode '0999'\n"), -1);
 	assert_error("api_socket_mode", "octal");
 	assert_int_equal(load("config starfail 'main'\n\toption api_socket 'relative.sock'\n"), -1);
@@ -152,7 +155,15 @@ static void test_semantic_errors(void **state)
 static void test_member_errors(void **state)
 {
 	assert_int_equal(load("config member 'x'\n\toption weight '5'\n"), -1);
-	assert_error("test.conf:1: section 'x'", "option 'device' (the Linux device");
+	assert_error("test.conf:1: section 'x'", "option 'interface' (the netifd interface");
+	assert_error("test.conf:1: section 'x'", "or 'device' (the Linux device");
+	/* an interface alone is enough: its device comes from netifd (discover.h) */
+	assert_int_equal(load("config member 'x'\n\toption interface 'wan'\n"), 0);
+	assert_string_equal(cfg.members[0].device, "");
+	/* with use_mwan3, a bare member is the mwan3 interface of its name (main after it too) */
+	assert_int_equal(load("config member 'mob1s1a1'\n\toption metered '1'\n"
+			      "config starfail 'main'\n\toption use_mwan3 '1'\n"), 0);
+	assert_string_equal(cfg.members[0].interface, "mob1s1a1");
 
 	assert_int_equal(load("config member 'a'\n\toption device 'eth0'\n"
 			      "config member 'b'\n\toption device 'eth0'\n"), -1);
