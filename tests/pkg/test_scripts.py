@@ -265,7 +265,7 @@ class Hotplug(unittest.TestCase):
         self.d.send_signal(signal.SIGSTOP)
         for _ in range(3):
             self.assertLess(self.hotplug("ifup"), self.BOUND_S)
-        # the background requests give up by themselves (-t 2000)
+        # the background requests give up by themselves (-t 1000 each)
         time.sleep(2.5)
         ps = subprocess.run(["pgrep", "-f", "starfailctl -s %s" % self.r.sock],
                             stdout=subprocess.PIPE).stdout.split()
