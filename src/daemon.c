@@ -184,6 +184,36 @@ static void on_member_sample(void *ctx, struct member *m, const struct sample *s
 		record(d, m, s->t_ms, flags & MEMBER_OBS_ROUND_UP);
 }
 
+/*
+ * The member host's fault callback: one event per change of a collector's
+ * fault (type fault or fault_cleared, reason the collector). It may come
+ * from inside a member or ops call: an essential collector's fault (the
+ * member's usability) is decided on from the loop, right after.
+ */
+static void on_member_fault(void *ctx, struct member *m, const struct collector_ops *ops,
+			    const struct member_fault *f)
+{
+	struct daemon *d = ctx;
+	if (f->active)
+		daemon_event(d, "fault", ops->name, m->cfg.name, "reason=\"%s\" since=%lld failures=%llu%s",
+			     f->reason, (long long)f->since_wall_s, (unsigned long long)f->failures,
+			     ops->essential ? " member unusable" : "");
+	else
+		daemon_event(d, "fault_cleared", ops->name, m->cfg.name,
+			     "after_s=%lld failures=%llu was=\"%s\"",
+			     (long long)((daemon_now_ms(d) - f->since_ms) / 1000),
+			     (unsigned long long)f->failures, f->reason);
+	if (ops->essential && !ev_is_active(&d->fault_decide)) {
+		ev_timer_set(&d->fault_decide, 0., 0.);
+		ev_timer_start(d->loop, &d->fault_decide);
+	}
+}
+
+static void fault_decide_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	daemon_decide(w->data);
+}
+
 static const char *const engine_state_names[] = {
 	[MS_UNKNOWN] = "unknown", [MS_DOWN] = "down", [MS_WARMUP] = "warmup", [MS_BAD] = "bad",
 	[MS_DEGRADED] = "degraded", [MS_GOOD] = "good", [MS_DISABLED] = "disabled",
@@ -280,7 +310,7 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, bool pro
 			}
 		if (next[i])
 			continue;
-		struct member_host host = { .observe = on_member_sample, .ctx = d };
+		struct member_host host = { .observe = on_member_sample, .fault = on_member_fault, .ctx = d };
 		next[i] = member_new(d->loop, mc, cap, &host);
 		if (!next[i]) {
 			for (int k = 0; k < i; k++)
@@ -473,6 +503,8 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 	ev_signal_start(d->loop, &d->sig_hup);
 	ev_signal_start(d->loop, &d->sig_term);
 	ev_signal_start(d->loop, &d->sig_int);
+	ev_timer_init(&d->fault_decide, fault_decide_cb, 0., 0.);
+	d->fault_decide.data = d;
 	signal(SIGPIPE, SIG_IGN);
 	if (config_load(opts->config_path, &d->cfg, &rep) < 0) {
 		config_report_print(&rep, stderr);
@@ -558,6 +590,7 @@ void daemon_fini(struct daemon *d)
 		ev_signal_stop(d->loop, &d->sig_hup);
 		ev_signal_stop(d->loop, &d->sig_term);
 		ev_signal_stop(d->loop, &d->sig_int);
+		ev_timer_stop(d->loop, &d->fault_decide);
 		ev_loop_destroy(d->loop);
 		d->loop = NULL;
 	}
