@@ -187,8 +187,8 @@ static void on_member_sample(void *ctx, struct member *m, const struct sample *s
 /*
  * The member host's fault callback: one event per change of a collector's
  * fault (type fault or fault_cleared, reason the collector). It may come
- * from inside a member or ops call: an essential collector's fault (the
- * member's usability) is decided on from the loop, right after.
+ * from inside a member or ops call: it only records (the member's state
+ * is read by the API; the engine goes by what was measured).
  */
 static void on_member_fault(void *ctx, struct member *m, const struct collector_ops *ops,
 			    const struct member_fault *f)
@@ -203,15 +203,6 @@ static void on_member_fault(void *ctx, struct member *m, const struct collector_
 			     "after_s=%lld failures=%llu was=\"%s\"",
 			     (long long)((daemon_now_ms(d) - f->since_ms) / 1000),
 			     (unsigned long long)f->failures, f->reason);
-	if (ops->essential && !ev_is_active(&d->fault_decide)) {
-		ev_timer_set(&d->fault_decide, 0., 0.);
-		ev_timer_start(d->loop, &d->fault_decide);
-	}
-}
-
-static void fault_decide_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	daemon_decide(w->data);
 }
 
 static const char *const engine_state_names[] = {
@@ -503,8 +494,6 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 	ev_signal_start(d->loop, &d->sig_hup);
 	ev_signal_start(d->loop, &d->sig_term);
 	ev_signal_start(d->loop, &d->sig_int);
-	ev_timer_init(&d->fault_decide, fault_decide_cb, 0., 0.);
-	d->fault_decide.data = d;
 	signal(SIGPIPE, SIG_IGN);
 	if (config_load(opts->config_path, &d->cfg, &rep) < 0) {
 		config_report_print(&rep, stderr);
@@ -590,7 +579,6 @@ void daemon_fini(struct daemon *d)
 		ev_signal_stop(d->loop, &d->sig_hup);
 		ev_signal_stop(d->loop, &d->sig_term);
 		ev_signal_stop(d->loop, &d->sig_int);
-		ev_timer_stop(d->loop, &d->fault_decide);
 		ev_loop_destroy(d->loop);
 		d->loop = NULL;
 	}

@@ -73,7 +73,6 @@ struct daemon {
 	bool in_decide;
 	bool utc_set;				/* engine knows UTC - monotonic */
 	int64_t utc_next_check_ms;
-	ev_timer fault_decide;			/* an essential collector's fault: decide from the loop */
 };
 
 /* clock_mono_ms(): the one time base of samples, engine and events. */

@@ -78,35 +78,23 @@ static const struct member_collector *essential_fault(const struct member *m)
 	return NULL;
 }
 
-/*
- * Tell the engine (a link sample) when the member's usability changed: its
- * device, or an essential collector's fault. Before the link monitor has
- * spoken (link_up unknown) only a link change starts it.
- */
-static void sync_usable(struct member *m, bool link_report)
-{
-	const struct member_collector *ef = essential_fault(m);
-	bool ok = link_ok(&m->link) && !ef;
-	enum tri t = ok ? TRI_TRUE : TRI_FALSE;
-	if (m->last.link_up == t || (m->last.link_up == TRI_UNKNOWN && !link_report))
-		return;
-	log_info("link: member=%s device=%s up=%d reason=\"%s%s%s\"", m->cfg.name, m->cfg.device, ok,
-		 ok ? "" : !link_ok(&m->link) ? m->link.reason : ef->ops->name,
-		 !ok && link_ok(&m->link) ? ": " : "", !ok && link_ok(&m->link) ? ef->fault.reason : "");
-	struct sample s;
-	sample_init(&s, clock_mono_ms());
-	s.link_up = t;
-	m->last.link_up = t;
-	observe(m, &s, MEMBER_OBS_LINK);
-}
-
 void member_link_changed(struct member *m, const struct link_info *li)
 {
+	bool was_ok = link_ok(&m->link);
 	m->link = *li;
+	bool ok = link_ok(li);
 	for (int i = 0; i < COLLECT_SLOTS_MAX; i++)
 		if (m->coll[i].inst && m->coll[i].ops->set_link)
 			m->coll[i].ops->set_link(m->coll[i].inst, li);
-	sync_usable(m, true);
+	if (was_ok != ok || m->last.link_up == TRI_UNKNOWN) {
+		log_info("link: member=%s device=%s up=%d reason=\"%s\"", m->cfg.name, m->cfg.device, ok,
+			 ok ? "" : li->reason);
+		struct sample s;
+		sample_init(&s, clock_mono_ms());
+		s.link_up = ok ? TRI_TRUE : TRI_FALSE;
+		m->last.link_up = s.link_up;
+		observe(m, &s, MEMBER_OBS_LINK);
+	}
 }
 
 /* ---- faults (collector_host.fault) -------------------------------------- */
@@ -189,8 +177,6 @@ static void on_fault(void *ctx, const char *reason)
 	fault_timer_arm(m);
 	if (m->host.fault)
 		m->host.fault(m->host.ctx, m, mc->ops, f);
-	if (mc->ops->essential)
-		sync_usable(m, false);
 }
 
 int member_faults(const struct member *m, char *text, size_t len, int64_t *since_wall_s,

@@ -17,8 +17,9 @@
  * one starts, changes or ends, a summary every fault_summary_ms while it
  * lasts, and tells its host (an event). An essential collector's fault (the
  * prober's: no socket, no address of the targets' family) makes the member
- * unusable: member_unusable() says so, and the engine hears link_up false
- * (a MEMBER_OBS_LINK sample) until it clears.
+ * unusable: member_unusable() says so. The engine is not told anything it
+ * did not measure: without probe rounds it has no evidence of the member
+ * (unknown, or its rounds go stale after round_stale_ms).
  */
 #ifndef SF_MEMBER_H
 #define SF_MEMBER_H

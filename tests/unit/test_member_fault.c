@@ -2,8 +2,8 @@
  * test_member_fault.c - collector faults through a member (collector.h
  * collector_host.fault, member.h): raised, repeated (counted, not
  * announced), changed, cleared; the host hears each change once; an
- * essential collector's fault makes the member unusable and tells the
- * engine link_up false, any other only shows beside the state; the "still
+ * essential collector's fault makes the member unusable, any other only
+ * shows beside the state; the "still
  * failing" summary comes from a timer while the fault lasts. Then the real
  * prober's unusable states: targets of a family the device has no address
  * of, and (in a namespace of its own, without privileges) no ICMP socket.
@@ -166,29 +166,27 @@ static void test_fault_changes(void **state)
 	assert_int_equal(h.f[1].since_ms, h.f[0].since_ms);
 	assert_int_equal(h.f[1].failures, 7);
 
-	/* the essential one fails too: member unusable, the engine hears link_up false */
+	/* the essential one fails too: member unusable; the engine is told nothing it did not measure */
 	hosts[0].fault(hosts[0].ctx, "no IPv6 address or default route on eth1 for the probe targets");
 	assert_int_equal(h.faults, 3);
 	assert_string_equal(member_unusable(m, &reason), "unusable");
 	assert_string_equal(reason, "no IPv6 address or default route on eth1 for the probe targets");
-	assert_int_equal(h.links, 2);
-	assert_int_equal(h.link_up[1], TRI_FALSE);
-	assert_int_equal(member_view(m)->link_up, TRI_FALSE);
+	assert_int_equal(h.links, 1);
+	assert_int_equal(member_view(m)->link_up, TRI_TRUE);
 	assert_int_equal(member_faults(m, text, sizeof(text), &since_wall, &since_ms, &failures), 2);
 	assert_non_null(strstr(text, "ess: no IPv6 address"));
 	assert_non_null(strstr(text, "; dish: dish API 192.168.100.1:9200 refused"));
 	assert_int_equal(failures, 8);
 	/* a link report with the fault still there changes nothing */
 	member_link_changed(m, &li);
-	assert_int_equal(h.links, 2);
+	assert_int_equal(h.links, 1);
+	assert_string_equal(member_unusable(m, &reason), "unusable");
 
-	/* both clear: one event each, the link sample goes back to true */
+	/* both clear: one event each */
 	hosts[0].fault(hosts[0].ctx, NULL);
 	assert_int_equal(h.faults, 4);
 	assert_false(h.f[3].active);
 	assert_string_equal(h.f[3].reason, "no IPv6 address or default route on eth1 for the probe targets");
-	assert_int_equal(h.links, 3);
-	assert_int_equal(h.link_up[2], TRI_TRUE);
 	assert_null(member_unusable(m, &reason));
 	hosts[1].fault(hosts[1].ctx, NULL);
 	hosts[1].fault(hosts[1].ctx, NULL);
@@ -199,7 +197,7 @@ static void test_fault_changes(void **state)
 	member_free(m);
 }
 
-/* An essential fault before the link monitor has spoken does not invent a link state. */
+/* An essential fault before the link monitor has spoken: the link's reason comes first. */
 static void test_fault_before_link(void **state)
 {
 	static struct sf_config cfg;
@@ -209,7 +207,6 @@ static void test_fault_before_link(void **state)
 	member_start_collectors(m, &cfg);
 	hosts[0].fault(hosts[0].ctx, "ICMP socket: Permission denied");
 	assert_int_equal(h.faults, 1);
-	assert_int_equal(h.links, 0);
 	const char *reason;
 	/* the link is not known yet: that is what the member says first */
 	assert_string_equal(member_unusable(m, &reason), "unusable");
@@ -217,7 +214,7 @@ static void test_fault_before_link(void **state)
 	struct link_info li = usable_link("eth1");
 	member_link_changed(m, &li);
 	assert_int_equal(h.links, 1);
-	assert_int_equal(h.link_up[0], TRI_FALSE);	/* the device is fine, the prober is not */
+	assert_int_equal(h.link_up[0], TRI_TRUE);	/* the device is fine, the prober is not */
 	assert_string_equal(member_unusable(m, &reason), "unusable");
 	assert_string_equal(reason, "ICMP socket: Permission denied");
 	member_free(m);
@@ -331,8 +328,6 @@ static void test_prober_family(void **state)
 	assert_string_equal(h.f[0].reason, "no IPv6 address or default route on lo for the probe targets");
 	assert_string_equal(member_unusable(m, &reason), "unusable");
 	assert_string_equal(reason, "no IPv6 address or default route on lo for the probe targets");
-	assert_int_equal(h.links, 1);
-	assert_int_equal(h.link_up[0], TRI_FALSE);
 	member_link_changed(m, &li);	/* told again: counted, not announced */
 	assert_int_equal(h.faults, 1);
 	assert_int_equal(m->coll[0].fault.failures, 2);
@@ -357,7 +352,6 @@ static void test_prober_family(void **state)
 		assert_int_equal(h.faults, 2);
 		assert_false(h.f[1].active);
 		assert_null(member_unusable(m, &reason));
-		assert_int_equal(h.link_up[h.links - 1], TRI_TRUE);
 	}
 	member_free(m);
 
@@ -402,7 +396,7 @@ static void test_prober_no_socket(void **state)
 		int ok = h.faults == 1 && st && !strcmp(st, "unusable") &&
 			 strstr(reason, "ICMP socket: Permission denied") &&
 			 strstr(reason, "needs CAP_NET_RAW or a group in net.ipv4.ping_group_range") &&
-			 h.links == 1 && h.link_up[0] == TRI_FALSE;
+			 h.links == 1;
 		if (!ok)
 			fprintf(stderr, "faults=%d state=%s reason=%s\n", h.faults, st ? st : "-",
 				reason ? reason : "-");
