@@ -481,25 +481,36 @@ def test_daemon_dish_faults():
                     ("status12", "dish API answered gRPC status 12 UNIMPLEMENTED"),
                     ("status14", "dish API answered gRPC status 14 UNAVAILABLE"),
                     ("stall", "dish API 127.0.0.1:%d did not answer within 1000 ms" % port)]
-        t_fault = time.time()
         for n, (scn, reason) in enumerate(expected):
+            t_fault = time.time()
             set_scenario(control, scn)
             m = d.wait(scn, lambda m: m["fault"] == "starlink: " + reason)
-            check(abs(m["fault_since"] - t_fault) < 5, "%s: since the first failure" % scn, m)
+            check(t_fault - 1 <= m["fault_since"] <= time.time() + 1, "%s: since the first failure" % scn, m)
             check(m["state"] == state_before, "%s: the member keeps its probe-based state" % scn, m)
             evs = d.events("fault")
             check(len(evs) == n + 1 and reason in evs[-1]["text"] and evs[-1]["member"] == "starlink",
-                  "%s: one event per change" % scn, evs)
+                  "%s: one event when it starts" % scn, evs)
             st = d.call("status")
             check(st["members"][0]["fault"] == m["fault"], "%s: status shows it too" % scn, st["members"])
-        # a few more failed polls: counted, not announced
-        f0 = m["fault_failures"]
-        m = d.wait("more stalls counted", lambda m: m["fault_failures"] >= f0 + 2)
-        check(len(d.events("fault")) == len(expected), "no event per poll", d.events("fault"))
+            f0 = m["fault_failures"]
+            m = d.wait("%s: more failed polls counted" % scn, lambda m: m["fault_failures"] >= f0 + 1)
+            check(len(d.events("fault")) == n + 1, "%s: no event per poll" % scn, d.events("fault"))
+            set_scenario(control, "healthy")
+            m = d.wait("%s: recovered" % scn, lambda m: m["fault"] is None)
+            cleared = d.events("fault_cleared")
+            check(len(cleared) == n + 1 and ('was="' + reason) in cleared[-1]["text"],
+                  "%s: a clear event" % scn, cleared)
+            check(m["fault_since"] is None and m["fault_failures"] is None, "%s: cleared fields" % scn, m)
+
+        # a fault that changes reason: one "fault" event more, its start kept
+        set_scenario(control, "status7")
+        m7 = d.wait("status7 again", lambda m: m["fault"] and "PERMISSION_DENIED" in m["fault"])
+        set_scenario(control, "status14")
+        m14 = d.wait("status7 -> status14", lambda m: m["fault"] and "UNAVAILABLE" in m["fault"])
+        check(m14["fault_since"] == m7["fault_since"], "the fault goes on: since kept", [m7, m14])
+        check(len(d.events("fault")) == len(expected) + 2, "raised + changed", d.events("fault"))
         set_scenario(control, "healthy")
-        m = d.wait("recovered", lambda m: m["fault"] is None)
-        cleared = d.events("fault_cleared")
-        check(len(cleared) == 1 and "was=\"dish API 127.0.0.1" in cleared[0]["text"], "clear event", cleared)
+        d.wait("recovered again", lambda m: m["fault"] is None)
 
         # refused: nothing listens on the port, then the dish is back on it
         stop(emu)
@@ -510,12 +521,17 @@ def test_daemon_dish_faults():
         emu, port2 = start([PY, EMU, "--descriptor", ARGS.descriptor, "--port", str(port),
                             "--scenario", "healthy"])
         m = d.wait("back after refused", lambda m: m["fault"] is None, timeout_s=30)
-        check(len(d.events("fault_cleared")) == 2, "second clear event", d.events("fault_cleared"))
+        check(len(d.events("fault_cleared")) == len(expected) + 2, "clear event after refused",
+              d.events("fault_cleared"))
         log = d.read_log()
         check("dish not answering" not in log, "no warning per poll", log[-2000:])
         changes = [ln for ln in log.splitlines() if "collector=starlink" in ln and "fault" in ln
                    and "still failing" not in ln and "event:" not in ln]
-        check(len(changes) == 7, "a log line per change: 5 raised/changed + 2 cleared", changes)
+        events = len(d.events("fault")) + len(d.events("fault_cleared"))
+        # every change: one log line and one event (the emulator's end may show as "closed" first)
+        check(events >= 2 * len(expected) + 4 and len(changes) == events,
+              "a log line per change, as many as events",
+              changes)
     finally:
         stop(emu)
         rc = d.stop()

@@ -95,7 +95,9 @@ struct starlink {
 	int64_t status_t_ms;		/* when the status reply of this poll arrived */
 	enum step step;
 	bool want_history, devinfo_unsupported;
-	int64_t poll_start_ms, last_history_ms, last_ok_ms;
+	int64_t poll_start_ms;
+	bool history_asked, had_ok;	/* "never" is these, not a 0 time */
+	int64_t last_history_ms, last_ok_ms;	/* valid once the bool beside is set */
 	struct sample cur, last;
 	struct sl_status st;		/* last good status */
 	struct sl_device_info dev;
@@ -248,6 +250,7 @@ static void poll_finish(struct starlink *sl)
 		sl->polls_ok++;
 		sl->consecutive_failures = 0;
 		sl->last_ok_ms = s->t_ms;
+		sl->had_ok = true;
 	} else {
 		m->reachable = TRI_FALSE;
 		m->dish_error = sl->last_err.kind;
@@ -310,6 +313,7 @@ static void on_reply(void *ctx, const struct sl_grpc_result *r)
 				sl->history_ok++;
 				sl->history_failed_in_row = 0;
 				sl->last_history_ms = sl->poll_start_ms;
+				sl->history_asked = true;
 				if (sl->hist.rebooted) {
 					log_warn("starlink: dish rebooted (history counter went back) current=%llu",
 						 (unsigned long long)hv.current);
@@ -335,6 +339,7 @@ static void on_reply(void *ctx, const struct sl_grpc_result *r)
 			sl->history_failed++;
 			sl->history_failed_in_row++;
 			sl->last_history_ms = sl->poll_start_ms;
+			sl->history_asked = true;
 			sf_log(again ? LOG_LVL_DEBUG : LOG_LVL_WARN, "starlink: history failed error=%s reason=\"%s\"",
 			       starlink_error_name(e), err);
 		} else if (sl->step == STEP_DEVINFO &&
@@ -393,7 +398,7 @@ static void poll_start(struct starlink *sl)
 	sl->status_ok = false;
 	sl->poll_tx = sl->poll_rx = 0;
 	sl->poll_start_ms = now_ms(sl);
-	sl->want_history = sl->last_history_ms == 0 ||
+	sl->want_history = !sl->history_asked ||
 			   sl->poll_start_ms - sl->last_history_ms >= sl->p.history_interval_ms;
 	sample_init(&sl->cur, sl->poll_start_ms);
 	sl->step = STEP_DEVINFO;
@@ -563,7 +568,7 @@ static void view_fill(const struct starlink *sl, struct starlink_view *v)
 	v->connects = sl_grpc_connects(sl->g);
 	v->retries = sl_grpc_retries(sl->g);
 	v->memory_bytes = sizeof(*sl) + sl->arena.cap + sl_grpc_memory(sl->g);
-	v->last_ok_age_ms = sl->last_ok_ms > 0 ? now - sl->last_ok_ms : -1;
+	v->last_ok_age_ms = sl->had_ok ? now - sl->last_ok_ms : -1;
 	failure_view(&v->failures[0], &sl->last_err, now, &v->last_error);
 	v->history_ok = sl->history_ok;
 	v->history_failed = sl->history_failed;
