@@ -230,6 +230,7 @@ void member_start_collectors(struct member *m, const struct sf_config *cfg)
 		const void *params;
 		if (config_collector_params(cfg, &m->cfg, ops, &pc, &params, err, sizeof(err)) < 0) {
 			snprintf(m->collect_error, sizeof(m->collect_error), "%s config: %s", ops->name, err);
+			mc->fault.active = false;	/* not running: collect_error says why */
 			continue;
 		}
 		struct collector_args args = {
@@ -241,6 +242,7 @@ void member_start_collectors(struct member *m, const struct sf_config *cfg)
 		mc->inst = ops->start(m->loop, &args, &host, err, sizeof(err));
 		if (!mc->inst) {
 			snprintf(m->collect_error, sizeof(m->collect_error), "%s", err);
+			mc->fault.active = false;
 			continue;
 		}
 		if (ops->set_role)
@@ -250,6 +252,7 @@ void member_start_collectors(struct member *m, const struct sf_config *cfg)
 	}
 	if (m->collect_error[0])
 		log_err("member %s: %s", m->cfg.name, m->collect_error);
+	fault_timer_arm(m);
 }
 
 void member_stop_collectors(struct member *m)
