@@ -481,6 +481,12 @@ class DaemonNetns(NetnsDaemonBase):
         self.assertEqual(len(evs), 1, evs)
         self.assertIn(why, evs[0]["text"])
         self.assertEqual(evs[0]["member"], "wan")
+        # the CLI's table says it too, under the member's row
+        p = subprocess.run([STARFAILCTL, "-s", self.d.sock, "members"], capture_output=True, text=True,
+                           timeout=10)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("unusable", p.stdout)
+        self.assertIn("fault: probe: " + why + " (for ", p.stdout)
 
 
 class DaemonNetnsUnpriv(NetnsDaemonBase):
