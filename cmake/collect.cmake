@@ -17,6 +17,7 @@ sf_unit_test(test_probe_stats tests/unit/test_probe_stats.c)
 sf_unit_test(test_probe_cfg tests/unit/test_probe_cfg.c)
 sf_unit_test(test_probe_lo tests/unit/test_probe_lo.c)
 sf_unit_test(test_collector tests/unit/test_collector.c)
+sf_unit_test(test_member_fault tests/unit/test_member_fault.c)
 foreach(t probe linkmon ctl_route failover)
   add_test(NAME net_${t} COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_${t}.sh $<TARGET_FILE:sfnet_drv>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

@@ -18,7 +18,7 @@ if(SF_TESTS)
   add_test(NAME daemon_api COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py)
   set_tests_properties(daemon_api PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
   # the same file's tests that need a network namespace of their own (root)
-  add_test(NAME daemon_netns COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py DaemonNetns)
+  add_test(NAME daemon_netns COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py DaemonNetns DaemonNetnsUnpriv)
   set_tests_properties(daemon_netns PROPERTIES LABELS net TIMEOUT 60 RUN_SERIAL ON
                        ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
   # docs/METRICS.md must show exactly the metric tables the code has (all of

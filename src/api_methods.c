@@ -139,6 +139,14 @@ static void member_view_fill(const struct daemon *d, const struct member *m, boo
 	v->jitter_ms = last->jitter_ms;
 	v->probe_bytes_per_day = member_probe_bytes_per_day(m);
 	uplink_view_fill(&c->up, v);
+	int64_t since_ms = 0;
+	uint64_t failures = 0;
+	v->fault_since = v->fault_failures = -1;
+	v->fault_for_s = NAN;
+	if (member_faults(m, v->fault, sizeof(v->fault), &v->fault_since, &since_ms, &failures) > 0) {
+		v->fault_for_s = (double)(daemon_now_ms(d) - since_ms) / 1000.0;
+		v->fault_failures = failures > INT64_MAX ? INT64_MAX : (int64_t)failures;
+	}
 	if (!detail)
 		return;
 	link_view_fill(member_link(m), &v->link);

@@ -88,6 +88,16 @@ const struct metric_desc member_metrics[] = {
 	  .flags = METRIC_F_ZERO_UNKNOWN },
 	{ METRIC("mwan3_weight", METRIC_INT, M(mwan3_weight), NULL, G, "Its mwan3 weight."),
 	  .flags = METRIC_F_ZERO_UNKNOWN },
+	{ METRIC("fault", METRIC_STRING, M(fault), NULL, I,
+		 "Collectors whose source fails now, \"name: reason\" joined by \"; \"; null when none.") },
+	{ METRIC("fault_since", METRIC_INT64, M(fault_since), "s", I,
+		 "Unix time the oldest of those faults began; null when none."),
+	  .flags = METRIC_F_NEG_UNKNOWN },
+	{ METRIC("fault_for_s", METRIC_DOUBLE, M(fault_for_s), "s", G,
+		 "How long the oldest fault has lasted; null when none.") },
+	{ METRIC("fault_failures", METRIC_INT64, M(fault_failures), "attempts", G,
+		 "Failed attempts (polls, socket opens) since those faults began; null when none."),
+	  .flags = METRIC_F_NEG_UNKNOWN },
 	METRIC_END
 };
 

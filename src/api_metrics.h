@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "engine.h"
 #include "metric.h"
 #include "probe.h"
@@ -50,6 +51,11 @@ struct member_view {
 	double score;			/* engine final score; NAN without an engine */
 	double latency_ms, loss_pct, jitter_ms;	/* merged latest sample */
 	double probe_bytes_per_day;
+	/* collectors' faults (member_faults): "" / -1 / NAN when none */
+	char fault[2 * COLLECT_FAULT_REASON_MAX];
+	int64_t fault_since;		/* Unix time the oldest began */
+	double fault_for_s;
+	int64_t fault_failures;
 	/* `metrics` only (member_detail_metrics) */
 	struct link_view link;
 	const struct engine_view *engine;	/* NULL: no engine (key left out) */

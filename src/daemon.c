@@ -184,6 +184,27 @@ static void on_member_sample(void *ctx, struct member *m, const struct sample *s
 		record(d, m, s->t_ms, flags & MEMBER_OBS_ROUND_UP);
 }
 
+/*
+ * The member host's fault callback: one event per change of a collector's
+ * fault (type fault or fault_cleared, reason the collector). It may come
+ * from inside a member or ops call: it only records (the member's state
+ * is read by the API; the engine goes by what was measured).
+ */
+static void on_member_fault(void *ctx, struct member *m, const struct collector_ops *ops,
+			    const struct member_fault *f)
+{
+	struct daemon *d = ctx;
+	if (f->active)
+		daemon_event(d, "fault", ops->name, m->cfg.name, "reason=\"%s\" since=%lld failures=%llu%s",
+			     f->reason, (long long)f->since_wall_s, (unsigned long long)f->failures,
+			     ops->essential ? " member unusable" : "");
+	else
+		daemon_event(d, "fault_cleared", ops->name, m->cfg.name,
+			     "after_s=%lld failures=%llu was=\"%s\"",
+			     (long long)((daemon_now_ms(d) - f->since_ms) / 1000),
+			     (unsigned long long)f->failures, f->reason);
+}
+
 static const char *const engine_state_names[] = {
 	[MS_UNKNOWN] = "unknown", [MS_DOWN] = "down", [MS_WARMUP] = "warmup", [MS_BAD] = "bad",
 	[MS_DEGRADED] = "degraded", [MS_GOOD] = "good", [MS_DISABLED] = "disabled",
@@ -281,7 +302,7 @@ static int apply_members(struct daemon *d, const struct sf_config *cfg, bool pro
 			}
 		if (next[i])
 			continue;
-		struct member_host host = { .observe = on_member_sample, .ctx = d };
+		struct member_host host = { .observe = on_member_sample, .fault = on_member_fault, .ctx = d };
 		next[i] = member_new(d->loop, mc, cap, &host);
 		if (!next[i]) {
 			for (int k = 0; k < i; k++)

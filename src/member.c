@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "log.h"
 #include "probe.h"
+#include "text.h"
 
 /* Hand one sample up, keeping the member's time non-decreasing. */
 static void observe(struct member *m, struct sample *s, unsigned flags)
@@ -68,6 +69,15 @@ static bool link_ok(const struct link_info *li)
 	return li->exists && li->carrier && (link_usable(li, AF_INET) || link_usable(li, AF_INET6));
 }
 
+/* The first essential collector in a fault, or NULL. */
+static const struct member_collector *essential_fault(const struct member *m)
+{
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++)
+		if (m->coll[i].ops && m->coll[i].ops->essential && m->coll[i].fault.active)
+			return &m->coll[i];
+	return NULL;
+}
+
 void member_link_changed(struct member *m, const struct link_info *li)
 {
 	bool was_ok = link_ok(&m->link);
@@ -85,6 +95,115 @@ void member_link_changed(struct member *m, const struct link_info *li)
 		m->last.link_up = s.link_up;
 		observe(m, &s, MEMBER_OBS_LINK);
 	}
+}
+
+/* ---- faults (collector_host.fault) -------------------------------------- */
+
+/* Arm the summary timer for the earliest due "still failing" line, or stop it. */
+static void fault_timer_arm(struct member *m)
+{
+	int64_t due = 0;
+	bool any = false;
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++) {
+		const struct member_fault *f = &m->coll[i].fault;
+		if (!f->active)
+			continue;
+		int64_t d = f->summary_ms + m->fault_summary_ms;
+		if (!any || d < due)
+			due = d;
+		any = true;
+	}
+	ev_timer_stop(m->loop, &m->fault_timer);
+	if (!any)
+		return;
+	int64_t left_ms = due - clock_mono_ms();
+	ev_timer_set(&m->fault_timer, left_ms > 0 ? (double)left_ms / 1000.0 : 0., 0.);
+	ev_timer_start(m->loop, &m->fault_timer);
+}
+
+static void fault_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct member *m = w->data;
+	int64_t now = clock_mono_ms();
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++) {
+		struct member_fault *f = &m->coll[i].fault;
+		/* due, give or take the timer's rounding (5 %) */
+		if (!f->active || now - f->summary_ms < m->fault_summary_ms - m->fault_summary_ms / 20)
+			continue;
+		f->summary_ms = now;
+		log_warn("fault: member=%s collector=%s still failing for %lld min, %llu failed attempts "
+			 "reason=\"%s\"", m->cfg.name, m->coll[i].ops->name,
+			 (long long)((now - f->since_ms) / 60000), (unsigned long long)f->failures, f->reason);
+	}
+	fault_timer_arm(m);
+}
+
+static void on_fault(void *ctx, const char *reason)
+{
+	struct member_collector *mc = ctx;
+	struct member *m = mc->m;
+	struct member_fault *f = &mc->fault;
+	int64_t now = clock_mono_ms();
+
+	if (!reason) {
+		if (!f->active)
+			return;
+		f->active = false;
+		log_info("fault cleared: member=%s collector=%s after_s=%lld failures=%llu was=\"%s\"",
+			 m->cfg.name, mc->ops->name, (long long)((now - f->since_ms) / 1000),
+			 (unsigned long long)f->failures, f->reason);
+	} else {
+		char r[COLLECT_FAULT_REASON_MAX];
+		text_copy_sanitized(r, sizeof(r), reason);
+		if (f->active && strcmp(r, f->reason) == 0) {
+			f->failures++;	/* the same fault again: counted, not announced */
+			return;
+		}
+		if (f->active) {
+			log_warn("fault changed: member=%s collector=%s reason=\"%s\" was=\"%s\"", m->cfg.name,
+				 mc->ops->name, r, f->reason);
+		} else {
+			/* a fault that changes reason goes on: since and failures count on */
+			f->since_ms = f->summary_ms = now;
+			f->since_wall_s = clock_wall_ms() / 1000;
+			f->failures = 0;
+			log_warn("fault: member=%s collector=%s reason=\"%s\"%s", m->cfg.name, mc->ops->name, r,
+				 mc->ops->essential ? " member unusable" : "");
+		}
+		memcpy(f->reason, r, sizeof(r));
+		f->active = true;
+		f->failures++;
+	}
+	fault_timer_arm(m);
+	if (m->host.fault)
+		m->host.fault(m->host.ctx, m, mc->ops, f);
+}
+
+int member_faults(const struct member *m, char *text, size_t len, int64_t *since_wall_s,
+		  int64_t *since_ms, uint64_t *failures)
+{
+	int n = 0;
+	size_t o = 0;
+	if (len)
+		text[0] = 0;
+	*failures = 0;
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++) {
+		const struct member_fault *f = &m->coll[i].fault;
+		if (!f->active)
+			continue;
+		if (o < len) {
+			int w = snprintf(text + o, len - o, "%s%s: %s", n ? "; " : "", m->coll[i].ops->name,
+					 f->reason);
+			o += w > 0 ? (size_t)w : 0;
+		}
+		if (!n || f->since_ms < *since_ms) {
+			*since_ms = f->since_ms;
+			*since_wall_s = f->since_wall_s;
+		}
+		*failures += f->failures;
+		n++;
+	}
+	return n;
 }
 
 void member_set_role(struct member *m, enum collector_role role)
@@ -111,17 +230,19 @@ void member_start_collectors(struct member *m, const struct sf_config *cfg)
 		const void *params;
 		if (config_collector_params(cfg, &m->cfg, ops, &pc, &params, err, sizeof(err)) < 0) {
 			snprintf(m->collect_error, sizeof(m->collect_error), "%s config: %s", ops->name, err);
+			mc->fault.active = false;	/* not running: collect_error says why */
 			continue;
 		}
 		struct collector_args args = {
 			.member = m->cfg.name, .device = m->cfg.device, .cls = m->cfg.cls, .params = params,
 		};
-		struct collector_host host = { .sample = on_sample, .ctx = mc };
+		struct collector_host host = { .sample = on_sample, .ctx = mc, .fault = on_fault };
 		mc->ops = ops;
 		mc->m = m;
 		mc->inst = ops->start(m->loop, &args, &host, err, sizeof(err));
 		if (!mc->inst) {
 			snprintf(m->collect_error, sizeof(m->collect_error), "%s", err);
+			mc->fault.active = false;
 			continue;
 		}
 		if (ops->set_role)
@@ -131,6 +252,7 @@ void member_start_collectors(struct member *m, const struct sf_config *cfg)
 	}
 	if (m->collect_error[0])
 		log_err("member %s: %s", m->cfg.name, m->collect_error);
+	fault_timer_arm(m);
 }
 
 void member_stop_collectors(struct member *m)
@@ -159,6 +281,9 @@ struct member *member_new(struct ev_loop *loop, const struct member_config *mc, 
 	m->role = COLLECTOR_STANDBY;
 	m->registry = collectors;
 	m->since_ms = clock_mono_ms();
+	m->fault_summary_ms = COLLECT_FAULT_SUMMARY_MS;
+	ev_timer_init(&m->fault_timer, fault_timer_cb, 0., 0.);
+	m->fault_timer.data = m;
 	sample_init(&m->last, m->since_ms);
 	if (strlen(mc->device) < sizeof(m->link.ifname))	/* checked by config */
 		memcpy(m->link.ifname, mc->device, strlen(mc->device) + 1);
@@ -174,6 +299,7 @@ void member_free(struct member *m)
 	if (!m)
 		return;
 	member_stop_collectors(m);
+	ev_timer_stop(m->loop, &m->fault_timer);
 	tel_ring_free(&m->samples);
 	free(m);
 }
@@ -202,6 +328,11 @@ const char *member_unusable(const struct member *m, const char **reason)
 	if (!link_ok(&m->link)) {
 		*reason = m->link.reason[0] ? m->link.reason : "link not usable";
 		return m->link.exists ? "down" : "unusable";
+	}
+	const struct member_collector *ef = essential_fault(m);
+	if (ef) {
+		*reason = ef->fault.reason;
+		return "unusable";
 	}
 	return NULL;
 }

@@ -11,11 +11,22 @@
  * engine and telemetry. The member never calls the daemon or the engine:
  * the arrows go daemon -> member -> collectors, and back only through the
  * two host callbacks.
+ *
+ * Faults: each collector's collector_host.fault reports are kept per
+ * collector (reason, since, failed attempts); the member logs a line when
+ * one starts, changes or ends, a summary every fault_summary_ms while it
+ * lasts, and tells its host (an event). An essential collector's fault (the
+ * prober's: no socket, no address of the targets' family) makes the member
+ * unusable: member_unusable() says so. The engine is not told anything it
+ * did not measure: without probe rounds it has no evidence of the member
+ * (unknown, or its rounds go stale after round_stale_ms).
  */
 #ifndef SF_MEMBER_H
 #define SF_MEMBER_H
 
+#include <ev.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "collector.h"
@@ -33,6 +44,16 @@ struct member;
 #define MEMBER_OBS_LINK (1u << 2)	/* a link change (member_link_changed): keep it, the
 					   caller decides after */
 
+/* What a collector reported of its source (collector_host.fault). */
+struct member_fault {
+	bool active;			/* false: never failed, or works again */
+	char reason[COLLECT_FAULT_REASON_MAX];	/* the fault (kept after it ended) */
+	int64_t since_ms;		/* clock_mono_ms() when it began; valid once it was active */
+	int64_t since_wall_s;		/* the same in Unix time, for people */
+	uint64_t failures;		/* failed attempts since it began */
+	int64_t summary_ms;		/* last "still failing" line (or since_ms) */
+};
+
 /*
  * The member's way up (the daemon). observe() gets every sample of the
  * member's collectors and link changes, t_ms already made non-decreasing
@@ -41,12 +62,21 @@ struct member;
 struct member_host {
 	void (*observe)(void *ctx, struct member *m, const struct sample *s, unsigned flags);
 	void *ctx;
+	/*
+	 * A collector's fault started, changed reason (f->active) or ended
+	 * (!f->active; f still says what it was, since when, how many failed
+	 * attempts). May come from inside any member_* call or ops call: record
+	 * and announce (an event); decide later, not from within. NULL: none.
+	 */
+	void (*fault)(void *ctx, struct member *m, const struct collector_ops *ops,
+		      const struct member_fault *f);
 };
 
 struct member_collector {
 	const struct collector_ops *ops;
 	void *inst;			/* NULL: not running */
 	struct member *m;
+	struct member_fault fault;
 };
 
 struct member {
@@ -63,6 +93,8 @@ struct member {
 	int64_t last_obs_ms;		/* time of the last sample handed up */
 	struct tel_ring samples;	/* struct tel_sample, filled by the daemon */
 	char collect_error[240];	/* a collector could not start */
+	ev_timer fault_timer;		/* "still failing" summaries while a fault lasts */
+	int64_t fault_summary_ms;	/* their cadence: COLLECT_FAULT_SUMMARY_MS (tests: less) */
 };
 
 struct member *member_new(struct ev_loop *loop, const struct member_config *mc, size_t ring_cap,
@@ -110,5 +142,13 @@ double member_probe_bytes_per_day(const struct member *m);
 
 /* Add each running collector's metrics (its own key) to out. */
 void member_collectors_json(const struct member *m, struct json_object *out);
+
+/*
+ * The collectors' faults now, for the API: text "name: reason" of every
+ * active one joined by "; " ("" none), the oldest one's start (Unix s and
+ * mono ms) and the failed attempts of them all. Returns the number active.
+ */
+int member_faults(const struct member *m, char *text, size_t len, int64_t *since_wall_s,
+		  int64_t *since_ms, uint64_t *failures);
 
 #endif

@@ -204,6 +204,12 @@ static void print_members_table(struct json_object *arr)
 		printf("%-12s %-9s %-10s %-8s %-9s %4s %4s %9s %7s  %s\n", s_of(m, "name"),
 		       s_of(m, "class"), s_of(m, "interface"), s_of(m, "device"), s_of(m, "state"),
 		       s_of(m, "priority"), s_of(m, "weight"), lat, loss, s_of(m, "reason"));
+		if (strcmp(s_of(m, "fault"), "-")) {	/* a collector's source fails */
+			char for_s[16];
+			num_of(m, "fault_for_s", 0, for_s, sizeof(for_s));
+			printf("%-12s fault: %s (for %s s, %s failed attempts)\n", "", s_of(m, "fault"), for_s,
+			       s_of(m, "fault_failures"));
+		}
 	}
 }
 

@@ -88,7 +88,26 @@ struct collector_report {
 struct collector_host {
 	void (*sample)(void *ctx, const struct sample *s, const struct collector_report *r);
 	void *ctx;
+	/*
+	 * The collector's source fails (reason: one short line, the same text
+	 * for the same fault, no counters or times in it), or works (NULL).
+	 * Call it after every attempt (a poll, a socket open): with the reason
+	 * when it failed, with NULL when it worked. The host counts the failed
+	 * attempts and speaks only on change -- a log line and an event when a
+	 * fault starts, changes reason or ends -- plus a summary every
+	 * COLLECT_FAULT_SUMMARY_MS while it lasts; so never log a warning per
+	 * failed attempt yourself. It may be called from anywhere, inside an
+	 * ops call too: it records and announces, never calls back into the
+	 * collector. A fault of an essential collector (collector_ops.essential)
+	 * makes the member unusable with that reason; any other keeps the
+	 * member's state and is shown beside it (members, status).
+	 */
+	void (*fault)(void *ctx, const char *reason);
 };
+
+/* Longest fault reason kept (longer ones are cut), and the summary cadence. */
+#define COLLECT_FAULT_REASON_MAX 160
+#define COLLECT_FAULT_SUMMARY_MS (10 * 60 * 1000)
 
 /* What start() gets; pointers are valid during start() only (copy what you keep). */
 struct collector_args {
@@ -123,6 +142,9 @@ struct collector_ops {
 	void (*metrics_json)(const void *inst, struct json_object *out);
 	/* Optional, collectors that send probes: the probe window and traffic. */
 	void (*probe_summary)(const void *inst, struct probe_summary *out);
+	/* Without this collector the member cannot be judged (the prober): its fault
+	   makes the member unusable (collector_host.fault). */
+	bool essential;
 };
 
 /*

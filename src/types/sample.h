@@ -79,7 +79,7 @@ struct starlink_metrics {
 	enum tri dish_rebooted;		/* history counter went back: dish rebooted since last sample */
 	enum tri update_pending;	/* install_pending alert or update state REBOOT_REQUIRED */
 	double obstruction_rise_pct;	/* obstruction_pct now minus ~1 min ago; NAN unknown */
-	double outage_start_s;		/* outage start_timestamp_ns / 1e9 as the dish sends it */
+	double outage_start_s;		/* outage start, Unix time (the dish sends GPS-time ns) */
 };
 
 struct cellular_metrics {

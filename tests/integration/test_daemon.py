@@ -381,7 +381,8 @@ config member 'wan'
 	list probe_targets '2001:db8::1'
 """
 # The device is usable over IPv4 only and the one target is IPv6: the member
-# never completes a probe round, so the engine never gives it a state.
+# never completes a probe round, so the engine never gives it a state; the
+# member is unusable, and says why.
 
 NETNS_WRAPPER = """#!/bin/sh
 # starfaild in a network namespace of its own (gone when it exits): a veth
@@ -393,13 +394,32 @@ ip link set sft-d1 up
 ip link set sft-d0 up
 ip addr add 192.0.2.2/24 dev sft-d0
 ip route add default dev sft-d0
-exec "$0" "$@"' "%s" "$@"
+%s
+exec %s "$0" "$@"' "%s" "$@"
 """
 
 
 @unittest.skipUnless(os.environ.get("SF_NETNS_TESTS") == "1",
                      "creates a network namespace: ctest -L net (daemon_netns), under the lab lock")
-class DaemonNetns(unittest.TestCase):
+class NetnsDaemonBase(unittest.TestCase):
+    """starfaild in a namespace of its own (NETNS_WRAPPER); no tests itself."""
+    CONFIG = NETNS_CONFIG
+    SETUP = ""          # more set-up in the namespace
+    EXEC = ""           # what runs the daemon
+    OWNER = None        # uid of the daemon's temp dir
+
+    def wait_member(self, cond):
+        for _ in range(100):
+            m = self.d.call("metrics", {"member": "wan"})["result"]
+            if cond(m):
+                return m
+            time.sleep(0.05)
+        return m
+
+    def fault_events(self):
+        return [e for e in self.d.call("events", {"limit": 100})["result"]["events"]
+                if e["type"] == "fault" and e["reason"] == "probe"]
+
     def setUp(self):
         if os.geteuid() != 0:
             self.skipTest("needs root")
@@ -411,12 +431,13 @@ class DaemonNetns(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="sf-netns-")
         wrapper = os.path.join(self.tmp, "starfaild")
         with open(wrapper, "w") as f:
-            f.write(NETNS_WRAPPER % os.path.abspath(STARFAILD))
+            f.write(NETNS_WRAPPER % (self.SETUP, self.EXEC, os.path.abspath(STARFAILD)))
         os.chmod(wrapper, 0o755)
+        os.chmod(self.tmp, 0o755)
         saved = sfdaemon.STARFAILD
         sfdaemon.STARFAILD = wrapper
         try:
-            self.d = Daemon(NETNS_CONFIG)
+            self.d = Daemon(self.CONFIG, owner=self.OWNER)
         finally:
             sfdaemon.STARFAILD = saved
 
@@ -430,6 +451,8 @@ class DaemonNetns(unittest.TestCase):
             os.unlink(os.path.join(self.tmp, "starfaild"))
             os.rmdir(self.tmp)
 
+
+class DaemonNetns(NetnsDaemonBase):
     def test_member_without_a_round_has_no_state_age(self):
         # wait until the link is known usable and the prober has said why it cannot probe
         for _ in range(100):
@@ -441,13 +464,58 @@ class DaemonNetns(unittest.TestCase):
         self.assertTrue(m["link"]["ipv4_default_route"], m)
         self.assertFalse(m["probe"]["usable"], m)
         self.assertEqual(m["probe"]["rounds"], 0)
-        self.assertEqual(m["state"], "unknown")
+        # the prober cannot run: unusable with the reason (issue 13 defect 9), not unknown
+        m = self.wait_member(lambda m: m["state"] == "unusable")
+        why = "no IPv6 address or default route on sft-d0 for the probe targets"
+        self.assertEqual((m["state"], m["reason"]), ("unusable", why), m)
+        self.assertEqual(m["fault"], "probe: " + why, m)
+        self.assertLess(abs(m["fault_since"] - time.time()), 10, m)
         # never in a state: how long it has been in it is unknown, not 1e16 s
         self.assertIsNone(m["engine"]["state_for_s"], m["engine"])
         self.assertEqual(m["engine"]["rounds"], 0)
         time.sleep(0.2)
         st = self.d.call("status")["result"]
-        self.assertEqual(st["members"][0]["state"], "unknown")
+        self.assertEqual((st["members"][0]["state"], st["members"][0]["reason"]), ("unusable", why))
+        members = self.d.call("members")["result"]
+        self.assertEqual(members[0]["fault"], "probe: " + why, members)
+        evs = self.fault_events()
+        self.assertEqual(len(evs), 1, evs)
+        self.assertIn(why, evs[0]["text"])
+        self.assertEqual(evs[0]["member"], "wan")
+        # the CLI's table says it too, under the member's row
+        p = subprocess.run([STARFAILCTL, "-s", self.d.sock, "members"], capture_output=True, text=True,
+                           timeout=10)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("unusable", p.stdout)
+        self.assertIn("fault: probe: " + why + " (for ", p.stdout)
+
+
+class DaemonNetnsUnpriv(NetnsDaemonBase):
+    """The daemon as nobody, without CAP_NET_RAW, in a namespace whose
+    net.ipv4.ping_group_range admits no group: no ICMP socket at all."""
+    CONFIG = NETNS_CONFIG.replace("2001:db8::1", "192.0.2.1")
+    SETUP = "sysctl -qw net.ipv4.ping_group_range=\"1 0\""
+    EXEC = "setpriv --reuid 65534 --regid 65534 --clear-groups"
+    OWNER = 65534
+
+    def setUp(self):
+        import shutil
+        if not shutil.which("setpriv"):
+            self.skipTest("needs setpriv")
+        super().setUp()
+
+    def test_no_icmp_socket_is_unusable_with_the_reason(self):
+        m = self.wait_member(lambda m: m["state"] == "unusable")
+        self.assertEqual(m["state"], "unusable", m)
+        self.assertTrue(m["link"]["ipv4_default_route"], m)
+        self.assertIn("ICMP socket: Permission denied", m["reason"])
+        self.assertIn("needs CAP_NET_RAW or a group in net.ipv4.ping_group_range", m["reason"])
+        self.assertFalse(m["probe"]["usable"], m)
+        members = self.d.call("members")["result"]
+        self.assertEqual(members[0]["fault"], "probe: " + m["reason"], members)
+        self.assertEqual(len(self.fault_events()), 1, self.fault_events())
+        log = self.d.read_log()
+        self.assertIn("fault: member=wan collector=probe reason=\"ICMP socket: Permission denied", log)
 
 
 # --- admission, limits and request strictness (issue 13) ---------------------

@@ -205,6 +205,8 @@ def test_healthy():
         check(m["uptime_s"] > 3000, "uptime", m)
     last = polls[-1]
     check(last["device"]["hardware_version"] == "rev4_panda_prod2", "device info", last)
+    check(len(last["device"]["build_id"]) == 68 and last["device"]["build_id"].endswith("mr81950b"),
+          "the 68-character build_id whole", last["device"])
     check(last["api_version"] == 42, "api_version", last)
     check(last["connects"] == 1, "one connection kept open over all polls", last)
     check(last["history_ok"] >= 2 and last["history"]["reboots_seen"] == 0, "history read", last)
@@ -236,7 +238,9 @@ def test_outage_with_cause():
         check(m["pop_drop_pct"] == 100, "100 % drop", m)
         check(m["pop_latency_ms"] is None and m["downlink_bps"] is None, "no invented latency/throughput", m)
         check(d["signals"]["outage_present"] is True, "signal outage_present", d)
-        check(m["outage_start_s"] and m["outage_start_s"] > 1.7e9, "outage start", m)
+        # the dish sends GPS-time ns: converted, the start is now minus the duration (Unix time)
+        check(m["outage_start_s"] and abs(m["outage_start_s"] + m["outage_duration_s"] - time.time()) < 5,
+              "outage start in Unix time", m)
     check(polls[-1]["metrics"]["outage_duration_s"] > polls[0]["metrics"]["outage_duration_s"],
           "outage duration grows", [d["metrics"]["outage_duration_s"] for d in polls])
 
@@ -390,6 +394,151 @@ def test_reboot_detected():
     check(polls[-1]["metrics"]["uptime_s"] < 100, "uptime restarted", polls[-1])
 
 
+# ------------------------------------------------- the dish API's faults (daemon)
+class DishDaemon:
+    """starfaild --dry-run with one starlink member on lo, polled fast."""
+
+    def __init__(self, port):
+        self.work = tempfile.mkdtemp(prefix="sfslf-")
+        self.conf = os.path.join(self.work, "starfail")
+        self.sock = os.path.join(self.work, "sf.sock")
+        self.log = os.path.join(self.work, "log")
+        opts = {"dish_host": "127.0.0.1", "dish_port": str(port)}
+        for i in range(0, len(FAST) - 1, 2):
+            opts[PROBE_TO_OPTION[FAST[i]]] = FAST[i + 1]
+        with open(self.conf, "w") as f:
+            f.write("config starfail 'main'\n\tlist probe_targets '127.0.0.1'\n\n"
+                    "config member 'starlink'\n\toption device 'lo'\n\toption class 'starlink'\n")
+            for k, v in opts.items():
+                f.write("\toption %s '%s'\n" % (k, v))
+        self.logf = open(self.log, "w")
+        self.p = subprocess.Popen([ARGS.daemon, "--dry-run", "-config", self.conf, "-socket", self.sock,
+                                   "-log-level", "info"], stdout=self.logf, stderr=self.logf)
+        CHILDREN.append(self.p)
+
+    def call(self, method, params=None):
+        return api_call(self.sock, method, params or {})
+
+    def member(self):
+        return self.call("members")[0]
+
+    def wait(self, what, cond, timeout_s=20):
+        t_end = time.monotonic() + timeout_s
+        last = None
+        while time.monotonic() < t_end:
+            check(self.p.poll() is None, "starfaild exited: " + self.read_log()[-2000:])
+            try:
+                last = self.member()
+                if cond(last):
+                    return last
+            except (OSError, ValueError, Fail):
+                pass
+            time.sleep(0.1)
+        raise Fail("%s: not within %d s" % (what, timeout_s), last)
+
+    def events(self, type_):
+        evs = self.call("events", {"limit": 1000})["events"]
+        return [e for e in evs if e["type"] == type_ and e["reason"] == "starlink"]
+
+    def read_log(self):
+        self.logf.flush()
+        with open(self.log) as f:
+            return f.read()
+
+    def stop(self):
+        stop(self.p)
+        self.logf.close()
+        rc = self.p.returncode
+        for f in (self.conf, self.sock, self.log):
+            if os.path.exists(f):
+                os.unlink(f)
+        os.rmdir(self.work)
+        return rc
+
+
+def set_scenario(control, name, _n=[0]):
+    with open(control, "w") as f:
+        f.write(name + "\n")
+    _n[0] += 1
+    os.utime(control, (time.time() + _n[0], time.time() + _n[0]))   # a new mtime every time
+
+
+def test_daemon_dish_faults():
+    """Each way the dish API fails is shown on the member (reason, since),
+    raised and cleared as events, logged on change, not per poll."""
+    with tempfile.NamedTemporaryFile("w", suffix=".scn", delete=False) as f:
+        f.write("healthy\n")
+        control = f.name
+    emu, port = emulator(control=control, stall_s=2.5)
+    d = DishDaemon(port)
+    try:
+        m = d.wait("healthy dish, no fault", lambda m: m["fault"] is None and
+                   d.call("metrics", {"member": "starlink"})["starlink"]["polls_ok"] >= 2)
+        check(m["fault_since"] is None and m["fault_for_s"] is None and m["fault_failures"] is None,
+              "no fault: null", m)
+        state_before = m["state"]
+        expected = [("status7", "dish API answered gRPC status 7 PERMISSION_DENIED"),
+                    ("status12", "dish API answered gRPC status 12 UNIMPLEMENTED"),
+                    ("status14", "dish API answered gRPC status 14 UNAVAILABLE"),
+                    ("stall", "dish API 127.0.0.1:%d did not answer within 1000 ms" % port)]
+        for n, (scn, reason) in enumerate(expected):
+            t_fault = time.time()
+            set_scenario(control, scn)
+            m = d.wait(scn, lambda m: m["fault"] == "starlink: " + reason)
+            check(t_fault - 1 <= m["fault_since"] <= time.time() + 1, "%s: since the first failure" % scn, m)
+            check(m["state"] == state_before, "%s: the member keeps its probe-based state" % scn, m)
+            evs = d.events("fault")
+            check(len(evs) == n + 1 and reason in evs[-1]["text"] and evs[-1]["member"] == "starlink",
+                  "%s: one event when it starts" % scn, evs)
+            st = d.call("status")
+            check(st["members"][0]["fault"] == m["fault"], "%s: status shows it too" % scn, st["members"])
+            f0 = m["fault_failures"]
+            m = d.wait("%s: more failed polls counted" % scn, lambda m: m["fault_failures"] >= f0 + 1)
+            check(len(d.events("fault")) == n + 1, "%s: no event per poll" % scn, d.events("fault"))
+            set_scenario(control, "healthy")
+            m = d.wait("%s: recovered" % scn, lambda m: m["fault"] is None)
+            cleared = d.events("fault_cleared")
+            check(len(cleared) == n + 1 and ('was="' + reason) in cleared[-1]["text"],
+                  "%s: a clear event" % scn, cleared)
+            check(m["fault_since"] is None and m["fault_failures"] is None, "%s: cleared fields" % scn, m)
+
+        # a fault that changes reason: one "fault" event more, its start kept
+        set_scenario(control, "status7")
+        m7 = d.wait("status7 again", lambda m: m["fault"] and "PERMISSION_DENIED" in m["fault"])
+        set_scenario(control, "status14")
+        m14 = d.wait("status7 -> status14", lambda m: m["fault"] and "UNAVAILABLE" in m["fault"])
+        check(m14["fault_since"] == m7["fault_since"], "the fault goes on: since kept", [m7, m14])
+        check(len(d.events("fault")) == len(expected) + 2, "raised + changed", d.events("fault"))
+        set_scenario(control, "healthy")
+        d.wait("recovered again", lambda m: m["fault"] is None)
+
+        # refused: nothing listens on the port, then the dish is back on it
+        stop(emu)
+        m = d.wait("refused", lambda m: m["fault"] ==
+                   "starlink: dish API 127.0.0.1:%d refused the connection" % port)
+        check(d.events("fault")[-1]["text"].startswith("reason=\"dish API 127.0.0.1:%d refused" % port),
+              "refused event", d.events("fault"))
+        emu, port2 = start([PY, EMU, "--descriptor", ARGS.descriptor, "--port", str(port),
+                            "--scenario", "healthy"])
+        m = d.wait("back after refused", lambda m: m["fault"] is None, timeout_s=30)
+        check(len(d.events("fault_cleared")) == len(expected) + 2, "clear event after refused",
+              d.events("fault_cleared"))
+        log = d.read_log()
+        check("dish not answering" not in log, "no warning per poll", log[-2000:])
+        changes = [ln for ln in log.splitlines() if "collector=starlink" in ln and "fault" in ln
+                   and "still failing" not in ln and "event:" not in ln]
+        events = len(d.events("fault")) + len(d.events("fault_cleared"))
+        # every change: one log line and one event (the emulator's end may show as "closed" first)
+        check(events >= 2 * len(expected) + 4 and len(changes) == events,
+              "a log line per change, as many as events",
+              changes)
+    finally:
+        stop(emu)
+        rc = d.stop()
+        os.unlink(control)
+    check(rc == 0, "starfaild exit status %s (sanitizer?)" % rc)
+
+
 def sh(*cmd, check_rc=True):
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if check_rc and r.returncode != 0:
@@ -491,7 +640,9 @@ def main():
     ap.add_argument("--daemon", help="starfaild: assert through its `metrics` API instead of sl_probe")
     ap.add_argument("-k", default="")
     ARGS = ap.parse_args()
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and ARGS.k in n]
+    # test_daemon_*: members and events are the daemon's (run with --daemon only)
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and ARGS.k in n
+             and (ARGS.daemon or not n.startswith("test_daemon_"))]
     try:
         for name, fn in tests:
             t0 = time.monotonic()

@@ -39,6 +39,15 @@ import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 RING = 900
+GPS_EPOCH_UNIX_S = 315964800   # 1980-01-06T00:00:00Z
+GPS_UTC_LEAP_S = 18            # GPS - UTC since 2017
+# a build_id as long as real dishes send (68 characters: more than a 64-byte buffer)
+BUILD_ID = "0b1e5c4d-2a3f-4e6b-9c8d-7f6e5d4c3b2a.uterm_manifest.release.mr81950b"
+
+
+def gps_ns(unix_s):
+    """GPS-time nanoseconds, as the dish stamps outage starts."""
+    return int((unix_s - GPS_EPOCH_UNIX_S + GPS_UTC_LEAP_S) * 1e9)
 SCENARIOS = ("healthy", "obstructed", "outage", "reboot_pending", "snr_low", "thermal",
              "old_firmware", "rebooted", "booting", "status7", "status12", "status14", "stall",
              "stall_once", "garbage", "wrongtype", "big", "toobig", "devinfo12",
@@ -98,6 +107,7 @@ class Dish:
         print("emulator: scenario %s" % name, file=sys.stderr, flush=True)
         self.scenario = name
         self.scn_t0 = time.monotonic()
+        self.scn_wall0 = time.time()        # when the scenario's outage began
         self.stalled_once = False
         if name in ("rebooted", "booting"):
             self.boot = time.monotonic() - 20.0
@@ -172,7 +182,7 @@ class Dish:
     def device_info(self, di):
         put(di, id="ut01000000-00000000-00e2e2e2", hardware_version="rev4_panda_prod2",
             software_version="2026.07.06.mr81950" if self.scenario != "old_firmware"
-            else "2024.11.18.mr46048.1", country_code="US", bootcount=42)
+            else "2024.11.18.mr46048.1", country_code="US", bootcount=42, build_id=BUILD_ID)
 
     def status(self, resp):
         s = self.scenario
@@ -215,7 +225,7 @@ class Dish:
         if s in ("outage", "booting"):
             o = st.outage
             o.SetInParent()
-            put(o, cause=5 if s == "outage" else 1, start_timestamp_ns=int((time.time() - t) * 1e9),
+            put(o, cause=5 if s == "outage" else 1, start_timestamp_ns=gps_ns(self.scn_wall0),
                 duration_ns=int(t * 1e9))
             st.ClearField("downlink_throughput_bps")
             st.ClearField("uplink_throughput_bps")

@@ -31,12 +31,14 @@ def main():
     msgs = dish_emulator.load_messages(desc)
     os.makedirs(out, exist_ok=True)
     kinds = {"get_status": 0, "get_history": 1, "get_device_info": 2}
-    for scn in ("healthy", "obstructed", "outage", "reboot_pending", "snr_low", "thermal",
+    # outage and booting carry a GPS-time outage start, every device_info the
+    # 68-character build_id of a current dish
+    for scn in ("healthy", "obstructed", "outage", "booting", "reboot_pending", "snr_low", "thermal",
                 "old_firmware", "garbage", "wrongtype"):
         args = argparse.Namespace(scenario=scn, script=None, control=None, stall_s=0)
         dish = dish_emulator.Dish(args)
         for kind, k in kinds.items():
-            if kind != "get_status" and scn not in ("healthy", "old_firmware"):
+            if kind != "get_status" and scn not in ("healthy", "old_firmware", "booting"):
                 continue
             req = msgs["Request"]()
             getattr(req, kind).SetInParent()

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "../../fuzz/fuzz_starlink.c"
@@ -258,6 +259,98 @@ static void t_devinfo_golden(void **state)
 	assert_int_equal(di.utc_offset_s, INT32_MIN);	/* absent */
 }
 
+/* A small protobuf writer for the replies below (tag = field << 3 | wire type). */
+struct pbw {
+	uint8_t b[512];
+	size_t n;
+};
+
+static void pb_varint(struct pbw *w, uint64_t v)
+{
+	while (v >= 0x80) {
+		w->b[w->n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	w->b[w->n++] = (uint8_t)v;
+}
+
+static void pb_uint(struct pbw *w, unsigned field, uint64_t v)
+{
+	pb_varint(w, (uint64_t)field << 3);
+	pb_varint(w, v);
+}
+
+static void pb_bytes(struct pbw *w, unsigned field, const void *p, size_t len)
+{
+	pb_varint(w, (uint64_t)field << 3 | 2);
+	pb_varint(w, len);
+	memcpy(w->b + w->n, p, len);
+	w->n += len;
+}
+
+/* Response { dish_get_status { outage { cause=6, start_timestamp_ns, duration_ns=5 s } } } */
+static size_t outage_reply(uint8_t *out, int64_t start_ns)
+{
+	struct pbw o = { .n = 0 }, st = { .n = 0 }, r = { .n = 0 };
+	pb_uint(&o, 1, 6);
+	pb_uint(&o, 2, (uint64_t)start_ns);
+	pb_uint(&o, 3, 5000000000ull);
+	pb_bytes(&st, 1014, o.b, o.n);
+	pb_bytes(&r, 2004, st.b, st.n);
+	memcpy(out, r.b, r.n);
+	return r.n;
+}
+
+static void t_outage_gps_time(void **state)
+{
+	struct sl_status st;
+	uint8_t msg[128];
+	/* 2026-12-01T00:00:00.25Z: GPS s = Unix s - 315964800 + 18 (leap seconds since 2017) */
+	int64_t gps_ns = (1796083200LL - 315964800LL + 18LL) * 1000000000LL + 250000000LL;
+	size_t n = outage_reply(msg, gps_ns);
+	assert_int_equal(sl_decode_status(&A, msg, n, &st, err, sizeof(err)), SL_ERR_NONE);
+	assert_int_equal(st.m.outage_cause, SL_OUTAGE_OBSTRUCTED);
+	assert_float_equal(st.m.outage_start_s, 1796083200.25, 1e-3);
+	assert_float_equal(st.outage_start_ns, (double)gps_ns, 1.0);	/* raw as sent */
+	assert_float_equal(st.m.outage_duration_s, 5, 1e-9);
+
+	/* GPS second 1400000000 (2024-05-17) is Unix 1400000000 + 315964800 - 18 */
+	n = outage_reply(msg, 1400000000LL * 1000000000LL);
+	assert_int_equal(sl_decode_status(&A, msg, n, &st, err, sizeof(err)), SL_ERR_NONE);
+	assert_float_equal(st.m.outage_start_s, 1715964782.0, 1e-3);
+	assert_float_equal(sl_gps_ns_to_unix_s(0), 315964782.0, 0);
+
+	/* no start (0 is proto3's absent) stays unknown, not the GPS epoch */
+	n = outage_reply(msg, 0);
+	assert_int_equal(sl_decode_status(&A, msg, n, &st, err, sizeof(err)), SL_ERR_NONE);
+	assert_true(isnan(st.m.outage_start_s));
+}
+
+/* The build_id of a 2026 dish: 68 characters, more than a 64-byte buffer holds. */
+#define BUILD_ID_68 "0b1e5c4d-2a3f-4e6b-9c8d-7f6e5d4c3b2a.uterm_manifest.release.mr81950b"
+
+static void t_devinfo_build_id(void **state)
+{
+	struct pbw di = { .n = 0 }, gdi = { .n = 0 }, r = { .n = 0 };
+	struct sl_device_info out;
+	assert_int_equal(strlen(BUILD_ID_68), 68);
+	pb_bytes(&di, 1, "ut01000000-00000000-00e2e2e2", 28);
+	pb_bytes(&di, 15, BUILD_ID_68, 68);
+	pb_bytes(&gdi, 1, di.b, di.n);
+	pb_bytes(&r, 1004, gdi.b, gdi.n);
+	assert_int_equal(sl_decode_device_info(&A, r.b, r.n, &out, err, sizeof(err)), SL_ERR_NONE);
+	assert_string_equal(out.build_id, BUILD_ID_68);	/* whole, not cut to 63 */
+	assert_string_equal(out.id, "ut01000000-00000000-00e2e2e2");
+
+	/* status carries device_info too: the same string there */
+	struct pbw st = { .n = 0 }, rs = { .n = 0 };
+	struct sl_status s;
+	pb_bytes(&st, 1, di.b, di.n);
+	pb_bytes(&rs, 2004, st.b, st.n);
+	assert_int_equal(sl_decode_status(&A, rs.b, rs.n, &s, err, sizeof(err)), SL_ERR_NONE);
+	assert_string_equal(s.dev.build_id, BUILD_ID_68);
+}
+
 static void t_history_golden(void **state)
 {
 	struct sl_history_view hv;
@@ -414,6 +507,8 @@ int main(void)
 		cmocka_unit_test(t_status_hostile_numbers),
 		cmocka_unit_test(t_garbage),
 		cmocka_unit_test(t_devinfo_golden),
+		cmocka_unit_test(t_outage_gps_time),
+		cmocka_unit_test(t_devinfo_build_id),
 		cmocka_unit_test(t_history_golden),
 		cmocka_unit_test(t_history_fold),
 		cmocka_unit_test(t_arena_bound),

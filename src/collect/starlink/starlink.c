@@ -84,6 +84,7 @@ struct starlink {
 	struct starlink_params p;
 	char bind_device[32];
 	void (*on_update)(void *ctx, const struct sample *s);
+	void (*on_fault)(void *ctx, const char *reason);
 	void *ctx;
 
 	struct sl_grpc *g;
@@ -94,14 +95,16 @@ struct starlink {
 	int64_t status_t_ms;		/* when the status reply of this poll arrived */
 	enum step step;
 	bool want_history, devinfo_unsupported;
-	int64_t poll_start_ms, last_history_ms, last_ok_ms;
+	int64_t poll_start_ms;
+	bool history_asked, had_ok;	/* "never" is these, not a 0 time */
+	int64_t last_history_ms, last_ok_ms;	/* valid once the bool beside is set */
 	struct sample cur, last;
 	struct sl_status st;		/* last good status */
 	struct sl_device_info dev;
 	struct sl_hist hist;
 	uint64_t api_version;
 
-	unsigned long polls_ok, polls_failed, history_ok, history_failed;
+	unsigned long polls_ok, polls_failed, history_ok, history_failed, history_failed_in_row;
 	unsigned consecutive_failures;
 	struct sl_failure last_err, last_history_err, last_devinfo_err;
 	size_t poll_tx, poll_rx, last_poll_tx, last_poll_rx;
@@ -177,6 +180,46 @@ static void schedule_next(struct starlink *sl)
 	ev_timer_start(sl->loop, &sl->poll_timer);
 }
 
+/* gRPC status codes by number (grpc/status.h), for the fault reason. */
+static const char *const grpc_code_names[] = {
+	"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+	"OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+};
+
+/*
+ * The fault of a failed poll in one stable line (collector_host.fault: the
+ * same fault, the same text): what failed, never the dish's own message or
+ * a byte count (those stay in last_error).
+ */
+static void fault_reason(const struct starlink *sl, const struct sl_failure *f, char *out, size_t len)
+{
+	int g = f->grpc_status;
+	switch (f->kind) {
+	case SL_ERR_REFUSED:
+		snprintf(out, len, "dish API %.64s:%d refused the connection", sl->p.host, sl->p.port);
+		break;
+	case SL_ERR_CONNECT:
+		snprintf(out, len, "dish API %.64s:%d unreachable: %.60s", sl->p.host, sl->p.port, f->text);
+		break;
+	case SL_ERR_TIMEOUT:
+		snprintf(out, len, "dish API %.64s:%d did not answer within %d ms", sl->p.host, sl->p.port,
+			 sl->p.timeout_ms);
+		break;
+	case SL_ERR_GRPC_STATUS:
+		snprintf(out, len, "dish API answered gRPC status %d %s", g,
+			 g >= 0 && g < (int)(sizeof(grpc_code_names) / sizeof(grpc_code_names[0]))
+			 ? grpc_code_names[g] : "(unknown code)");
+		break;
+	case SL_ERR_CLOSED:
+		snprintf(out, len, "dish API closed the connection");
+		break;
+	default:
+		snprintf(out, len, "dish API reply unusable (%s)", starlink_error_name(f->kind));
+		break;
+	}
+}
+
 static void poll_finish(struct starlink *sl)
 {
 	struct sample *s = &sl->cur;
@@ -207,18 +250,26 @@ static void poll_finish(struct starlink *sl)
 		sl->polls_ok++;
 		sl->consecutive_failures = 0;
 		sl->last_ok_ms = s->t_ms;
+		sl->had_ok = true;
 	} else {
 		m->reachable = TRI_FALSE;
 		m->dish_error = sl->last_err.kind;
 		m->grpc_status = sl->last_err.grpc_status;
 		sl->polls_failed++;
 		sl->consecutive_failures++;
-		log_warn("starlink: dish not answering host=%s error=%s grpc_status=%d reason=\"%s\"",
-			 sl->p.host, starlink_error_name(sl->last_err.kind), sl->last_err.grpc_status,
-			 sl->last_err.text);
+		/* not a warning per poll: the member logs the fault when it starts, changes, ends */
+		log_debug("starlink: dish not answering host=%s error=%s grpc_status=%d reason=\"%s\"",
+			  sl->p.host, starlink_error_name(sl->last_err.kind), sl->last_err.grpc_status,
+			  sl->last_err.text);
 	}
 	sl->last = *s;
 	schedule_next(sl);
+	if (sl->on_fault) {
+		char why[COLLECT_FAULT_REASON_MAX];
+		if (!sl->status_ok)
+			fault_reason(sl, &sl->last_err, why, sizeof(why));
+		sl->on_fault(sl->ctx, sl->status_ok ? NULL : why);
+	}
 	if (sl->on_update)
 		sl->on_update(sl->ctx, &sl->last);
 }
@@ -260,7 +311,9 @@ static void on_reply(void *ctx, const struct sl_grpc_result *r)
 			if (e == SL_ERR_NONE) {
 				sl_hist_fold(&sl->hist, &hv);
 				sl->history_ok++;
+				sl->history_failed_in_row = 0;
 				sl->last_history_ms = sl->poll_start_ms;
+				sl->history_asked = true;
 				if (sl->hist.rebooted) {
 					log_warn("starlink: dish rebooted (history counter went back) current=%llu",
 						 (unsigned long long)hv.current);
@@ -280,11 +333,15 @@ static void on_reply(void *ctx, const struct sl_grpc_result *r)
 
 	if (e != SL_ERR_NONE) {
 		if (sl->step == STEP_HISTORY) {
+			/* a warning when it starts failing or fails otherwise, not every read */
+			bool again = sl->last_history_err.kind == e && sl->history_failed_in_row;
 			record_failure(sl, &sl->last_history_err, e, r->grpc_status, err);
 			sl->history_failed++;
+			sl->history_failed_in_row++;
 			sl->last_history_ms = sl->poll_start_ms;
-			log_warn("starlink: history failed error=%s reason=\"%s\"",
-				 starlink_error_name(e), err);
+			sl->history_asked = true;
+			sf_log(again ? LOG_LVL_DEBUG : LOG_LVL_WARN, "starlink: history failed error=%s reason=\"%s\"",
+			       starlink_error_name(e), err);
 		} else if (sl->step == STEP_DEVINFO &&
 			   (e == SL_ERR_GRPC_STATUS || e == SL_ERR_DECODE || e == SL_ERR_REPLY)) {
 			/* the dish answers but not this call: status carries device_info too */
@@ -341,7 +398,7 @@ static void poll_start(struct starlink *sl)
 	sl->status_ok = false;
 	sl->poll_tx = sl->poll_rx = 0;
 	sl->poll_start_ms = now_ms(sl);
-	sl->want_history = sl->last_history_ms == 0 ||
+	sl->want_history = !sl->history_asked ||
 			   sl->poll_start_ms - sl->last_history_ms >= sl->p.history_interval_ms;
 	sample_init(&sl->cur, sl->poll_start_ms);
 	sl->step = STEP_DEVINFO;
@@ -445,6 +502,11 @@ void starlink_free(struct starlink *sl)
 	free(sl);
 }
 
+void starlink_on_fault(struct starlink *sl, void (*on_fault)(void *ctx, const char *reason))
+{
+	sl->on_fault = on_fault;
+}
+
 const struct sample *starlink_last_sample(const struct starlink *sl)
 {
 	return &sl->last;
@@ -506,7 +568,7 @@ static void view_fill(const struct starlink *sl, struct starlink_view *v)
 	v->connects = sl_grpc_connects(sl->g);
 	v->retries = sl_grpc_retries(sl->g);
 	v->memory_bytes = sizeof(*sl) + sl->arena.cap + sl_grpc_memory(sl->g);
-	v->last_ok_age_ms = sl->last_ok_ms > 0 ? now - sl->last_ok_ms : -1;
+	v->last_ok_age_ms = sl->had_ok ? now - sl->last_ok_ms : -1;
 	failure_view(&v->failures[0], &sl->last_err, now, &v->last_error);
 	v->history_ok = sl->history_ok;
 	v->history_failed = sl->history_failed;
@@ -547,6 +609,13 @@ struct sl_inst {
 	struct collector_host host;
 };
 
+static void sc_on_fault(void *ctx, const char *reason)
+{
+	struct sl_inst *si = ctx;
+	if (si->host.fault)
+		si->host.fault(si->host.ctx, reason);
+}
+
 static void sc_on_update(void *ctx, const struct sample *s)
 {
 	struct sl_inst *si = ctx;
@@ -573,6 +642,7 @@ static void *sc_start(struct ev_loop *loop, const struct collector_args *args,
 		free(si);
 		return NULL;
 	}
+	starlink_on_fault(si->sl, sc_on_fault);
 	return si;
 }
 

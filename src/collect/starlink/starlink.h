@@ -14,7 +14,10 @@
  * starlink_metrics_json() -- never with invented values.
  *
  * Failures (refused, timeout, gRPC status, bad reply) reset the connection;
- * the next poll reconnects after an exponential backoff.
+ * the next poll reconnects after an exponential backoff. They are not
+ * logged per poll: as a collector, each poll's outcome goes to the host's
+ * fault callback (starlink_on_fault), which logs and raises an event when
+ * the fault starts, changes or ends, and a summary while it lasts.
  *
  * Memory is bounded at creation: fixed receive buffer (message cap), a
  * fixed decode arena for protobuf-c, a recycling pool for nghttp2. After
@@ -83,6 +86,15 @@ struct starlink *starlink_new(struct ev_loop *loop, const struct starlink_params
 			      const char *bind_device,
 			      void (*on_update)(void *ctx, const struct sample *s), void *ctx);
 void starlink_free(struct starlink *sl);
+
+/*
+ * After every poll, also on_fault(ctx, reason) when it failed -- one stable
+ * line per kind of failure (refused, unreachable, timeout, gRPC status N
+ * NAME, closed, unusable reply), without the dish's own message -- or
+ * on_fault(ctx, NULL) when it worked: collector_host.fault. ctx is
+ * starlink_new's. NULL (the default): not told.
+ */
+void starlink_on_fault(struct starlink *sl, void (*on_fault)(void *ctx, const char *reason));
 
 /* Poll now (unless a poll is in progress); the periodic cadence resumes after. */
 void starlink_poll_now(struct starlink *sl);

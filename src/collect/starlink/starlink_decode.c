@@ -230,7 +230,7 @@ static void status_from(struct sl_status *st, const SpaceX__API__Device__DishGet
 		st->outage_duration_ns = (double)o->duration_ns;
 		if (o->has_start_timestamp_ns && o->start_timestamp_ns > 0) {
 			st->outage_start_ns = (double)o->start_timestamp_ns;
-			m->outage_start_s = (double)o->start_timestamp_ns / 1e9;
+			m->outage_start_s = sl_gps_ns_to_unix_s(o->start_timestamp_ns);
 		}
 	} else {
 		m->outage_cause = SL_OUTAGE_NONE;

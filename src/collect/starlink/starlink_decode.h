@@ -40,9 +40,29 @@ void sl_arena_fini(struct sl_arena *a);
 
 #define SL_DECODE_ARENA_CAP (512 * 1024)	/* 2 x the message cap */
 
+/*
+ * The dish's clock for outage start times (DishOutage.start_timestamp_ns)
+ * is GPS time in ns: counted from the GPS epoch 1980-01-06T00:00:00Z
+ * without leap seconds. Unix time = GPS s + SL_GPS_EPOCH_UNIX_S -
+ * SL_GPS_UTC_LEAP_S. GPS runs ahead of UTC by every leap second since
+ * 1980: 18 s since 2017-01-01. When the IERS announces another (Bulletin
+ * C; none is scheduled as of 2026), this constant changes, and outage
+ * times are one second late per missing leap second until it does.
+ */
+#define SL_GPS_EPOCH_UNIX_S 315964800LL	/* 1980-01-06T00:00:00Z in Unix time */
+#define SL_GPS_UTC_LEAP_S 18LL		/* GPS - UTC since 2017-01-01 */
+
+/* Unix time (s) of a GPS-time nanosecond count from the dish. */
+static inline double sl_gps_ns_to_unix_s(int64_t gps_ns)
+{
+	return (double)(gps_ns / 1000000000) + (double)(gps_ns % 1000000000) / 1e9 +
+	       (double)(SL_GPS_EPOCH_UNIX_S - SL_GPS_UTC_LEAP_S);
+}
+
+/* Strings of the dish are kept whole up to these sizes (build_id is 68 characters). */
 struct sl_device_info {
 	bool valid;
-	char id[64], hardware_version[48], software_version[64], country_code[8], build_id[64];
+	char id[64], hardware_version[48], software_version[64], country_code[8], build_id[96];
 	int utc_offset_s;		/* INT32_MIN unknown */
 	int bootcount;			/* -1 unknown */
 };
@@ -54,7 +74,7 @@ struct sl_status {
 	struct starlink_metrics m;	/* as in struct sample, from this reply only */
 	bool alerts_known;
 	uint32_t alerts;		/* SL_ALERT_BIT(field) set when that alert is true */
-	double outage_start_ns, outage_duration_ns;
+	double outage_start_ns, outage_duration_ns;	/* as sent: start in GPS time (m has Unix) */
 	int disablement_code, mobility_class, reboot_reason;	/* -1 unknown */
 	double eth_speed_mbps, seconds_to_first_nonempty_slot, update_progress;
 	double obstruction_valid_s;

@@ -60,7 +60,7 @@ const struct metric_desc starlink_metrics_metrics[] = {
 	{ METRIC("outage_duration_s", METRIC_DOUBLE, M(outage_duration_s), "s", G,
 		 "Length of the current outage.") },
 	{ METRIC("outage_start_s", METRIC_DOUBLE, M(outage_start_s), "s", G,
-		 "Start of the current outage, in the dish's clock.") },
+		 "Start of the current outage, Unix time (converted from the dish's GPS time).") },
 	{ METRIC("thermal_throttle", METRIC_TRI, M(thermal_throttle), NULL, G, "Alert: thermal throttling.") },
 	{ METRIC("thermal_shutdown", METRIC_TRI, M(thermal_shutdown), NULL, G, "Alert: thermal shutdown.") },
 	{ METRIC("motors_stuck", METRIC_TRI, M(motors_stuck), NULL, G, "Alert: motors stuck.") },
