@@ -27,6 +27,8 @@ endforeach()
 
 # fuzz_probe with SF_FUZZ; otherwise ctest replays fuzz/corpus/probe/ through it
 sf_fuzzer(probe fuzz/fuzz_probe.c sfcollect)
+# fuzz_linkmon: rtnetlink dump replies into linkmon_feed (corpus: tools/gen-linkmon-seeds.py)
+sf_fuzzer(linkmon fuzz/fuzz_linkmon.c sfcollect)
 
 if(SF_TESTS)
   add_test(NAME net_probe_unpriv COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_probe_unpriv.sh $<TARGET_FILE:test_probe_lo>
