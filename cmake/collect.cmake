@@ -4,7 +4,7 @@ sf_stage(collect collect)
 target_sources(sfcollect PRIVATE
   src/collect/probe_wire.c src/collect/probe_stats.c src/collect/probe_cfg.c src/collect/probe.c
   src/collect/linkmon.c src/collect/probe_collector.c src/collect/registry.c src/collect/probe_metrics.c
-  src/collect/netifd.c src/collect/classify.c)
+  src/collect/netifd.c src/collect/classify.c src/collect/probe_sock.c src/collect/probe_rand.c)
 target_link_libraries(sfcollect PUBLIC sfutil ${M_LIBRARY})
 
 # Network-namespace tests (root): real ICMP/TCP/DNS through veth pairs,
@@ -16,9 +16,11 @@ sf_unit_test(test_probe_wire tests/unit/test_probe_wire.c)
 sf_unit_test(test_probe_stats tests/unit/test_probe_stats.c)
 sf_unit_test(test_probe_cfg tests/unit/test_probe_cfg.c)
 sf_unit_test(test_probe_lo tests/unit/test_probe_lo.c)
+sf_unit_test(test_probe_rand tests/unit/test_probe_rand.c)
+sf_unit_test(test_probe_sock tests/unit/test_probe_sock.c)
 sf_unit_test(test_collector tests/unit/test_collector.c)
 sf_unit_test(test_member_fault tests/unit/test_member_fault.c)
-foreach(t probe linkmon ctl_route failover)
+foreach(t probe probe_isolation linkmon ctl_route failover)
   add_test(NAME net_${t} COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_${t}.sh $<TARGET_FILE:sfnet_drv>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(net_${t} PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60 RUN_SERIAL ON)
@@ -26,6 +28,8 @@ endforeach()
 
 # fuzz_probe with SF_FUZZ; otherwise ctest replays fuzz/corpus/probe/ through it
 sf_fuzzer(probe fuzz/fuzz_probe.c sfcollect)
+# fuzz_linkmon: rtnetlink dump replies into linkmon_feed (corpus: tools/gen-linkmon-seeds.py)
+sf_fuzzer(linkmon fuzz/fuzz_linkmon.c sfcollect)
 
 if(SF_TESTS)
   add_test(NAME net_probe_unpriv COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_probe_unpriv.sh $<TARGET_FILE:test_probe_lo>

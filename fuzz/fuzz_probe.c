@@ -3,7 +3,8 @@
  * replies with and without an IPv4 header, ICMPv6 echo replies and DNS
  * replies matched against a fixed query. The first input byte picks the
  * parser; the rest is the packet. Checks the parsers' promises: no read
- * past the end (ASan), verdict in range, OK only for well-formed replies.
+ * past the end (ASan), verdict in range, OK only for well-formed replies,
+ * the echo payload (where the cookie is) inside the packet.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,15 +34,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (sel % 4) {
 	case 0:
 	case 1:
-	case 2:
-		v = wire_echo_parse(buf, len, sel % 4 == 2, sel % 4 == 0, &id, &seq, &why);
+	case 2: {
+		const uint8_t *pl = NULL;
+		size_t pl_len = 0;
+		v = wire_echo_parse_payload(buf, len, sel % 4 == 2, sel % 4 == 0, &id, &seq, &pl, &pl_len, &why);
 		if (v != WIRE_OK && v != WIRE_NOT_OURS && v != WIRE_BAD)
 			abort();
 		if (v == WIRE_OK && len < ICMP_ECHO_HDR_LEN)
 			abort();
+		if (v == WIRE_OK && (pl < buf + ICMP_ECHO_HDR_LEN || pl + pl_len > buf + len))
+			abort();	/* the payload (cookie) lies inside the packet */
 		if (v != WIRE_OK && !why)
 			abort();
 		break;
+	}
 	default: {
 		uint8_t q[DNS_QUERY_MAX];
 		size_t ql = wire_dns_query(q, sizeof(q), 0x1234, (sel & 4) ? "example.org" : ".", 6);

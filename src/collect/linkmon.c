@@ -60,10 +60,25 @@ static int attr_cb(const struct nlattr *a, void *data)
 }
 
 
+/*
+ * Attributes up to the message's exact end: mnl_attr_parse() walks to
+ * NLMSG_ALIGN(nlmsg_len), up to 3 bytes past a last message that is not
+ * padded (fuzz/corpus/linkmon/crash-attr-past-unpadded-end).
+ */
 static void parse_attrs(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb)
 {
 	memset(tb, 0, sizeof(*tb) * TB_MAX);
-	mnl_attr_parse(nlh, (unsigned)hdrlen, attr_cb, tb);
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
+	if (nlh->nlmsg_len < off)
+		return;
+	size_t len = nlh->nlmsg_len;
+	while (off + sizeof(struct nlattr) <= len) {
+		const struct nlattr *a = (const struct nlattr *)((const char *)nlh + off);
+		if (!mnl_attr_ok(a, (int)(len - off)))
+			break;
+		attr_cb(a, tb);
+		off += MNL_ALIGN(a->nla_len);
+	}
 }
 
 static int link_msg(struct linkmon *lm, const struct nlmsghdr *nlh)
@@ -73,10 +88,11 @@ static int link_msg(struct linkmon *lm, const struct nlmsghdr *nlh)
 		return -1;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	parse_attrs(nlh, sizeof(*ifi), tb);
-	if (!tb[IFLA_IFNAME] || mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_STRING) < 0)
+	/* NUL_STRING: the name ends inside its attribute (fuzz/corpus/linkmon/crash-ifname-*) */
+	if (!tb[IFLA_IFNAME] || mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) < 0)
 		return -1;
 	const char *name = mnl_attr_get_str(tb[IFLA_IFNAME]);
-	if (ifi->ifi_index <= 0 || strnlen(name, IF_NAMESIZE) >= IF_NAMESIZE)
+	if (ifi->ifi_index <= 0 || strnlen(name, mnl_attr_get_payload_len(tb[IFLA_IFNAME])) >= IF_NAMESIZE)
 		return -1;
 	if (find(lm->cur, lm->n_cur, ifi->ifi_index))
 		return 0;
@@ -299,7 +315,7 @@ static void finish_resync(struct linkmon *lm)
 	lm->stage = ST_IDLE;
 	log_debug("linkmon: resync done links=%d changed=%d", lm->n_known, n_changed);
 
-	if (lm->pending) {
+	if (lm->pending && lm->dump_nl) {
 		lm->pending = false;
 		ev_timer_set(&lm->coalesce, LINKMON_COALESCE_MS / 1000.0, 0.);
 		ev_timer_start(lm->loop, &lm->coalesce);
@@ -453,4 +469,35 @@ void linkmon_resync(struct linkmon *lm)
 void linkmon_get_stats(const struct linkmon *lm, struct linkmon_stats *out)
 {
 	*out = lm->st;
+}
+
+struct linkmon *linkmon_new_offline(struct ev_loop *loop, linkmon_change_cb on_change, void *ctx)
+{
+	struct linkmon *lm = calloc(1, sizeof(*lm));
+	if (!lm)
+		return NULL;
+	lm->loop = loop;
+	lm->on_change = on_change;
+	lm->ctx = ctx;
+	ev_io_init(&lm->ev_w, event_readable, -1, EV_READ);
+	ev_timer_init(&lm->coalesce, coalesce_cb, 0., 0.);
+	lm->coalesce.data = lm;
+	return lm;
+}
+
+int linkmon_feed(struct linkmon *lm, const void *buf, size_t len, bool end)
+{
+	if (lm->stage == ST_IDLE) {
+		lm->n_cur = 0;
+		lm->st.resyncs++;
+		lm->stage = ST_LINKS;
+	}
+	struct nl_result r;
+	memset(&r, 0, sizeof(r));
+	int rc = nl_check_replies(buf, len, LINKMON_FEED_SEQ, 0, dump_cb, lm, &r);
+	if (rc < 0)
+		lm->st.errors++;
+	if (end)
+		finish_resync(lm);
+	return rc;
 }

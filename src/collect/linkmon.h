@@ -20,6 +20,7 @@
 #define SF_LINKMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "link.h"
@@ -66,5 +67,18 @@ int linkmon_query(const struct linkmon *lm, const char *ifname, struct link_info
 void linkmon_resync(struct linkmon *lm);
 
 void linkmon_get_stats(const struct linkmon *lm, struct linkmon_stats *out);
+
+/*
+ * For the fuzzer and tests: a link monitor without sockets, fed by hand.
+ * linkmon_feed() takes one datagram of dump replies as the kernel sends
+ * them for request (seq LINKMON_FEED_SEQ, port 0): RTM_NEWLINK, NEWADDR and
+ * NEWROUTE are parsed, other types ignored, NLMSG_DONE/ERROR end it. It is
+ * validated (nl_check_replies) and parsed exactly like a real dump; with
+ * end set, the resync then ends as a real one does (on_change per device
+ * that changed). Returns nl_check_replies()' verdict (1, 0 or -1).
+ */
+#define LINKMON_FEED_SEQ 1
+struct linkmon *linkmon_new_offline(struct ev_loop *loop, linkmon_change_cb on_change, void *ctx);
+int linkmon_feed(struct linkmon *lm, const void *buf, size_t len, bool end);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * probe.c - the prober of one member: sockets bound to its device, rounds
- * on libev timers, replies matched and timed. See probe.h for the model.
+ * probe.c - the prober of one member: rounds on libev timers, replies
+ * timed. The sockets and the matching of replies are probe_sock.c's. See
+ * probe.h for the model.
  */
 #include "probe.h"
 
@@ -8,34 +9,23 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <ev.h>
-#include <linux/icmp.h>
-#include <netinet/icmp6.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
+#include "probe_rand.h"
+#include "probe_sock.h"
 #include "probe_stats.h"
 #include "probe_wire.h"
 
-#define RECV_BURST 64		/* datagrams read per wake-up, bounds the work */
-#define PKT_MAX 1600
+#define PKT_MAX PROBE_PKT_MAX
 #define DNS_QTYPE_SOA 6
 
-enum { F4, F6, NFAM };
-
-struct psock {
-	int fd;
-	ev_io io;
-	int fam;		/* F4/F6 */
-	bool ip_hdr;		/* raw IPv4: replies start with the IP header */
-	uint16_t icmp_id;
-	struct prober *p;
-};
+enum { F4 = PROBE_F4, F6 = PROBE_F6, NFAM = PROBE_NFAM };
 
 struct tcp_probe {
 	int fd;
@@ -76,14 +66,14 @@ struct prober {
 
 	struct probe_ring ring;
 	struct probe_summary sum;
+
+	struct probe_rng rng;	/* ids and cookies (probe_rand.h) */
+	uint64_t round_cookie;
 };
 
-static uint16_t rand16(void)
+static uint16_t rand16(struct prober *p)
 {
-	uint16_t v;
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
-		v = (uint16_t)(clock_mono_ns() ^ getpid());
-	return v;
+	return probe_rng_u16(&p->rng);
 }
 
 static int fam_of(int family)
@@ -103,34 +93,17 @@ static void set_reason(struct prober *p, const char *r)
 	snprintf(p->reason, sizeof(p->reason), "%s", r);
 }
 
-/* ---- sockets ---- */
+/* ---- sockets (probe_sock.c) ---- */
+
+static struct probe_bind member_bind(const struct prober *p)
+{
+	return (struct probe_bind){ .device = p->cfg.device, .mark = p->cfg.mark, .src4 = p->src4, .src6 = p->src6 };
+}
 
 static int bind_to_member(struct prober *p, int fd, int fam, uint16_t port, char *why, size_t n)
 {
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->cfg.device, strlen(p->cfg.device) + 1)) {
-		snprintf(why, n, "SO_BINDTODEVICE %s: %s", p->cfg.device, strerror(errno));
-		return -1;
-	}
-	if (p->cfg.mark) {
-		uint32_t m = p->cfg.mark;
-		if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(m))) {
-			snprintf(why, n, "SO_MARK: %s", strerror(errno));
-			return -1;
-		}
-	}
-	int rc;
-	if (fam == F4) {
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = p->src4 };
-		rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	} else {
-		struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = p->src6 };
-		rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	}
-	if (rc) {
-		snprintf(why, n, "bind to source address: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	struct probe_bind b = member_bind(p);
+	return probe_sock_bind(fd, fam, &b, port, why, n);
 }
 
 static void icmp_cb(struct ev_loop *loop, ev_io *w, int revents);
@@ -138,82 +111,19 @@ static void dns_cb(struct ev_loop *loop, ev_io *w, int revents);
 
 static int open_icmp(struct prober *p, int fam, char *why, size_t n)
 {
-	struct psock *s = &p->icmp[fam];
-	int af = fam == F4 ? AF_INET : AF_INET6;
-	int proto = fam == F4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-	bool raw = true;
-
-	int fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-	if (fd < 0 && (errno == EPERM || errno == EACCES)) {
-		raw = false;	/* unprivileged ping socket (net.ipv4.ping_group_range) */
-		fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-	}
-	if (fd < 0) {
-		snprintf(why, n, "ICMP socket: %s", strerror(errno));
-		return -1;
-	}
-	if (bind_to_member(p, fd, fam, 0, why, n))
-		goto fail;
-	if (raw && fam == F4) {
-		struct icmp_filter filt = { .data = ~(1u << ICMP_ECHOREPLY) };
-		if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)))
-			log_debug("probe: member=%s ICMP_FILTER failed err=%s", p->cfg.name, strerror(errno));
-	} else if (raw) {
-		struct icmp6_filter filt;
-		ICMP6_FILTER_SETBLOCKALL(&filt);
-		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filt);
-		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt, sizeof(filt)))
-			log_debug("probe: member=%s ICMP6_FILTER failed err=%s", p->cfg.name, strerror(errno));
-	}
-	s->icmp_id = rand16();
-	if (!raw) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-			s->icmp_id = ntohs(fam == F4 ? ((struct sockaddr_in *)&ss)->sin_port
-					   : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	}
-	s->fd = fd;
-	s->fam = fam;
-	s->ip_hdr = raw && fam == F4;
-	s->p = p;
-	ev_io_init(&s->io, icmp_cb, fd, EV_READ);
-	s->io.data = s;
-	ev_io_start(p->loop, &s->io);
-	return 0;
-fail:
-	close(fd);
-	return -1;
+	struct probe_bind b = member_bind(p);
+	return psock_open_icmp(&p->icmp[fam], p->loop, fam, &b, &p->rng, icmp_cb, p, why, n);
 }
 
 static int open_dns(struct prober *p, int fam, char *why, size_t n)
 {
-	struct psock *s = &p->dns[fam];
-	int fd = socket(fam == F4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(why, n, "UDP socket: %s", strerror(errno));
-		return -1;
-	}
-	if (bind_to_member(p, fd, fam, 0, why, n)) {
-		close(fd);
-		return -1;
-	}
-	s->fd = fd;
-	s->fam = fam;
-	s->p = p;
-	ev_io_init(&s->io, dns_cb, fd, EV_READ);
-	s->io.data = s;
-	ev_io_start(p->loop, &s->io);
-	return 0;
+	struct probe_bind b = member_bind(p);
+	return psock_open_dns(&p->dns[fam], p->loop, fam, &b, dns_cb, p, why, n);
 }
 
 static void close_psock(struct prober *p, struct psock *s)
 {
-	if (s->fd < 0)
-		return;
-	ev_io_stop(p->loop, &s->io);
-	close(s->fd);
-	s->fd = -1;
+	psock_close(p->loop, s);
 }
 
 static void close_tcp(struct prober *p, struct tcp_probe *t)
@@ -247,6 +157,14 @@ static bool needs(const struct prober *p, int fam, enum probe_kind kind)
 
 /* ---- rounds ---- */
 
+/* What replies are matched against: the round in progress, or the last one. */
+static struct probe_expect expect_of(const struct prober *p)
+{
+	return (struct probe_expect){ .in_round = p->in_round, .seq = p->seq, .cookie = p->round_cookie,
+				      .n = p->cur.n_results, .targets = p->cfg.targets,
+				      .results = p->cur.results, .dns_txid = p->dns_txid };
+}
+
 static void estimate_bytes(struct prober *p)
 {
 	double b = 0;
@@ -258,7 +176,8 @@ static void estimate_bytes(struct prober *p)
 		double ip = f == F4 ? 20 : 40;
 		switch (t->kind) {
 		case PROBE_ICMP:
-			b += 2 * (ip + ICMP_ECHO_HDR_LEN + p->cfg.payload_bytes);
+			b += 2 * (ip + ICMP_ECHO_HDR_LEN +
+				  (p->cfg.payload_bytes > PROBE_COOKIE_LEN ? p->cfg.payload_bytes : PROBE_COOKIE_LEN));
 			break;
 		case PROBE_TCP:	/* SYN, SYN-ACK (with options), ACK, RST */
 			b += 4 * ip + 40 + 40 + 20 + 20;
@@ -430,14 +349,15 @@ static bool send_one(struct prober *p, int i)
 
 	p->sent_ns[i] = clock_mono_ns();
 	switch (t->kind) {
-	case PROBE_ICMP:
+	case PROBE_ICMP: {
+		struct probe_expect e = expect_of(p);
 		fd = p->icmp[f].fd;
-		len = wire_echo_build(buf, sizeof(buf), f == F6, p->icmp[f].icmp_id, p->seq,
-				      (size_t)p->cfg.payload_bytes);
+		len = probe_echo_build(buf, sizeof(buf), &p->icmp[f], &e, i, (size_t)p->cfg.payload_bytes);
 		break;
+	}
 	case PROBE_DNS:
 		fd = p->dns[f].fd;
-		p->dns_txid[i] = rand16();
+		p->dns_txid[i] = rand16(p);
 		memcpy(buf, p->dns_query, p->dns_qlen);
 		buf[0] = (uint8_t)(p->dns_txid[i] >> 8);
 		buf[1] = (uint8_t)p->dns_txid[i];
@@ -487,6 +407,9 @@ static void start_round(struct prober *p)
 		return;
 	p->in_round = true;
 	p->seq++;
+	p->round_cookie = probe_rng_u64(&p->rng);
+	for (int f = 0; f < NFAM; f++)
+		psock_refresh_id(&p->icmp[f], &p->rng);
 	p->round_t_ms = clock_mono_ms();
 	memset(&p->cur, 0, sizeof(p->cur));
 	p->cur.member = p->cfg.name;
@@ -515,78 +438,43 @@ static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	finish_round(w->data);
 }
 
-/* Source address of a reply must be the target's; returns the target index or -1. */
-static int match_target(const struct prober *p, enum probe_kind kind, const struct sockaddr_storage *from)
+/* Count a reply that did not answer a probe; true when it did answer (target i). */
+static bool tally(struct prober *p, enum probe_verdict v, const char *kind, size_t len, const char *why)
 {
-	for (int i = 0; i < p->cur.n_results; i++) {
-		const struct probe_target *t = &p->cfg.targets[i];
-		const struct probe_result *res = &p->cur.results[i];
-		if (t->kind != kind || !res->sent || res->answered)
-			continue;
-		if (from->ss_family == AF_INET && t->family == AF_INET) {
-			const struct sockaddr_in *sa = (const struct sockaddr_in *)from;
-			if (sa->sin_addr.s_addr == t->addr.v4.s_addr &&
-			    (kind != PROBE_DNS || ntohs(sa->sin_port) == t->port))
-				return i;
-		} else if (from->ss_family == AF_INET6 && t->family == AF_INET6) {
-			const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)from;
-			if (memcmp(&sa->sin6_addr, &t->addr.v6, sizeof(t->addr.v6)) == 0 &&
-			    (kind != PROBE_DNS || ntohs(sa->sin6_port) == t->port))
-				return i;
-		}
+	switch (v) {
+	case PV_ANSWER:
+		return true;
+	case PV_IGNORED:
+		p->sum.replies_ignored++;
+		break;
+	case PV_DUPLICATE:
+		p->sum.replies_duplicate++;
+		break;
+	case PV_BAD_PAYLOAD:
+		p->sum.replies_bad_payload++;
+		log_debug("probe: member=%s spoofed %s reply len=%zu why=%s", p->cfg.name, kind, len, why);
+		break;
+	case PV_BAD:
+	default:
+		p->sum.replies_bad++;
+		log_debug("probe: member=%s bad %s reply len=%zu why=%s", p->cfg.name, kind, len, why);
+		break;
 	}
-	return -1;
-}
-
-/*
- * One reply datagram of socket s, received at t_ns; true when it ended the
- * round (on_round may have freed the prober: the caller must stop).
- */
-typedef bool (*reply_fn)(struct psock *s, const uint8_t *buf, size_t len,
-			 const struct sockaddr_storage *from, int64_t t_ns);
-
-static void recv_burst(struct psock *s, reply_fn on_reply)
-{
-	uint8_t buf[PKT_MAX];
-	for (int n = 0; n < RECV_BURST && s->fd >= 0; n++) {
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t len = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
-		if (len < 0)
-			break;
-		if (on_reply(s, buf, (size_t)len, &from, clock_mono_ns()))
-			return;	/* more datagrams: the watcher fires again */
-	}
+	return false;
 }
 
 static bool icmp_reply(struct psock *s, const uint8_t *buf, size_t len,
 		       const struct sockaddr_storage *from, int64_t t_ns)
 {
-	struct prober *p = s->p;
-	uint16_t id = 0, seq = 0;
-	const char *why = NULL;
-	enum wire_verdict v = wire_echo_parse(buf, len, s->fam == F6, s->ip_hdr, &id, &seq, &why);
-	log_trace("probe: member=%s icmp%s len=%zu verdict=%d id=%u/%u seq=%u/%u", p->cfg.name,
-		  s->fam == F6 ? "6" : "", len, v, id, s->icmp_id, seq, p->seq);
-	if (v == WIRE_NOT_OURS || (v == WIRE_OK && id != s->icmp_id)) {
-		p->sum.replies_ignored++;	/* another program's ICMP */
+	struct prober *p = s->owner;
+	struct probe_expect e = expect_of(p);
+	const char *why = "";
+	int i;
+	enum probe_verdict v = probe_echo_match(s, buf, len, from, &e, &i, &why);
+	log_trace("probe: member=%s icmp%s len=%zu verdict=%d target=%d why=%s", p->cfg.name,
+		  s->fam == F6 ? "6" : "", len, v, i, v == PV_ANSWER ? "-" : why);
+	if (!tally(p, v, "ICMP", len, why))
 		return false;
-	}
-	if (v == WIRE_BAD) {
-		p->sum.replies_bad++;
-		log_debug("probe: member=%s bad ICMP reply len=%zu why=%s", p->cfg.name, len, why);
-		return false;
-	}
-	if (!p->in_round || seq != p->seq) {
-		p->sum.replies_ignored++;	/* late or duplicate */
-		return false;
-	}
-	int i = match_target(p, PROBE_ICMP, from);
-	if (i < 0) {
-		p->sum.replies_bad++;	/* our id and seq from a source we did not ask */
-		log_debug("probe: member=%s ICMP reply from unexpected source", p->cfg.name);
-		return false;
-	}
 	mark_answered(p, i, t_ns);
 	return all_answered_check(p);
 }
@@ -594,36 +482,25 @@ static bool icmp_reply(struct psock *s, const uint8_t *buf, size_t len,
 static bool dns_reply(struct psock *s, const uint8_t *buf, size_t len,
 		      const struct sockaddr_storage *from, int64_t t_ns)
 {
-	struct prober *p = s->p;
-	uint16_t txid;
-	int rcode;
-	const char *why = NULL;
-	if (wire_dns_parse(buf, len, p->dns_query, p->dns_qlen, &txid, &rcode, &why) != WIRE_OK) {
-		p->sum.replies_bad++;
-		log_debug("probe: member=%s bad DNS reply len=%zu why=%s", p->cfg.name, len, why);
+	struct prober *p = s->owner;
+	struct probe_expect e = expect_of(p);
+	const char *why = "";
+	int i;
+	enum probe_verdict v = probe_dns_match(buf, len, from, p->dns_query, p->dns_qlen, &e, &i, &why);
+	if (!tally(p, v, "DNS", len, why))
 		return false;
-	}
-	if (!p->in_round) {
-		p->sum.replies_ignored++;
-		return false;
-	}
-	int i = match_target(p, PROBE_DNS, from);
-	if (i < 0 || p->dns_txid[i] != txid) {
-		p->sum.replies_bad++;	/* wrong source or id: late or spoofed */
-		return false;
-	}
 	mark_answered(p, i, t_ns);
 	return all_answered_check(p);
 }
 
 static void icmp_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	recv_burst(w->data, icmp_reply);
+	psock_recv_burst(w->data, icmp_reply);
 }
 
 static void dns_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	recv_burst(w->data, dns_reply);
+	psock_recv_burst(w->data, dns_reply);
 }
 
 /* ---- public ---- */
@@ -644,8 +521,11 @@ struct prober *prober_new(struct ev_loop *loop, const struct probe_member_cfg *c
 	p->on_round = on_round;
 	p->ctx = ctx;
 	p->role = PROBE_ROLE_STANDBY;
-	for (int f = 0; f < NFAM; f++)
-		p->icmp[f].fd = p->dns[f].fd = -1;
+	for (int f = 0; f < NFAM; f++) {
+		psock_init(&p->icmp[f]);
+		psock_init(&p->dns[f]);
+	}
+	probe_rng_init(&p->rng, p->cfg.name);
 	for (int i = 0; i < PROBE_TARGETS_MAX; i++)
 		p->tcp[i].fd = -1;
 	p->dns_qlen = wire_dns_query(p->dns_query, sizeof(p->dns_query), 0, cfg->dns_name, DNS_QTYPE_SOA);
@@ -656,7 +536,7 @@ struct prober *prober_new(struct ev_loop *loop, const struct probe_member_cfg *c
 		free(p);
 		return NULL;
 	}
-	p->seq = rand16();
+	p->seq = rand16(p);
 	p->fast_left = cfg->fast_rounds;
 	ev_timer_init(&p->next_timer, next_cb, 0., 0.);
 	p->next_timer.data = p;
@@ -757,7 +637,7 @@ void prober_set_link(struct prober *p, const struct link_info *li)
 		 p->cfg.device, p->ifindex, p->fam_ok[F4], p->fam_ok[F6], was_usable ? " rebound" : "");
 	/* first round soon, staggered so members do not probe in lockstep */
 	int64_t now = clock_mono_ms();
-	p->next_due_ms = now + (was_usable || p->sum.rounds ? 0 : rand16() % 200);
+	p->next_due_ms = now + (was_usable || p->sum.rounds ? 0 : rand16(p) % 200);
 	ev_timer_stop(p->loop, &p->next_timer);
 	ev_timer_set(&p->next_timer, (double)(p->next_due_ms - now) / 1000.0, 0.);
 	ev_timer_start(p->loop, &p->next_timer);
@@ -798,4 +678,8 @@ void prober_summary(const struct prober *p, struct probe_summary *out)
 	out->usable = p->usable;
 	snprintf(out->reason, sizeof(out->reason), "%s", p->reason);
 	out->mem_bytes = sizeof(*p) + probe_ring_mem_bytes(&p->ring);
+	out->rand_weak_draws = p->rng.weak_draws;
+	out->rand_reseeds = p->rng.reseeds;
+	enum psock_kind k = p->icmp[F4].fd >= 0 ? p->icmp[F4].kind : p->icmp[F6].kind;
+	snprintf(out->icmp_socket, sizeof(out->icmp_socket), "%s", psock_kind_name(k));
 }

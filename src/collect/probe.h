@@ -1,8 +1,9 @@
 /*
  * probe.h - active probes of one uplink ("member"), bound to its device.
  *
- * A prober owns, per member: one raw ICMP socket per family (falls back to an
- * unprivileged ping socket), one UDP socket per family for DNS probes, and a
+ * A prober owns, per member: one ICMP socket per family (a ping socket where
+ * net.ipv4.ping_group_range allows, else a raw socket filtered to our echo
+ * id; see probe_sock.h), one UDP socket per family for DNS probes, and a
  * short-lived non-blocking TCP socket per TCP target and round. Every socket
  * is bound to the member's device (SO_BINDTODEVICE), to its source address,
  * and marked (SO_MARK) when a mark is set, so probes leave through that
@@ -137,6 +138,11 @@ struct probe_summary {
 	char reason[PROBE_REASON_MAX];	/* why not usable */
 	int64_t last_round_ms;		/* monotonic ms; -1 = none yet */
 	size_t mem_bytes;		/* memory held by the prober */
+	uint64_t replies_duplicate;	/* second valid replies to an answered probe */
+	uint64_t replies_bad_payload;	/* our id, seq and source, another cookie */
+	uint64_t rand_weak_draws;	/* ids/cookies drawn before the kernel had entropy */
+	uint64_t rand_reseeds;		/* back to kernel entropy after weak draws */
+	char icmp_socket[8];		/* "ping", "raw" or "none" (probe_sock.h) */
 };
 
 struct probe_result {

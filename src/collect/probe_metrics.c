@@ -27,9 +27,9 @@ const struct metric_desc probe_summary_metrics[] = {
 	{ METRIC("probes_answered", METRIC_UINT64, P(probes_answered), "probes", METRIC_COUNTER,
 		 "Probes answered in time.") },
 	{ METRIC("replies_ignored", METRIC_UINT64, P(replies_ignored), "packets", METRIC_COUNTER,
-		 "Packets that were not answers to our probes (other programs', late replies).") },
+		 "Late replies (an earlier round, after the timeout); other programs' are filtered out.") },
 	{ METRIC("replies_bad", METRIC_UINT64, P(replies_bad), "packets", METRIC_COUNTER,
-		 "Truncated replies, bad checksums, spoofed source or sequence.") },
+		 "Truncated replies, bad checksums, our id from an unexpected source, bad DNS replies.") },
 	{ METRIC("send_errors", METRIC_UINT64, P(send_errors), "probes", METRIC_COUNTER,
 		 "Probes the kernel refused to send.") },
 	{ METRIC("interval_ms", METRIC_INT, P(interval_ms), "ms", METRIC_GAUGE,
@@ -42,6 +42,16 @@ const struct metric_desc probe_summary_metrics[] = {
 		 "The device can carry probes (address, route, socket).") },
 	{ METRIC("reason", METRIC_STRING, P(reason), NULL, METRIC_INFO,
 		 "Why probing is not possible; null when usable.") },
+	{ METRIC("replies_duplicate", METRIC_UINT64, P(replies_duplicate), "packets", METRIC_COUNTER,
+		 "Second valid replies to a probe already answered (ignored).") },
+	{ METRIC("replies_bad_payload", METRIC_UINT64, P(replies_bad_payload), "packets", METRIC_COUNTER,
+		 "Echo replies with our id, sequence and source but not our cookie: spoofed, rejected.") },
+	{ METRIC("rand_weak_draws", METRIC_UINT64, P(rand_weak_draws), "draws", METRIC_COUNTER,
+		 "Probe ids and cookies drawn before the kernel had entropy (early boot).") },
+	{ METRIC("rand_reseeds", METRIC_UINT64, P(rand_reseeds), "times", METRIC_COUNTER,
+		 "Returns to kernel entropy after weak draws; weak ids are replaced then.") },
+	{ METRIC("icmp_socket", METRIC_STRING, P(icmp_socket), NULL, METRIC_INFO,
+		 "ICMP socket kind: ping (ping_group_range allows) or raw (filtered to our echo id).") },
 	METRIC_END
 };
 #undef P

@@ -34,9 +34,11 @@ uint16_t wire_csum(const void *buf, size_t len)
 	return (uint16_t)~sum;
 }
 
-size_t wire_echo_build(uint8_t *buf, size_t cap, bool v6, uint16_t id, uint16_t seq,
-		       size_t payload_len)
+size_t wire_echo_build_cookie(uint8_t *buf, size_t cap, bool v6, uint16_t id, uint16_t seq,
+			      const uint8_t *cookie, size_t cookie_len, size_t payload_len)
 {
+	if (payload_len < cookie_len)
+		payload_len = cookie_len;
 	size_t len = ICMP_ECHO_HDR_LEN + payload_len;
 
 	if (cap < len)
@@ -46,11 +48,19 @@ size_t wire_echo_build(uint8_t *buf, size_t cap, bool v6, uint16_t id, uint16_t 
 	put16(buf + 2, 0);
 	put16(buf + 4, id);
 	put16(buf + 6, seq);
-	for (size_t i = 0; i < payload_len; i++)
+	if (cookie_len)
+		memcpy(buf + ICMP_ECHO_HDR_LEN, cookie, cookie_len);
+	for (size_t i = cookie_len; i < payload_len; i++)
 		buf[ICMP_ECHO_HDR_LEN + i] = (uint8_t)('S' + i % 16);
 	if (!v6)
 		put16(buf + 2, wire_csum(buf, len));
 	return len;
+}
+
+size_t wire_echo_build(uint8_t *buf, size_t cap, bool v6, uint16_t id, uint16_t seq,
+		       size_t payload_len)
+{
+	return wire_echo_build_cookie(buf, cap, v6, id, seq, NULL, 0, payload_len);
 }
 
 static enum wire_verdict reject(const char **why, const char *reason, enum wire_verdict v)
@@ -62,6 +72,15 @@ static enum wire_verdict reject(const char **why, const char *reason, enum wire_
 
 enum wire_verdict wire_echo_parse(const uint8_t *buf, size_t len, bool v6, bool ip_hdr,
 				  uint16_t *id, uint16_t *seq, const char **why)
+{
+	const uint8_t *pl;
+	size_t pl_len;
+	return wire_echo_parse_payload(buf, len, v6, ip_hdr, id, seq, &pl, &pl_len, why);
+}
+
+enum wire_verdict wire_echo_parse_payload(const uint8_t *buf, size_t len, bool v6, bool ip_hdr,
+					  uint16_t *id, uint16_t *seq, const uint8_t **payload,
+					  size_t *payload_len, const char **why)
 {
 	if (ip_hdr && !v6) {
 		if (len < 20)
@@ -89,6 +108,8 @@ enum wire_verdict wire_echo_parse(const uint8_t *buf, size_t len, bool v6, bool 
 		return reject(why, "bad ICMP checksum", WIRE_BAD);
 	*id = get16(buf + 4);
 	*seq = get16(buf + 6);
+	*payload = buf + ICMP_ECHO_HDR_LEN;
+	*payload_len = len - ICMP_ECHO_HDR_LEN;
 	return WIRE_OK;
 }
 

@@ -38,6 +38,14 @@ size_t wire_echo_build(uint8_t *buf, size_t cap, bool v6, uint16_t id, uint16_t 
 		       size_t payload_len);
 
 /*
+ * The same with a cookie: the payload starts with the cookie_len bytes of
+ * cookie, then pattern bytes up to payload_len. The payload is at least
+ * cookie_len long, whatever payload_len says. Returns the length or 0.
+ */
+size_t wire_echo_build_cookie(uint8_t *buf, size_t cap, bool v6, uint16_t id, uint16_t seq,
+			      const uint8_t *cookie, size_t cookie_len, size_t payload_len);
+
+/*
  * Parse an echo reply. ip_hdr: buf starts with an IPv4 header (raw IPv4
  * sockets). For IPv4 the ICMP checksum is verified here; for ICMPv6 the kernel
  * verified it. On WIRE_OK *id and *seq are set. *why (optional) says why a
@@ -45,6 +53,14 @@ size_t wire_echo_build(uint8_t *buf, size_t cap, bool v6, uint16_t id, uint16_t 
  */
 enum wire_verdict wire_echo_parse(const uint8_t *buf, size_t len, bool v6, bool ip_hdr,
 				  uint16_t *id, uint16_t *seq, const char **why);
+
+/*
+ * The same, and on WIRE_OK *payload / *payload_len point at the echo
+ * payload inside buf (after the ICMP header, IPv4 link padding removed).
+ */
+enum wire_verdict wire_echo_parse_payload(const uint8_t *buf, size_t len, bool v6, bool ip_hdr,
+					  uint16_t *id, uint16_t *seq, const uint8_t **payload,
+					  size_t *payload_len, const char **why);
 
 /*
  * Encode a DNS name ("example.org", "." or "") in wire format. Returns the

@@ -21,9 +21,13 @@
  *       tiny DNS responder for the tests, bound to address (so replies come
  *       from it): answers every query with its question, QR set, NOERROR,
  *       until killed
- *   sfnet_drv spoof dst count
- *       send count ICMP echo replies with a foreign id and count with a bad
- *       checksum to dst (raw socket), to check they are ignored and counted
+ *   sfnet_drv spoof [-t ms] kinds count
+ *       in the target's namespace: for each of the next count echo requests
+ *       to a local address (seen on a raw socket), send echo replies from
+ *       that address (marked 42): kinds is a set of letters, f = foreign id,
+ *       p = our id and seq with another payload, c = a bad checksum, d = an
+ *       exact copy (a duplicate of the kernel's reply); prints "spoofed
+ *       requests=N"
  *   sfnet_drv failover [-t ms] [-i ms] member=device=targets ...
  *       probes + linkmon + route controller: the first member (in order)
  *       whose last round was up and whose link is usable is routed; prints
@@ -211,10 +215,12 @@ static void print_summaries(void)
 		printf("summary member=%s usable=%d reason=\"%s\" rounds=%" PRIu64 " rounds_up=%" PRIu64
 		       " sent=%" PRIu64 " answered=%" PRIu64 " loss_pct=%.1f latency_ms=%.3f p95_ms=%.3f jitter_ms=%.3f"
 		       " lost_in_row=%d ignored=%" PRIu64 " bad=%" PRIu64 " send_errors=%" PRIu64
-		       " bytes_per_day=%.0f mem_bytes=%zu\n",
+		       " bytes_per_day=%.0f mem_bytes=%zu dup=%" PRIu64 " bad_payload=%" PRIu64
+		       " icmp_socket=%s rand_weak=%" PRIu64 "\n",
 		       mem[i].name, s.usable, s.reason, s.rounds, s.rounds_up, s.probes_sent, s.probes_answered,
 		       s.loss_pct, s.latency_ms, s.latency_p95_ms, s.jitter_ms, s.lost_in_row, s.replies_ignored,
-		       s.replies_bad, s.send_errors, s.bytes_per_day, s.mem_bytes);
+		       s.replies_bad, s.send_errors, s.bytes_per_day, s.mem_bytes, s.replies_duplicate,
+		       s.replies_bad_payload, s.icmp_socket, s.rand_weak_draws);
 	}
 	fflush(stdout);
 }
@@ -335,28 +341,69 @@ static int cmd_dnsd(const char *addr, int port)
 	}
 }
 
-static int cmd_spoof(const char *dst, int count)
+static void spoof_send(int fd, const uint8_t *ip, size_t ihl, const uint8_t *icmp, size_t len,
+		       char kind)
 {
-	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	uint8_t pkt[1600];
+	if (ihl + len > sizeof(pkt) || len < ICMP_ECHO_HDR_LEN)
+		return;
+	memcpy(pkt, ip, ihl);
+	memcpy(pkt + 12, ip + 16, 4);	/* swap source and destination */
+	memcpy(pkt + 16, ip + 12, 4);
+	pkt[0] = 0x45;
+	pkt[2] = (uint8_t)((20 + len) >> 8);
+	pkt[3] = (uint8_t)(20 + len);
+	pkt[8] = 64;
+	pkt[10] = pkt[11] = 0;
+	uint8_t *r = pkt + 20;
+	memcpy(r, icmp, len);
+	r[0] = 0;	/* echo reply */
+	if (kind == 'f')
+		r[4] ^= 0x5a;
+	if (kind == 'p' && len > ICMP_ECHO_HDR_LEN)
+		r[ICMP_ECHO_HDR_LEN] ^= 0xff;
+	r[2] = r[3] = 0;
+	uint16_t c = wire_csum(r, len);
+	r[2] = (uint8_t)(c >> 8);
+	r[3] = (uint8_t)c;
+	if (kind == 'c')
+		r[3] ^= 0x55;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	if (fd < 0 || inet_pton(AF_INET, dst, &sa.sin_addr) != 1) {
+	memcpy(&sa.sin_addr, pkt + 16, 4);
+	if (sendto(fd, pkt, 20 + len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		perror("spoof sendto");
+}
+
+static int cmd_spoof(const char *kinds, int count)
+{
+	int in = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK, IPPROTO_ICMP);
+	int out = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);	/* IP_HDRINCL */
+	int mark = 42;
+	if (in < 0 || out < 0 || setsockopt(out, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
 		perror("spoof");
 		return 1;
 	}
-	for (int i = 0; i < count; i++) {
-		uint8_t b[24] = { 0 };
-		/* echo reply, foreign id: ignored */
-		b[4] = 0xde;
-		b[5] = 0xad;
-		b[7] = (uint8_t)i;
-		uint16_t c = wire_csum(b, sizeof(b));
-		b[2] = (uint8_t)(c >> 8);
-		b[3] = (uint8_t)c;
-		sendto(fd, b, sizeof(b), 0, (struct sockaddr *)&sa, sizeof(sa));
-		b[3] ^= 0x55;	/* broken checksum: bad */
-		sendto(fd, b, sizeof(b), 0, (struct sockaddr *)&sa, sizeof(sa));
+	printf("spoof ready\n");
+	fflush(stdout);
+	int n = 0;
+	int64_t end = clock_mono_ms() + run_ms;
+	while (n < count && clock_mono_ms() < end) {
+		uint8_t b[1600];
+		ssize_t len = recv(in, b, sizeof(b), 0);
+		if (len < 0) {
+			usleep(1000);
+			continue;
+		}
+		size_t ihl = (size_t)(b[0] & 0x0f) * 4;
+		if (len < 28 || ihl < 20 || ihl + ICMP_ECHO_HDR_LEN > (size_t)len || b[ihl] != 8)
+			continue;	/* echo requests only */
+		for (const char *k = kinds; *k; k++)
+			spoof_send(out, b, ihl, b + ihl, (size_t)len - ihl, *k);
+		n++;
 	}
-	close(fd);
+	printf("spoofed requests=%d\n", n);
+	close(in);
+	close(out);
 	return 0;
 }
 
@@ -417,8 +464,8 @@ int main(int argc, char **argv)
 			print_summaries();
 			struct rusage ru;
 			getrusage(RUSAGE_SELF, &ru);
-			printf("rusage user_ms=%ld sys_ms=%ld\n", ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000,
-			       ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000);
+			printf("rusage user_ms=%ld sys_ms=%ld nvcsw=%ld\n", ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000,
+			       ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000, ru.ru_nvcsw);
 		}
 		struct linkmon_stats ls;
 		linkmon_get_stats(lm, &ls);

@@ -1,10 +1,11 @@
 /*
  * test_probe_lo.c - the prober in a real libev loop on the loopback device:
  * rounds, reliability with a dead target, TCP refused = answered, fast
- * re-probes after a lost round, cadence by role, traffic estimate, and
- * unusable links. Skipped when probe sockets cannot be opened (no root and
+ * re-probes after a lost round, cadence by role, traffic estimate,
+ * unusable links, and probing without kernel entropy (weak ids, reseeded). Skipped when probe sockets cannot be opened (no root and
  * no ping_group_range).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "probe.h"
+#include "probe_rand.h"
 
 struct rec {
 	int rounds;
@@ -260,6 +262,54 @@ static void test_all_failed_ends_from_loop(void **state)
 	ev_loop_destroy(loop);
 }
 
+static ssize_t no_entropy(void *buf, size_t len, unsigned flags)
+{
+	errno = EAGAIN;
+	return -1;
+}
+
+/* Early boot: getrandom has no entropy. Probes still work, the weak draws
+ * are counted, and once entropy is there ids and cookies are strong again. */
+static void test_weak_entropy_reseeds(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(0);
+	struct rec rec = { 0 };
+	struct probe_member_cfg mc = cfg("127.0.0.1", 1, 100, 80);
+	probe_rand_set_source(no_entropy);
+	probe_rand_reset_wait();
+	struct prober *p = prober_new(loop, &mc, on_round, &rec);
+	assert_non_null(p);
+	struct link_info li = lo_link();
+	prober_set_link(p, &li);
+	struct probe_summary s;
+	prober_summary(p, &s);
+	if (!s.usable && strstr(s.reason, "socket")) {
+		probe_rand_set_source(NULL);
+		prober_free(p);
+		skip();
+	}
+	prober_set_role(p, PROBE_ROLE_PRIMARY);
+	run_ms(loop, 350);
+	prober_summary(p, &s);
+	assert_true(rec.rounds >= 2);
+	assert_int_equal(s.rounds_up, s.rounds);	/* weak ids still match */
+	assert_true(s.rand_weak_draws >= (uint64_t)rec.rounds);	/* one cookie per round at least */
+	assert_int_equal(s.rand_reseeds, 0);
+
+	probe_rand_set_source(NULL);	/* the CRNG is ready */
+	int before = rec.rounds;
+	uint64_t weak = s.rand_weak_draws;
+	run_ms(loop, 350);
+	prober_summary(p, &s);
+	assert_true(rec.rounds >= before + 2);
+	assert_int_equal(s.rand_reseeds, 1);
+	assert_int_equal(s.rand_weak_draws, weak);
+	assert_int_equal(s.rounds_up, s.rounds);	/* the re-keyed id (raw) is matched */
+	assert_true(strcmp(s.icmp_socket, "raw") == 0 || strcmp(s.icmp_socket, "ping") == 0);
+	prober_free(p);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_unusable_links),
 		cmocka_unit_test(test_free_from_callback),
 		cmocka_unit_test(test_all_failed_ends_from_loop),
+		cmocka_unit_test(test_weak_entropy_reseeds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
