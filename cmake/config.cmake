@@ -1,7 +1,8 @@
 # cmake/config.cmake - src/config: our UCI reader and the config model that
 # maps every stage's option table onto UCI sections.
 sf_stage(config config)
-target_sources(sfconfig PRIVATE src/config/uci.c src/config/config.c)
+target_sources(sfconfig PRIVATE src/config/uci.c src/config/config.c
+                               src/config/config_export.c)
 target_link_libraries(sfconfig PUBLIC sfutil sfengine sfcollect sfcontrol sftelemetry)
 
 sf_unit_test(test_uci tests/unit/test_uci.c)

@@ -44,6 +44,7 @@ struct api_peer;
 struct api_error;
 struct json_object;
 struct linkmon;
+struct daemon_export;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -73,6 +74,7 @@ struct daemon {
 	bool in_decide;
 	bool utc_set;				/* engine knows UTC - monotonic */
 	int64_t utc_next_check_ms;
+	struct daemon_export *exp;		/* Prometheus, MQTT (daemon_export.h) */
 };
 
 /* clock_mono_ms(): the one time base of samples, engine and events. */
