@@ -146,14 +146,15 @@ static void handle(struct client *c)
 	}
 	struct prom_out o;
 	prom_out_init(&o, s->lim.max_reply_bytes);
+	s->st.scrapes++;	/* the exposition counts the scrape it answers */
 	s->render(s->ctx, &o);
 	if (o.overflow) {
+		s->st.scrapes--;
 		s->st.render_overflow++;
 		log_warn("prometheus: exposition over max_reply_bytes=%zu: answered 500",
 			 s->lim.max_reply_bytes);
 		reply(c, 500, "Internal Server Error", NULL, NULL, 0, head, NULL);
 	} else {
-		s->st.scrapes++;
 		s->st.last_scrape_bytes = (int64_t)o.len;
 		reply(c, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", o.buf ? o.buf : "", o.len,
 		      head, NULL);
