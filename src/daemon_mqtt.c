@@ -34,7 +34,7 @@
 static void publish_json(struct daemon_export *x, const char *topic, struct json_object *o, int qos,
 			 bool retain)
 {
-	const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	mqtt_publish(x->mqtt, topic, txt, strlen(txt), qos, retain);
 }
 

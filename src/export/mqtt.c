@@ -320,14 +320,20 @@ int mqtt_publish(struct mqtt_client *c, const char *topic, const void *payload, 
 			c->dropped++;
 		return -1;
 	}
+	c->inflight++;	/* first: a QoS 0 message written at once is acked inside the call */
+	errno = 0;
 	int rc = mosquitto_publish(c->mosq, NULL, topic, (int)len, payload, qos, retain);
+	int err = errno;
 	if (rc != MOSQ_ERR_SUCCESS) {
+		if (c->inflight > 0)
+			c->inflight--;
 		c->dropped++;
 		log_debug("mqtt: publish refused topic=%s: %s", topic, mosquitto_strerror(rc));
+		if (mosquitto_socket(c->mosq) < 0 || rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_ERRNO)
+			after_call(c, rc, err, "publish");
 		return -1;
 	}
 	c->published++;
-	c->inflight++;
 	io_update(c);
 	return 0;
 }
