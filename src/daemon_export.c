@@ -59,6 +59,7 @@ static void export_sink(void *ctx, const struct tel_event *ev)
 }
 
 /* ---- Prometheus ---------------------------------------------------------- */
+#ifdef SF_HAVE_PROMETHEUS
 
 /* free text or what is a label already: a new series at every change */
 static const char *const status_skip[] = {
@@ -167,6 +168,8 @@ static void prom_render(void *ctx, struct prom_out *o)
 	write_events(o, x);
 	write_process(o, d);
 }
+
+#endif	/* SF_HAVE_PROMETHEUS */
 
 static void prom_start(struct daemon_export *x)
 {
