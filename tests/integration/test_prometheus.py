@@ -199,6 +199,52 @@ class Prometheus(unittest.TestCase):
         self.assertIsNone(self.d.proc.poll())
 
 
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+LUA = shutil.which("lua5.1")
+
+
+@unittest.skipUnless(LUA, "lua5.1 and lua-cjson (Debian) run the node-exporter collector")
+class LuaCollector(unittest.TestCase):
+    """contrib/prometheus-node-exporter-lua/starfail.lua over the rpcd plugin (ubus stand-in)."""
+
+    def test_collector_output(self):
+        port = free_port()
+        d = Daemon(config(port))
+        try:
+            time.sleep(1)
+            env = dict(os.environ, SF_SOCK=d.sock, SF_CTL=os.path.join(os.environ.get("SF_BUILD", "build"), "starfailctl"),
+                       LUA_PATH=os.path.join(ROOT, "tests", "integration", "lua", "?.lua") + ";;")
+            p = subprocess.run([LUA, os.path.join(ROOT, "tests", "integration", "lua", "run_collector.lua"),
+                                os.path.join(ROOT, "contrib", "prometheus-node-exporter-lua", "starfail.lua")],
+                               capture_output=True, text=True, env=env, timeout=30)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            text = p.stdout
+            # node-exporter-lua writes no HELP lines: promtool's only complaint may be that
+            lint = subprocess.run([shutil.which("promtool"), "check", "metrics"], input=text.encode(),
+                                  capture_output=True, timeout=30)
+            problems = [l for l in (lint.stdout + lint.stderr).decode().splitlines()
+                        if l.strip() and "no help text" not in l]
+            self.assertEqual(problems, [], text[:3000])
+            s = parse(text)
+            # the endpoint's names (counters but those named *_total are gauges without _total)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                endpoint = {l.split()[2] for l in r.read().decode().splitlines() if l.startswith("# TYPE")}
+            lua = {l.split()[2] for l in text.splitlines() if l.startswith("# TYPE")}
+            self.assertGreater(len(lua), 100)
+            strange = [n for n in lua if n not in endpoint and n + "_total" not in endpoint]
+            self.assertEqual(strange, [])
+            self.assertEqual(s['starfail_member_state_info{member="wan",state="unusable"}'], 1)
+            self.assertEqual(s['starfail_member_probe_interval_seconds{member="wan"}'], 0.5)
+            self.assertEqual(s['starfail_member_priority{member="sl"}'], 10)
+            self.assertGreater(s["starfail_uptime_seconds"], 0.5)
+            self.assertGreater(s["starfail_memory_rss_bytes"], 100000)
+            self.assertNotIn('starfail_member_latency_seconds{member="wan"}', s)
+            types = [l for l in text.splitlines() if l.startswith("# TYPE")]
+            self.assertEqual(len(types), len(set(types)))
+        finally:
+            d.cleanup()
+
+
 class Defaults(unittest.TestCase):
     def test_off_by_default_and_loopback_when_on(self):
         port = free_port()
