@@ -187,18 +187,29 @@ static void prom_start(struct daemon_export *x)
 	bool v6 = strchr(p->listen, ':') != NULL;
 	snprintf(x->prom_listen, sizeof(x->prom_listen), "%s%s%s:%d", v6 ? "[" : "", p->listen,
 		 v6 ? "]" : "", p->port);
-	if (x->http)
+	if (x->http) {
 		log_info("prometheus: listening on http://%s/metrics", x->prom_listen);
-	else
-		log_err("prometheus: %s (fix the config and reload)", x->prom_error);
+		ev_timer_stop(x->d->loop, &x->prom_retry);
+	} else if (!ev_is_active(&x->prom_retry)) {
+		log_err("prometheus: %s (tried again every %d s)", x->prom_error, EXPORT_LISTEN_RETRY_S);
+		ev_timer_start(x->d->loop, &x->prom_retry);
+	}
 #else
 	snprintf(x->prom_error, sizeof(x->prom_error), "not in this build (SF_PROMETHEUS=OFF)");
 	log_err("prometheus: prometheus_enable is 1 but the endpoint is %s", x->prom_error);
 #endif
 }
 
+static void prom_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon_export *x = w->data;
+	if (!x->http)
+		prom_start(x);
+}
+
 static void prom_stop(struct daemon_export *x)
 {
+	ev_timer_stop(x->d->loop, &x->prom_retry);
 #ifdef SF_HAVE_PROMETHEUS
 	prom_http_free(x->http);
 #endif
@@ -216,6 +227,8 @@ void daemon_export_start(struct daemon *d)
 	}
 	x->d = d;
 	d->exp = x;
+	ev_timer_init(&x->prom_retry, prom_retry_cb, EXPORT_LISTEN_RETRY_S, EXPORT_LISTEN_RETRY_S);
+	x->prom_retry.data = x;
 	if (event_bus_subscribe(&d->bus, "export", export_sink, x) < 0)
 		log_err("export: no room on the event bus: events are not exported");
 	prom_start(x);

@@ -32,6 +32,7 @@ struct prom_http;
 
 #define EXPORT_EVENT_KINDS_MAX 64	/* (type, reason) pairs counted; more go to "other" */
 #define EXPORT_EVENTS_PENDING 32
+#define EXPORT_LISTEN_RETRY_S 10	/* the LAN address may come up after the daemon */
 
 struct export_event_count {
 	char type[TEL_NAME_MAX], reason[TEL_NAME_MAX];
@@ -44,6 +45,7 @@ struct daemon_export {
 	struct prom_http *http;
 	char prom_listen[96];
 	char prom_error[200];
+	ev_timer prom_retry;		/* could not listen (address not up yet): try again */
 	/* MQTT */
 	struct mqtt_client *mqtt;
 	char mqtt_error[200];		/* could not be set up */

@@ -122,8 +122,12 @@ class Mqtt(unittest.TestCase):
         self.d = Daemon(config(self.port))
 
     def tearDown(self):
+        rc = self.d.stop()
+        log = self.d.read_log()
         self.d.cleanup()
         self.broker.cleanup()
+        # a clean stop (under ASan: no leak, no error report), or the SIGKILL of the test
+        self.assertIn(rc, (0, -signal.SIGKILL), log[-3000:])
 
     def status(self):
         return self.d.call("status")["result"]["mqtt"]
