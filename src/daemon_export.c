@@ -1,7 +1,10 @@
 /* daemon_export.c - lifecycle of the exporters, the event sink, the Prometheus exposition; see daemon_export.h */
 #include "daemon_export.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -14,6 +17,7 @@
 #include "log.h"
 #include "metric_impl.h"
 #include "mqtt.h"
+#include "notify.h"
 #include "prom.h"
 #include "prom_http.h"
 #ifdef SF_HAVE_STARLINK
@@ -56,6 +60,7 @@ static void export_sink(void *ctx, const struct tel_event *ev)
 	struct daemon_export *x = ctx;
 	count_event(x, ev);
 	daemon_mqtt_event(x, ev);
+	notify_event(x->notify, ev);
 }
 
 /* ---- Prometheus ---------------------------------------------------------- */
@@ -64,7 +69,8 @@ static void export_sink(void *ctx, const struct tel_event *ev)
 /* free text or what is a label already: a new series at every change */
 static const char *const status_skip[] = {
 	"reason_text", "config.path", "config.error", "controller.state", "controller.error",
-	"controller.drift", "controller.last_repair.what", "mqtt.last_error", "prometheus.error", NULL
+	"controller.drift", "controller.last_repair.what", "mqtt.last_error", "prometheus.error",
+	"notify.hook_error", "notify.last_error", NULL
 };
 static const char *const member_skip[] = {
 	"name", "link.reason", "probe.reason", "starlink.last_error.message",
@@ -79,6 +85,8 @@ static const struct metric_desc status_reply_metrics[] = {
 	  .sub = prom_status_metrics },
 	{ METRIC("mqtt", METRIC_OBJECT, 0, NULL, METRIC_GAUGE, "The MQTT connection."),
 	  .sub = mqtt_status_metrics },
+	{ METRIC("notify", METRIC_OBJECT, 0, NULL, METRIC_GAUGE, "The notifications."),
+	  .sub = notify_status_metrics },
 	METRIC_END
 };
 
@@ -216,6 +224,65 @@ static void prom_stop(struct daemon_export *x)
 	x->http = NULL;
 }
 
+/* ---- notifications --------------------------------------------------------- */
+
+/* The URL from notify_webhook_url or the first line of notify_webhook_url_file. */
+static int webhook_url(const struct notify_params *p, char *buf, size_t len, char *err, size_t errlen)
+{
+	snprintf(buf, len, "%s", p->webhook_url);
+	if (!*p->webhook_url_file)
+		return 0;
+	FILE *f = fopen(p->webhook_url_file, "re");
+	if (!f || !fgets(buf, (int)len, f)) {
+		snprintf(err, errlen, "notify_webhook_url_file %s: %s", p->webhook_url_file,
+			 f ? "empty" : strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static void notify_start(struct daemon_export *x)
+{
+	const struct notify_params *p = &x->d->cfg.notify;
+	struct notify_opts o = {
+		.hook_timeout_ms = p->hook_timeout_ms, .format = (enum notify_format)p->webhook_format,
+		.debounce_ms = p->debounce_ms, .rate_per_hour = p->rate_per_hour, .retries = p->retries,
+		.timeout_ms = p->timeout_ms, .queue_max = p->queue_max,
+	};
+	x->notify_error[0] = '\0';
+	if (gethostname(o.node, sizeof(o.node) - 1) < 0 || !*o.node)
+		snprintf(o.node, sizeof(o.node), "router");
+	for (int i = 0; i < p->events.n && i < NOTIFY_KINDS_MAX; i++)
+		snprintf(o.kinds[o.n_kinds++], sizeof(o.kinds[0]), "%s", p->events.v[i]);
+	snprintf(o.hooks_dir, sizeof(o.hooks_dir), "%s", p->hooks_dir);
+	snprintf(o.token, sizeof(o.token), "%s", p->webhook_token);
+	snprintf(o.user, sizeof(o.user), "%s", p->webhook_user);
+	snprintf(o.chat_id, sizeof(o.chat_id), "%s", p->telegram_chat_id);
+	if (webhook_url(p, o.url, sizeof(o.url), x->notify_error, sizeof(x->notify_error)) < 0)
+		log_err("notify: %s: no webhook", x->notify_error);
+	if (!*o.hooks_dir && !*o.url)
+		return;
+	char err[200];
+	x->notify = notify_new(x->d->loop, &o, err, sizeof(err));
+	if (!x->notify) {
+		snprintf(x->notify_error, sizeof(x->notify_error), "%s", err);
+		log_err("notify: %s", err);
+	} else if (*o.url) {
+		log_info("notify: webhook format=%s hooks=%s", notify_format_names[o.format],
+			 *o.hooks_dir ? o.hooks_dir : "-");
+	}
+}
+
+static void notify_stop(struct daemon_export *x)
+{
+	notify_free(x->notify);
+	x->notify = NULL;
+}
+
 /* ---- lifecycle and status ------------------------------------------------ */
 
 void daemon_export_start(struct daemon *d)
@@ -233,6 +300,7 @@ void daemon_export_start(struct daemon *d)
 		log_err("export: no room on the event bus: events are not exported");
 	prom_start(x);
 	daemon_mqtt_start(x);
+	notify_start(x);
 }
 
 void daemon_export_reload(struct daemon *d, const struct sf_config *old)
@@ -250,6 +318,11 @@ void daemon_export_reload(struct daemon *d, const struct sf_config *old)
 	} else {
 		daemon_mqtt_members_changed(x);
 	}
+	/* changed, or notify_webhook_url_file to read again: queued messages are lost */
+	if (!cfg_equal(notify_options, &old->notify, &d->cfg.notify) || *d->cfg.notify.webhook_url_file) {
+		notify_stop(x);
+		notify_start(x);
+	}
 }
 
 void daemon_export_decided(struct daemon *d)
@@ -266,6 +339,7 @@ void daemon_export_stop(struct daemon *d)
 	event_bus_unsubscribe(&d->bus, export_sink, x);
 	prom_stop(x);
 	daemon_mqtt_stop(x);
+	notify_stop(x);
 	free(x);
 	d->exp = NULL;
 }
@@ -283,4 +357,11 @@ void daemon_export_status(struct daemon *d, struct json_object *status)
 	}
 	json_object_object_add(status, "prometheus", metric_object(prom_status_metrics, &pv));
 	json_object_object_add(status, "mqtt", x ? daemon_mqtt_status_json(x) : NULL);
+	struct notify_status_view nv = { 0 };
+	notify_status_fill(x ? x->notify : NULL, &nv);
+	if (x && !x->notify && *x->notify_error) {
+		nv.last_error = x->notify_error;
+		nv.enabled = true;
+	}
+	json_object_object_add(status, "notify", metric_object(notify_status_metrics, &nv));
 }

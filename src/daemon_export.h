@@ -10,7 +10,8 @@
  * `status.mqtt`, and tried again on reload (MQTT: by itself, with backoff).
  *
  * An event sink on the daemon's bus counts events by type and reason
- * (starfail_events_total, starfail_switches_total) and hands them to MQTT;
+ * (starfail_events_total, starfail_switches_total) and hands them to MQTT
+ * and to the notifications (hooks, webhook: export/notify.h);
  * while the broker is away the latest EXPORT_EVENTS_PENDING wait for it.
  */
 #ifndef SF_DAEMON_EXPORT_H
@@ -29,6 +30,7 @@ struct json_object;
 struct sf_config;
 struct mqtt_client;
 struct prom_http;
+struct notifier;
 
 #define EXPORT_EVENT_KINDS_MAX 64	/* (type, reason) pairs counted; more go to "other" */
 #define EXPORT_EVENTS_PENDING 32
@@ -57,6 +59,9 @@ struct daemon_export {
 	struct tel_event pending[EXPORT_EVENTS_PENDING];
 	int n_pending;
 	uint64_t events_lost;		/* pushed out of pending */
+	/* hooks and webhook */
+	struct notifier *notify;
+	char notify_error[200];
 	/* every event, by kind */
 	struct export_event_count kinds[EXPORT_EVENT_KINDS_MAX];
 	int n_kinds;
@@ -70,7 +75,7 @@ void daemon_export_reload(struct daemon *d, const struct sf_config *old);
 /* After each decision: publish the retained state when it changed. */
 void daemon_export_decided(struct daemon *d);
 void daemon_export_stop(struct daemon *d);
-/* Add `prometheus` and `mqtt` to the status reply. */
+/* Add `prometheus`, `mqtt` and `notify` to the status reply. */
 void daemon_export_status(struct daemon *d, struct json_object *status);
 
 /* daemon_mqtt.c */

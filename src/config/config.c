@@ -96,6 +96,7 @@ static const struct table_ref main_tables[] = {
 	{ telemetry_options, offsetof(struct sf_config, telemetry), "Telemetry" },
 	{ prom_options, offsetof(struct sf_config, prom), "Prometheus endpoint (docs/PROMETHEUS.md)" },
 	{ mqtt_options, offsetof(struct sf_config, mqtt), "MQTT and Home Assistant (docs/MQTT.md)" },
+	{ notify_options, offsetof(struct sf_config, notify), "Notifications (docs/NOTIFICATIONS.md)" },
 };
 
 #define N_TABLES(t) (sizeof(t) / sizeof((t)[0]))
@@ -480,6 +481,10 @@ struct json_object *config_to_json(const struct sf_config *cfg)
 		cfg_to_json(main_tables[i].opts, (const char *)cfg + main_tables[i].offset, main);
 	if (*cfg->mqtt.password)	/* a secret: the socket is readable by more than root */
 		json_object_object_add(main, "mqtt_password", json_object_new_string("***"));
+	if (*cfg->notify.webhook_url)	/* tokens live in webhook URLs */
+		json_object_object_add(main, "notify_webhook_url", json_object_new_string("***"));
+	if (*cfg->notify.webhook_token)
+		json_object_object_add(main, "notify_webhook_token", json_object_new_string("***"));
 	json_object_object_add(root, "path", json_object_new_string(cfg->path));
 	json_object_object_add(root, "main", main);
 

@@ -94,6 +94,18 @@ struct mqtt_params {
 	int retry_min_ms, retry_max_ms, max_inflight;
 };
 
+/* `config starfail 'main'` notify_* options (config_export.c, docs/NOTIFICATIONS.md). */
+struct notify_params {
+	struct cfg_list events;
+	char hooks_dir[CFG_STR_MAX];
+	int hook_timeout_ms;
+	char webhook_url[CFG_STR_MAX], webhook_url_file[CFG_STR_MAX];
+	int webhook_format;
+	char webhook_token[CFG_STR_MAX], webhook_user[CFG_STR_MAX], telegram_chat_id[CFG_STR_MAX];
+	int debounce_ms, rate_per_hour, retries, timeout_ms, queue_max;
+};
+
+extern const struct cfg_option notify_options[];
 extern const struct cfg_option prom_options[];
 extern const struct cfg_option mqtt_options[];
 
@@ -108,6 +120,7 @@ struct sf_config {
 	struct member_config members[MAX_MEMBERS];
 	struct prom_params prom;
 	struct mqtt_params mqtt;
+	struct notify_params notify;
 };
 
 /* The exporters' options hang together (listen address, topics, retry range); -1 with err. */

@@ -1,6 +1,6 @@
 /*
  * config_export.c - the options of the exporters (Prometheus endpoint,
- * MQTT with Home Assistant discovery) in `config starfail 'main'`, and
+ * MQTT with Home Assistant discovery, notifications) in `config starfail 'main'`, and
  * their checks. The exporters themselves are src/export/ (glued by the
  * daemon); their options are here so every build reads the same file.
  */
@@ -67,6 +67,39 @@ const struct cfg_option mqtt_options[] = {
 	CFG_OPT_END
 };
 
+/* in the order of enum notify_format (export/notify.h) */
+static const char *const format_names[] = { "json", "ntfy", "pushover", "telegram", "discord", NULL };
+
+#define NO(f) offsetof(struct notify_params, f)
+const struct cfg_option notify_options[] = {
+	{ "notify_events", CFG_LIST, NO(events), 0, 0, "switch all_bad recovered predictive_reboot", NULL, NULL,
+	  "Event types or reasons that notify (starfailctl events shows both)." },
+	{ "notify_hooks_dir", CFG_STRING, NO(hooks_dir), 0, 0, "/etc/starfail/hooks.d", NULL, NULL,
+	  "Every executable file here runs once per event, with STARFAIL_* variables; empty: no hooks." },
+	{ "notify_hook_timeout_ms", CFG_INT, NO(hook_timeout_ms), 100, 600000, "10000", NULL, "ms",
+	  "A hook still running then is killed (its process group)." },
+	{ "notify_webhook_url", CFG_STRING, NO(webhook_url), 0, 0, "", NULL, NULL,
+	  "http(s) URL messages are POSTed to; empty: no webhook (see notify_webhook_url_file)." },
+	{ "notify_webhook_url_file", CFG_STRING, NO(webhook_url_file), 0, 0, "", NULL, NULL,
+	  "File whose first line is the URL: for long URLs and URLs with a token (Telegram, Discord); read at start and reload." },
+	{ "notify_webhook_format", CFG_ENUM, NO(webhook_format), 0, 0, "json", format_names, NULL,
+	  "Body: json (ours), ntfy, pushover, telegram or discord." },
+	{ "notify_webhook_token", CFG_STRING, NO(webhook_token), 0, 0, "", NULL, NULL, "Pushover: the application token." },
+	{ "notify_webhook_user", CFG_STRING, NO(webhook_user), 0, 0, "", NULL, NULL, "Pushover: the user key." },
+	{ "notify_telegram_chat_id", CFG_STRING, NO(telegram_chat_id), 0, 0, "", NULL, NULL, "Telegram: the chat id." },
+	{ "notify_debounce_ms", CFG_INT, NO(debounce_ms), 0, 600000, "5000", NULL, "ms",
+	  "Events within this time of the first are one message." },
+	{ "notify_rate_per_hour", CFG_INT, NO(rate_per_hour), 1, 3600, "30", NULL, "messages",
+	  "At most this many messages an hour; more are dropped (counted in status.notify)." },
+	{ "notify_retries", CFG_INT, NO(retries), 0, 10, "3", NULL, NULL,
+	  "A message not answered 2xx is tried again this many times, after 1, 2, 4... s." },
+	{ "notify_timeout_ms", CFG_INT, NO(timeout_ms), 1000, 120000, "10000", NULL, "ms",
+	  "Whole time one attempt may take (DNS, connect, TLS, reply)." },
+	{ "notify_queue_max", CFG_INT, NO(queue_max), 1, 256, "16", NULL, "messages",
+	  "Messages waiting at most; the oldest is dropped for a new one." },
+	CFG_OPT_END
+};
+
 static bool topic_word(const char *s, bool empty_ok)
 {
 	if (!*s)
@@ -100,6 +133,12 @@ int config_export_check(const struct sf_config *cfg, char *err, size_t len)
 	if (m->retry_min_ms > m->retry_max_ms)
 		return snprintf(err, len, "option 'mqtt_retry_min_ms': %d is more than mqtt_retry_max_ms (%d)",
 				m->retry_min_ms, m->retry_max_ms), -1;
+	const struct notify_params *n = &cfg->notify;
+	if (*n->webhook_url && strncmp(n->webhook_url, "http://", 7) && strncmp(n->webhook_url, "https://", 8))
+		return snprintf(err, len, "option 'notify_webhook_url': expected http:// or https://, got '%s'",
+				n->webhook_url), -1;
+	if (*n->webhook_url && *n->webhook_url_file)
+		return snprintf(err, len, "options 'notify_webhook_url' and 'notify_webhook_url_file': give one"), -1;
 	if (m->tls && (!*m->tls_cert_file) != (!*m->tls_key_file))
 		return snprintf(err, len, "options 'mqtt_tls_cert_file' and 'mqtt_tls_key_file': give both or neither"), -1;
 	return 0;
