@@ -245,7 +245,7 @@ static bool build(struct notifier *n, struct message *m)
 		break;
 	}
 	case NOTIFY_TELEGRAM: {
-		char msg[NOTIFY_TEXT_MAX + 200];
+		char msg[NOTIFY_TEXT_MAX + 256];
 		snprintf(msg, sizeof(msg), "%s\n%s", m->title, text);
 		o = json_object_new_object();
 		json_object_object_add(o, "chat_id", json_object_new_string(n->o.chat_id));
@@ -255,7 +255,7 @@ static bool build(struct notifier *n, struct message *m)
 		break;
 	}
 	case NOTIFY_DISCORD: {
-		char msg[NOTIFY_TEXT_MAX + 200];
+		char msg[NOTIFY_TEXT_MAX + 256];
 		snprintf(msg, sizeof(msg), "**%s**\n%s", m->title, text);
 		o = json_object_new_object();
 		json_object_object_add(o, "username", json_object_new_string("Starfail"));

@@ -49,7 +49,7 @@ enum notify_format { NOTIFY_JSON, NOTIFY_NTFY, NOTIFY_PUSHOVER, NOTIFY_TELEGRAM,
 
 struct notify_opts {
 	char node[64];				/* router name in messages */
-	char kinds[NOTIFY_KINDS_MAX][32];	/* event types or reasons that notify */
+	char kinds[NOTIFY_KINDS_MAX][64];	/* event types or reasons that notify */
 	int n_kinds;
 	char hooks_dir[NOTIFY_STR_MAX];		/* "" none */
 	int hook_timeout_ms;
