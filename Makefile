@@ -76,7 +76,7 @@ cross:
 
 # every optional feature off must still build (warnings are errors)
 build-variants:
-	cmake -S . -B build-minimal -DSF_STARLINK=OFF -DSF_TESTS=OFF -DCMAKE_BUILD_TYPE=MinSizeRel
+	cmake -S . -B build-minimal -DSF_STARLINK=OFF -DSF_PROMETHEUS=OFF -DSF_MQTT=OFF -DSF_WEBHOOK=OFF -DSF_TESTS=OFF -DCMAKE_BUILD_TYPE=MinSizeRel
 	cmake --build build-minimal -j $(JOBS) --target starfaild starfailctl
 
 fuzz-build: deps

@@ -2,7 +2,7 @@
 # maps every stage's option table onto UCI sections.
 sf_stage(config config)
 target_sources(sfconfig PRIVATE src/config/uci.c src/config/config.c src/config/mwan3cfg.c
-  src/config/discover.c)
+  src/config/discover.c src/config/config_export.c)
 target_link_libraries(sfconfig PUBLIC sfutil sfengine sfcollect sfcontrol sftelemetry)
 
 sf_unit_test(test_uci tests/unit/test_uci.c)

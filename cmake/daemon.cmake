@@ -1,9 +1,9 @@
 # cmake/daemon.cmake - src/: the daemon (members, the loop, the API methods)
 # on top of every stage, and starfaild.
 add_library(sfcore STATIC src/daemon.c src/daemon_ctl.c src/daemon_disc.c src/member.c src/api_methods.c
-            src/api_metrics.c)
+            src/api_metrics.c src/daemon_export.c src/daemon_mqtt.c)
 target_include_directories(sfcore PUBLIC ${CMAKE_SOURCE_DIR}/src)
-target_link_libraries(sfcore PUBLIC sfconfig sfapi sfcollect sfcontrol sfengine sftelemetry sfutil
+target_link_libraries(sfcore PUBLIC sfconfig sfapi sfexport sfcollect sfcontrol sfengine sftelemetry sfutil
                       ${M_LIBRARY})
 
 add_executable(starfaild src/main.c)
@@ -29,7 +29,8 @@ if(SF_TESTS)
   # the stages use only what docs/ARCHITECTURE.md allows; the engine only libc/libm
   add_test(NAME arch_deps COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tools/check-arch.py
            $<TARGET_FILE:sfutil> $<TARGET_FILE:sfengine> $<TARGET_FILE:sftelemetry> $<TARGET_FILE:sfcollect>
-           $<TARGET_FILE:sfcontrol> $<TARGET_FILE:sfconfig> $<TARGET_FILE:sfapi> $<TARGET_FILE:sfcore>
+           $<TARGET_FILE:sfcontrol> $<TARGET_FILE:sfconfig> $<TARGET_FILE:sfapi> $<TARGET_FILE:sfexport>
+           $<TARGET_FILE:sfcore>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 endif()
 

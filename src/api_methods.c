@@ -21,6 +21,7 @@
 #include "api.h"
 #include "api_metrics.h"
 #include "daemon.h"
+#include "daemon_export.h"
 #include "log.h"
 #include "member.h"
 #include "metric_impl.h"
@@ -242,6 +243,7 @@ static struct json_object *m_status(struct daemon *d, struct json_object *params
 	struct json_object *o = metric_object(status_metrics, &v);
 
 	json_object_object_add(o, "members", members_array(d));
+	daemon_export_status(d, o);
 	return o;
 }
 

@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "clock.h"
+#include "daemon_export.h"
 #include "linkmon.h"
 #include "log.h"
 
@@ -125,6 +126,7 @@ void daemon_decide(struct daemon *d)
 	for (int i = 0; i < d->n_members; i++)
 		member_set_role(d->members[i], role_of(d, i));
 	daemon_ctl_apply(d);
+	daemon_export_decided(d);
 	d->in_decide = false;
 }
 
@@ -479,6 +481,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	log_info("reload done: %s probes_restarted=%d controller_restarted=%d", summary, probes_changed,
 		 ctl_changed);
 	log_effective(d);
+	daemon_export_reload(d, &old);
 	daemon_decide(d);
 	return 0;
 }
@@ -580,6 +583,8 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 	if (apply_members(d, &d->cfg, false, summary, sizeof(summary)) < 0)
 		goto oom;
 	daemon_disc_kick(d, "start");
+	daemon_export_start(d);
+
 
 	log_info("starfaild %s started: pid=%d socket=%s", SF_VERSION, (int)getpid(), path);
 	log_effective(d);
@@ -597,6 +602,7 @@ void daemon_run(struct daemon *d)
 void daemon_fini(struct daemon *d)
 {
 	daemon_disc_fini(d);	/* no discovery callback after this */
+	daemon_export_stop(d);	/* MQTT says offline while the members and the loop are there */
 	for (int i = 0; i < d->n_members; i++)
 		member_free(d->members[i]);
 	d->n_members = 0;

@@ -44,6 +44,7 @@ struct api_peer;
 struct api_error;
 struct json_object;
 struct linkmon;
+struct daemon_export;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -74,6 +75,7 @@ struct daemon {
 	bool utc_set;				/* engine knows UTC - monotonic */
 	int64_t utc_next_check_ms;
 	struct discovery *disc;			/* daemon_disc.c; d->cfg is its merge */
+	struct daemon_export *exp;		/* Prometheus, MQTT (daemon_export.h) */
 };
 
 /* clock_mono_ms(): the one time base of samples, engine and events. */

@@ -8,6 +8,9 @@
 
 #include "api_metrics.h"
 #include "metric_impl.h"
+#include "mqtt.h"
+#include "notify.h"
+#include "prom_http.h"
 #ifdef SF_HAVE_STARLINK
 #include "starlink_metrics.h"
 #endif
@@ -28,6 +31,11 @@ static const struct {
 	{ "history.samples[]", "One RAM sample of a member (`history` method).", NULL,
 	  history_point_metrics },
 	{ "events.events[]", "One event (`events` method).", NULL, event_metrics },
+	{ "status.prometheus", "The Prometheus endpoint (docs/PROMETHEUS.md), in `status`.", "prometheus.",
+	  prom_status_metrics },
+	{ "status.mqtt", "The MQTT connection (docs/MQTT.md), in `status`.", "mqtt.", mqtt_status_metrics },
+	{ "status.notify", "Hook scripts and the webhook (docs/NOTIFICATIONS.md), in `status`.", "notify.",
+	  notify_status_metrics },
 #ifdef SF_HAVE_STARLINK
 	{ "metrics.starlink", "The Starlink collector of a Starlink member (`metrics` method, "
 	  "`result.starlink`).", "starlink.", starlink_view_metrics },

@@ -109,6 +109,9 @@ static const struct table_ref main_tables[] = {
 	{ probe_options, offsetof(struct sf_config, probe), "Probes (docs/NETWORK.md)" },
 	{ ctl_options, offsetof(struct sf_config, ctl), "Controller (docs/NETWORK.md)" },
 	{ telemetry_options, offsetof(struct sf_config, telemetry), "Telemetry" },
+	{ prom_options, offsetof(struct sf_config, prom), "Prometheus endpoint (docs/PROMETHEUS.md)" },
+	{ mqtt_options, offsetof(struct sf_config, mqtt), "MQTT and Home Assistant (docs/MQTT.md)" },
+	{ notify_options, offsetof(struct sf_config, notify), "Notifications (docs/NOTIFICATIONS.md)" },
 };
 
 #define N_TABLES(t) (sizeof(t) / sizeof((t)[0]))
@@ -383,6 +386,8 @@ static void load_sections(struct ctx *c, const struct uci_file *f, struct sf_con
 		       "section 'main' option 'telemetry_max_events': %d events need %zu KiB, more than"
 		       " half of telemetry_max_kb (%d)", cfg->telemetry.max_events, ev_bytes / 1024,
 		       cfg->telemetry.max_kb);
+	if (config_export_check(cfg, err, sizeof(err)) < 0)
+		report(c, true, 0, "section 'main' %s", err);
 	for (int i = 0; i < cfg->n_members; i++) {
 		struct probe_member_cfg pc;
 		const struct member_config *mc = &cfg->members[i];
@@ -509,6 +514,12 @@ struct json_object *config_to_json(const struct sf_config *cfg)
 	struct json_object *main = json_object_new_object();
 	for (size_t i = 0; i < N_TABLES(main_tables); i++)
 		cfg_to_json(main_tables[i].opts, (const char *)cfg + main_tables[i].offset, main);
+	if (*cfg->mqtt.password)	/* a secret: the socket is readable by more than root */
+		json_object_object_add(main, "mqtt_password", json_object_new_string("***"));
+	if (*cfg->notify.webhook_url)	/* tokens live in webhook URLs */
+		json_object_object_add(main, "notify_webhook_url", json_object_new_string("***"));
+	if (*cfg->notify.webhook_token)
+		json_object_object_add(main, "notify_webhook_token", json_object_new_string("***"));
 	json_object_object_add(root, "path", json_object_new_string(cfg->path));
 	json_object_object_add(root, "main", main);
 

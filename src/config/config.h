@@ -77,6 +77,45 @@ struct member_config {
 	struct uplink_info up;		/* discovery's facts (discover.h); not an option */
 };
 
+/* `config starfail 'main'` prometheus_* options (config_export.c, docs/PROMETHEUS.md). */
+struct prom_params {
+	bool enable;
+	char listen[CFG_STR_MAX];
+	int port, max_clients, timeout_ms, max_request_bytes;
+};
+
+/* `config starfail 'main'` mqtt_* options (config_export.c, docs/MQTT.md). */
+struct mqtt_params {
+	bool enable;
+	char host[CFG_STR_MAX];
+	int port;
+	char client_id[CFG_STR_MAX], username[CFG_STR_MAX], password[CFG_STR_MAX];
+	bool tls;
+	char tls_ca_file[CFG_STR_MAX], tls_cert_file[CFG_STR_MAX], tls_key_file[CFG_STR_MAX];
+	bool tls_insecure;
+	int keepalive_s;
+	char base_topic[CFG_STR_MAX], node_id[CFG_STR_MAX];
+	int interval_ms;
+	bool discovery;
+	char discovery_prefix[CFG_STR_MAX];
+	int retry_min_ms, retry_max_ms, max_inflight;
+};
+
+/* `config starfail 'main'` notify_* options (config_export.c, docs/NOTIFICATIONS.md). */
+struct notify_params {
+	struct cfg_list events;
+	char hooks_dir[CFG_STR_MAX];
+	int hook_timeout_ms;
+	char webhook_url[CFG_STR_MAX], webhook_url_file[CFG_STR_MAX];
+	int webhook_format;
+	char webhook_token[CFG_STR_MAX], webhook_user[CFG_STR_MAX], telegram_chat_id[CFG_STR_MAX];
+	int debounce_ms, rate_per_hour, retries, timeout_ms, queue_max;
+};
+
+extern const struct cfg_option notify_options[];
+extern const struct cfg_option prom_options[];
+extern const struct cfg_option mqtt_options[];
+
 struct sf_config {
 	char path[256];
 	struct core_params core;
@@ -86,7 +125,13 @@ struct sf_config {
 	struct telemetry_params telemetry;
 	int n_members;
 	struct member_config members[MAX_MEMBERS];
+	struct prom_params prom;
+	struct mqtt_params mqtt;
+	struct notify_params notify;
 };
+
+/* The exporters' options hang together (listen address, topics, retry range); -1 with err. */
+int config_export_check(const struct sf_config *cfg, char *err, size_t len);
 
 /* Outcome of a load: errors make it fail, warnings do not. */
 struct config_report {

@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""MQTT of the real starfaild against a real mosquitto broker on loopback.
+
+Checked with mosquitto_sub (Debian packages mosquitto, mosquitto-clients):
+the retained state, active uplink and member metrics, the Home Assistant
+discovery configs, events, the last will after SIGKILL, a broker stopped
+and started again; and bounded, clear status with a broker that refuses,
+answers garbage or says nothing.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from sfdaemon import Daemon  # noqa: E402
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+SUB = shutil.which("mosquitto_sub")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Broker:
+    """A mosquitto listening on 127.0.0.1:port only, anonymous, in RAM."""
+
+    def __init__(self, port, extra=""):
+        self.port = port
+        self.dir = tempfile.mkdtemp(prefix="sf-mqtt-")
+        self.conf = os.path.join(self.dir, "mosquitto.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n{extra}")
+        self.start()
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "log"), "a")
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        self.log.close()
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir)
+
+
+def sub(port, topic, wait_s=1.5, count=None, retained_only=False):
+    """{topic: [payloads]} that mosquitto_sub sees on topic within wait_s."""
+    args = [SUB, "-h", "127.0.0.1", "-p", str(port), "-t", topic, "-v", "-W", str(int(wait_s + 0.999))]
+    if count:
+        args += ["-C", str(count)]
+    if retained_only:
+        args += ["--retained-only"]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=wait_s + 10)
+    out = {}
+    for line in p.stdout.splitlines():
+        t, _, payload = line.partition(" ")
+        out.setdefault(t, []).append(payload)
+    return out
+
+
+def config(port, extra=""):
+    return f"""
+config starfail 'main'
+	option poll_interval_ms '500'
+	option mqtt_enable '1'
+	option mqtt_port '{port}'
+	option mqtt_node_id 'r1'
+	option mqtt_interval_ms '1000'
+	option mqtt_keepalive_s '5'
+	option mqtt_retry_min_ms '200'
+	option mqtt_retry_max_ms '1000'
+{extra}
+config member 'wan'
+	option device 'sft-wan0'
+	list probe_targets '192.0.2.1'
+
+config member 'mob'
+	option device 'sft-wwan0'
+	list probe_targets '192.0.2.1'
+"""
+
+
+def wait_for(fn, timeout=10.0, step=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
+
+
+class Mqtt(unittest.TestCase):
+    def setUp(self):
+        self.port = free_port()
+        self.broker = Broker(self.port)
+        self.d = Daemon(config(self.port))
+
+    def tearDown(self):
+        rc = self.d.stop()
+        log = self.d.read_log()
+        self.d.cleanup()
+        self.broker.cleanup()
+        # a clean stop (under ASan: no leak, no error report), or the SIGKILL of the test
+        self.assertIn(rc, (0, -signal.SIGKILL), log[-3000:])
+
+    def status(self):
+        return self.d.call("status")["result"]["mqtt"]
+
+    def connected(self):
+        return self.status()["state"] == "connected"
+
+    def test_retained_state_discovery_and_events(self):
+        self.assertTrue(wait_for(self.connected), self.status())
+        got = sub(self.port, "#", wait_s=1.5, retained_only=True)
+        self.assertEqual(got["starfail/r1/availability"], ["online"])
+        self.assertEqual(got["starfail/r1/active"], ["none"])
+        state = json.loads(got["starfail/r1/state"][-1])
+        self.assertEqual(state["state"], "no_uplink")
+        self.assertEqual([m["name"] for m in state["members"]], ["wan", "mob"])
+        self.assertEqual(state["mqtt"]["state"], "connected")
+        wan = json.loads(got["starfail/r1/member/wan"][-1])
+        self.assertEqual(wan["state"], "unusable")
+        self.assertIs(wan["up"], False)
+        self.assertIn("probe", wan)
+        # Home Assistant: sensors per member, a binary sensor per member, the active uplink
+        disc = {t: json.loads(v[-1]) for t, v in got.items() if t.startswith("homeassistant/")}
+        for m in ("wan", "mob"):
+            for key in ("state", "score", "latency_ms", "loss_pct", "jitter_ms"):
+                c = disc[f"homeassistant/sensor/starfail_r1/{m}_{key}/config"]
+                self.assertEqual(c["state_topic"], f"starfail/r1/member/{m}")
+                self.assertEqual(c["availability_topic"], "starfail/r1/availability")
+                self.assertIn(key, c["value_template"])
+                self.assertEqual(c["device"]["identifiers"], ["starfail_r1"])
+            up = disc[f"homeassistant/binary_sensor/starfail_r1/{m}_up/config"]
+            self.assertEqual(up["device_class"], "connectivity")
+            self.assertEqual(len({c["unique_id"] for c in disc.values()}), len(disc))
+        act = disc["homeassistant/sensor/starfail_r1/active_uplink/config"]
+        self.assertEqual(act["state_topic"], "starfail/r1/active")
+        self.assertEqual(len(disc), 2 * 6 + 1)
+        # member metrics at the cadence (1 s): two within 2.5 s
+        got = sub(self.port, "starfail/r1/member/mob", wait_s=2.5)
+        self.assertGreaterEqual(len(got["starfail/r1/member/mob"]), 2)
+        # events: a manual failover and its end, as the events method shows them
+        box = {}
+        t = threading.Thread(target=lambda: box.update(sub(self.port, "starfail/r1/event", wait_s=4, count=2)))
+        t.start()
+        time.sleep(0.7)
+        self.d.call("failover", {"member": "wan"})
+        pinned = json.loads(sub(self.port, "starfail/r1/state", wait_s=1, retained_only=True)
+                            ["starfail/r1/state"][-1])["pinned"]
+        self.d.call("restore")
+        t.join()
+        self.assertEqual(pinned, "wan")
+        evs = [json.loads(e) for e in box["starfail/r1/event"]]
+        self.assertEqual([e["reason"] for e in evs], ["manual_pin", "manual_unpin"])
+        self.assertEqual(evs[0]["member"], "wan")
+        self.assertEqual(evs[0]["to"], "wan")
+        self.assertIsInstance(evs[0]["time"], int)
+        # the retained state followed the pin and its end
+        state = json.loads(sub(self.port, "starfail/r1/state", wait_s=1, retained_only=True)["starfail/r1/state"][-1])
+        self.assertIsNone(state["pinned"])
+
+    def test_last_will_after_sigkill(self):
+        self.assertTrue(wait_for(self.connected))
+        self.d.proc.send_signal(signal.SIGKILL)
+        self.d.proc.wait(5)
+        # the broker notices the dead socket at once (closed by the kernel) and sends the will
+        got = wait_for(lambda: sub(self.port, "starfail/r1/availability", wait_s=1, retained_only=True)
+                       .get("starfail/r1/availability") == ["offline"], timeout=10)
+        self.assertTrue(got)
+
+    def test_clean_stop_says_offline(self):
+        self.assertTrue(wait_for(self.connected))
+        self.d.stop()
+        got = sub(self.port, "starfail/r1/availability", wait_s=1, retained_only=True)
+        self.assertEqual(got["starfail/r1/availability"], ["offline"])
+
+    def test_broker_stop_and_start(self):
+        self.assertTrue(wait_for(self.connected))
+        self.broker.stop()
+        st = wait_for(lambda: (lambda s: s if s["state"] in ("backoff", "connecting") else None)(self.status()))
+        self.assertIsNotNone(st["last_error"])
+        self.assertGreaterEqual(st["failures"], 1)
+        time.sleep(1.5)		# a few refused attempts
+        st = self.status()
+        self.assertIn(st["state"], ("backoff", "connecting"))
+        self.assertIn("refused", st["last_error"].lower())
+        self.broker.start()	# persistence off: the broker forgot every retained message
+        self.assertTrue(wait_for(self.connected, timeout=10), self.status())
+        self.assertEqual(self.status()["connects"], 2)
+        got = sub(self.port, "starfail/r1/#", wait_s=1.5, retained_only=True)
+        self.assertEqual(got["starfail/r1/availability"], ["online"])
+        self.assertIn("starfail/r1/state", got)
+        got = sub(self.port, "homeassistant/#", wait_s=1.5, retained_only=True)
+        self.assertEqual(len(got), 13)
+
+
+class BadBrokers(unittest.TestCase):
+    def serve(self, handler):
+        """A TCP server on loopback calling handler(conn) for each connection."""
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        self.conns = []
+        self.stop = False
+
+        def loop():
+            srv.settimeout(0.2)
+            while not self.stop:
+                try:
+                    c, _ = srv.accept()
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return
+                self.conns.append(c)
+                handler(c)
+        self.thread = threading.Thread(target=loop, daemon=True)
+        self.thread.start()
+        self.addCleanup(self.shutdown, srv)
+        return srv.getsockname()[1]
+
+    def shutdown(self, srv):
+        self.stop = True
+        self.thread.join(2)
+        srv.close()
+        for c in self.conns:
+            c.close()
+
+    def run_daemon(self, port):
+        d = Daemon(config(port))
+        self.addCleanup(d.cleanup)
+        return d
+
+    def test_nothing_listening(self):
+        port = free_port()
+        d = self.run_daemon(port)
+        st = wait_for(lambda: (lambda s: s if s["failures"] >= 3 else None)(d.call("status")["result"]["mqtt"]))
+        self.assertIn("refused", st["last_error"].lower())
+        self.assertIn(st["state"], ("backoff", "connecting"))
+        self.assertEqual(st["connects"], 0)
+        # backoff grows and stays under mqtt_retry_max_ms (1000 ms + 20 %)
+        if st["state"] == "backoff":
+            self.assertLessEqual(st["retry_in_ms"], 1200)
+        time.sleep(2.5)
+        n = d.call("status")["result"]["mqtt"]["failures"]
+        self.assertLess(n, 3 + 2.5 / 0.16 + 2, "retries are paced")
+        self.assertIsNone(d.proc.poll())
+
+    def test_garbage_broker(self):
+        # something else on the port: an HTTP server answers the CONNECT with HTTP
+        def http(c):
+            try:
+                c.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" * 4)
+            except OSError:
+                pass
+        port = self.serve(http)
+        d = self.run_daemon(port)
+        st = wait_for(lambda: (lambda s: s if s["failures"] >= 2 else None)(d.call("status")["result"]["mqtt"]))
+        self.assertIsNotNone(st, d.read_log()[-2000:])
+        self.assertEqual(st["connects"], 0)
+        self.assertIn("not MQTT", st["last_error"])
+        self.assertIsNone(d.proc.poll())
+
+    def test_random_garbage_broker(self):
+        # random bytes: a protocol error, or a packet announced long that never comes
+        # (then the CONNACK deadline ends it); the loop keeps answering meanwhile
+        port = self.serve(lambda c: c.sendall(os.urandom(512)))
+        d = self.run_daemon(port)
+        for _ in range(10):
+            t0 = time.time()
+            st = d.call("status")["result"]["mqtt"]
+            self.assertLess(time.time() - t0, 0.5)
+            self.assertNotEqual(st["state"], "connected")
+            time.sleep(0.2)
+        st = wait_for(lambda: (lambda s: s if s["failures"] >= 1 else None)(d.call("status")["result"]["mqtt"]),
+                      timeout=15)
+        self.assertTrue(st["last_error"])
+        self.assertIsNone(d.proc.poll())
+
+    def test_refusing_broker(self):
+        # a real broker that refuses anonymous clients: CONNACK "not authorised"
+        port = free_port()
+        broker = Broker(port)
+        broker.stop()
+        with open(broker.conf, "w") as f:
+            f.write(f"listener {port} 127.0.0.1\nallow_anonymous false\npersistence false\n")
+        broker.start()
+        self.addCleanup(broker.cleanup)
+        d = self.run_daemon(port)
+        st = wait_for(lambda: (lambda s: s if s["failures"] >= 2 else None)(d.call("status")["result"]["mqtt"]))
+        self.assertIn("refused the connection", st["last_error"])
+        self.assertEqual(st["connects"], 0)
+
+    def test_silent_broker(self):
+        port = self.serve(lambda c: None)	# accepts, never answers
+        d = self.run_daemon(port)
+        st = wait_for(lambda: (lambda s: s if s["failures"] >= 1 else None)(d.call("status")["result"]["mqtt"]),
+                      timeout=15)
+        self.assertIn("no CONNACK within", st["last_error"])
+        self.assertIsNone(d.proc.poll())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
