@@ -3,7 +3,8 @@
 sf_stage(collect collect)
 target_sources(sfcollect PRIVATE
   src/collect/probe_wire.c src/collect/probe_stats.c src/collect/probe_cfg.c src/collect/probe.c
-  src/collect/linkmon.c src/collect/probe_collector.c src/collect/registry.c src/collect/probe_metrics.c)
+  src/collect/linkmon.c src/collect/probe_collector.c src/collect/registry.c src/collect/probe_metrics.c
+  src/collect/probe_boost.c src/collect/probe_passive.c)
 target_link_libraries(sfcollect PUBLIC sfutil ${M_LIBRARY})
 
 # Network-namespace tests (root): real ICMP/TCP/DNS through veth pairs,
@@ -14,6 +15,7 @@ target_link_libraries(sfnet_drv PRIVATE sfcollect sfcontrol)
 sf_unit_test(test_probe_wire tests/unit/test_probe_wire.c)
 sf_unit_test(test_probe_stats tests/unit/test_probe_stats.c)
 sf_unit_test(test_probe_cfg tests/unit/test_probe_cfg.c)
+sf_unit_test(test_probe_boost tests/unit/test_probe_boost.c)
 sf_unit_test(test_probe_lo tests/unit/test_probe_lo.c)
 sf_unit_test(test_collector tests/unit/test_collector.c)
 foreach(t probe linkmon ctl_route failover)

@@ -123,6 +123,9 @@ struct collector_ops {
 	void (*metrics_json)(const void *inst, struct json_object *out);
 	/* Optional, collectors that send probes: the probe window and traffic. */
 	void (*probe_summary)(const void *inst, struct probe_summary *out);
+	/* Optional: the member is suspect; measure faster until until_ms
+	 * (clock_mono_ms; <= now ends it), within the collector's budget. */
+	void (*boost)(void *inst, int64_t until_ms);
 };
 
 /*

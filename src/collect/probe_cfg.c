@@ -205,6 +205,10 @@ int probe_member_cfg_build(struct probe_member_cfg *out, const struct probe_para
 	out->mark = mark ? mark : (uint32_t)pp->mark;
 	out->window_ms = pp->window_ms;
 	out->payload_bytes = pp->payload_bytes;
+	out->boost_interval_ms = pp->boost_interval_ms;
+	out->boost_hold_ms = pp->boost_hold_ms;
+	out->boost_budget_kb_day = pp->boost_budget_kb_day;
+	out->passive_stall_ms = pp->passive_stall_ms;
 	return 0;
 }
 
