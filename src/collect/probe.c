@@ -83,7 +83,8 @@ struct prober {
 	struct probe_stall stall;
 	struct probe_counters ctr;
 	uint64_t own_tx;		/* packets our probes sent since the last counter reading */
-	bool confirm;			/* the next round confirms an outage: short timeout */
+	bool confirm;			/* the next round confirms or clears a suspicion (boosted,
+					 * after a lost round, a stall): the short timeout */
 };
 
 static uint16_t rand16(void)
@@ -283,9 +284,11 @@ static void estimate_bytes(struct prober *p)
 	p->sum.bytes_per_day = b * 86400000.0 / p->sum.interval_ms;
 }
 
+/* The primary boosts, and a member probed at its cadence (recovering, warming
+ * up: the daemon's role_of()); a standby at its slow cadence does not. */
 static bool may_boost(const struct prober *p)
 {
-	return p->role == PROBE_ROLE_PRIMARY || !p->cfg.metered;
+	return p->role == PROBE_ROLE_PRIMARY;
 }
 
 /*
@@ -318,7 +321,7 @@ static void schedule_next(struct prober *p, bool fast)
 			p->next_due_ms = now + (p->next_due_ms < now ? 0 : iv);
 		if (may_boost(p))
 			p->next_due_ms = probe_boost_next(&p->boost, p->round_t_ms, p->next_due_ms,
-							  p->sum.bytes_per_round, now, NULL);
+							  p->sum.bytes_per_round, now, &p->confirm);
 	}
 	arm_timer(p, now);
 }
@@ -893,6 +896,7 @@ void prober_boost(struct prober *p, int64_t until_ms)
 	if (!is) {	/* cleared: a round brought forward goes back to the cadence */
 		int64_t regular = p->round_t_ms + current_interval_ms(p);
 		if (regular > p->next_due_ms) {
+			p->confirm = false;
 			p->next_due_ms = regular < now ? now : regular;
 			arm_timer(p, now);
 		}
@@ -900,7 +904,7 @@ void prober_boost(struct prober *p, int64_t until_ms)
 	}
 	/* a new suspicion: the next round comes sooner (the budget permitting) */
 	p->next_due_ms = probe_boost_next(&p->boost, p->round_t_ms, p->next_due_ms,
-					  p->sum.bytes_per_round, now, NULL);
+					  p->sum.bytes_per_round, now, &p->confirm);
 	arm_timer(p, now);
 }
 

@@ -200,7 +200,8 @@ void prober_recheck(struct prober *p);
 /*
  * Suspicion (the engine's suspect flag): probe every boost_interval_ms
  * until until_ms, within the member's budget (probe_boost.h); until_ms <=
- * now ends it. A metered standby does not boost. The cadence resumes after.
+ * now ends it. Only a member probed at the primary cadence boosts (a
+ * standby at standby_interval_ms does not). The cadence resumes after.
  */
 void prober_boost(struct prober *p, int64_t until_ms);
 

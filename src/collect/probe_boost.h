@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PROBE_BOOST_BUCKET_DIV 24	/* the bucket holds 1/24 of the daily budget */
+#define PROBE_BOOST_BUCKET_DIV 8	/* the bucket holds 1/8 of the daily budget (3 h) */
 #define PROBE_STALL_MIN_TX 3		/* packets out (not probes) that make a stall */
 #define PROBE_BOOST_TIMEOUT_MIN_MS 200	/* confirmation rounds wait at least this */
 #define PROBE_BOOST_TIMEOUT_RTT_MULT 4	/* ... or this times the window's p95 RTT */
@@ -68,8 +68,8 @@ int64_t probe_boost_next(struct probe_boost *b, int64_t last_ms, int64_t regular
 double probe_boost_tokens(const struct probe_boost *b, int64_t now_ms);
 
 /*
- * How long a confirmation round (after a fully lost round, or on a passive
- * stall) waits for answers: PROBE_BOOST_TIMEOUT_RTT_MULT x the window's p95
+ * How long a confirmation round (a boosted one, one after a fully lost
+ * round, or one on a passive stall) waits for answers: PROBE_BOOST_TIMEOUT_RTT_MULT x the window's p95
  * RTT, at least PROBE_BOOST_TIMEOUT_MIN_MS, at most timeout_ms (p95 NAN:
  * timeout_ms). Boosting off: timeout_ms.
  */

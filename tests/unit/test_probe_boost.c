@@ -52,8 +52,8 @@ static void test_boost_brings_rounds_forward_until_hold(void **st)
 
 static void test_budget_bucket(void **st)
 {
-	/* 240 kB/day: the bucket holds 10 kB, refills 10 kB an hour */
-	struct probe_boost b = mk(300, 3000, 240);
+	/* the bucket holds 1/PROBE_BOOST_BUCKET_DIV of the daily budget: 10 kB here */
+	struct probe_boost b = mk(300, 3000, 10 * PROBE_BOOST_BUCKET_DIV);
 	int64_t t = 0;
 	int taken = 0;
 	probe_boost_request(&b, t, INT64_MAX);
@@ -64,15 +64,15 @@ static void test_budget_bucket(void **st)
 	}
 	assert_int_equal(taken, 10);
 	assert_int_equal(b.denied, 90);
-	/* half an hour later: 5 kB back */
-	t += 1800000;
+	/* a quarter of the bucket's time later: a quarter of it back */
+	t += 86400000 / PROBE_BOOST_BUCKET_DIV / 4;
 	taken = 0;
 	for (int i = 0; i < 20; i++, t += 300) {
 		bool boosted;
 		probe_boost_next(&b, t, t + 1500, 1000, t, &boosted);
 		taken += boosted;
 	}
-	assert_int_equal(taken, 5);
+	assert_int_equal(taken, 2);	/* 2.5 kB back: two rounds of 1 kB */
 	assert_true(probe_boost_tokens(&b, t) < 1000);
 	assert_true(fabs(probe_boost_tokens(&b, t + 86400000) - 10000) < 1e-6);	/* full, no more */
 }

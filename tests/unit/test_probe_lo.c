@@ -294,7 +294,7 @@ static void test_boost_cadence(void **state)
 	assert_true(rec.rounds - n <= 1);
 	prober_summary(p, &s);
 	assert_false(s.boosted);
-	/* a metered standby does not boost */
+	/* a standby (at its slow cadence) does not boost */
 	prober_free(p);
 	mc.metered = true;
 	p = prober_new(loop, &mc, on_round, &rec);
