@@ -51,6 +51,7 @@ struct eng_member {
 	double blk_lost, blk_probes, pend_lost, pend_probes;	/* current, previous block */
 	bool blk_alarm, pend_alarm;	/* the block saw an outage or evidence at h/2 */
 	double rate;			/* probes per second over window_ms */
+	double cadence_ms;		/* the member's round spacing (a slowly decaying max) */
 	double h;			/* current loss evidence threshold, nats */
 	double p0;			/* loss rate the evidence weighs probes against */
 	int64_t fresh_from_ms;		/* rounds before this (an outage) do not score */

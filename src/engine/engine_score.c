@@ -54,6 +54,7 @@ void eng_member_reset(struct eng_member *m)
 	m->blk_lost = m->blk_probes = m->pend_lost = m->pend_probes = 0;
 	m->blk_alarm = m->pend_alarm = false;
 	m->rate = NAN;
+	m->cadence_ms = 0;
 	m->h = m->p0 = NAN;
 	m->fresh_from_ms = INT64_MIN;
 	m->link_up = TRI_UNKNOWN;
@@ -341,7 +342,18 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 	r->score = r->score_nl = NAN;
 	r->probes = s->probes_sent > 0 ? (s->probes_sent < 64 ? (float)s->probes_sent : 64) : 1;
 	double k_lost = loss * r->probes;
-	learn_baseline(e, m, s->t_ms, k_lost, r->probes, w);
+	/* the baseline is the link's loss over time: rounds closer together than
+	 * the member's cadence (probed faster on suspicion, confirmation
+	 * rounds) weigh by their share of it, so sampling more after a loss
+	 * neither dilutes nor concentrates what is learned as healthy */
+	double lw = w;
+	if (m->base_t_ms != INT64_MIN && s->t_ms > m->base_t_ms) {
+		double dt = (double)(s->t_ms - m->base_t_ms);
+		m->cadence_ms = dt > m->cadence_ms ? dt : m->cadence_ms * 0.999 + dt * 0.001;
+		if (dt < m->cadence_ms)
+			lw *= dt / m->cadence_ms;
+	}
+	learn_baseline(e, m, s->t_ms, k_lost, r->probes, lw);
 	eng_lat_add_round(e, idx, s->t_ms, lat, w);
 	/* loss evidence: one-sided CUSUM of the per-probe log-likelihood ratio
 	 * between loss_cusum_bad_pct and loss_cusum_base_pct, capped so that a
