@@ -347,8 +347,8 @@ static bool passive_check(struct prober *p, int64_t now)
 	if (!stalled)
 		return false;
 	p->sum.stall_fires = p->stall.fires;
-	log_info("probe: member=%s passive stall: sent without receiving for %d ms, confirming",
-		 p->cfg.name, (int)(now - p->stall.rx_moved_ms));
+	log_info("probe: member=%s passive stall: traffic out without answers for %d ms, confirming",
+		 p->cfg.name, (int)p->stall.stalled_ms);
 	probe_boost_request(&p->boost, now, now + p->cfg.boost_hold_ms);
 	if (p->in_round || !p->usable)
 		return false;

@@ -107,33 +107,51 @@ bool probe_stall_feed(struct probe_stall *st, int64_t now_ms, uint64_t rx, uint6
 {
 	if (st->stall_ms <= 0)
 		return false;
-	if (!st->have || rx < st->rx || tx < st->tx) {
-		st->have = true;
-		st->fired = false;
-		st->rx = rx, st->tx = tx;
-		st->rx_moved_ms = now_ms;
-		st->tx_since = st->traffic_tx = 0;
+	int newest = (st->head + PROBE_STALL_HIST - 1) % PROBE_STALL_HIST;
+	if (st->n && (rx < st->h[newest].rx || tx < st->raw_tx || now_ms < st->h[newest].t_ms)) {
+		int sm = st->stall_ms;
+		probe_stall_init(st, sm);
+	}
+	uint64_t ttx = 0;
+	if (st->n) {
+		uint64_t dtx = tx - st->raw_tx;
+		st->traffic_tx = dtx > own_tx ? dtx - own_tx : 0;
+		ttx = st->h[newest].tx + st->traffic_tx;
+	}
+	st->raw_tx = tx;
+	st->h[st->head].t_ms = now_ms;
+	st->h[st->head].rx = rx;
+	st->h[st->head].tx = ttx;
+	st->head = (st->head + 1) % PROBE_STALL_HIST;
+	if (st->n < PROBE_STALL_HIST)
+		st->n++;
+	/* the newest window at least stall_ms long */
+	int from = -1;
+	for (int k = 1; k < st->n; k++) {
+		int i = (st->head - 1 - k + 2 * PROBE_STALL_HIST) % PROBE_STALL_HIST;
+		if (now_ms - st->h[i].t_ms >= st->stall_ms) {
+			from = i;
+			break;
+		}
+	}
+	if (from < 0)
+		return false;
+	uint64_t wrx = rx - st->h[from].rx, wtx = ttx - st->h[from].tx;
+	bool stalled = wtx >= PROBE_STALL_MIN_TX && wrx * PROBE_STALL_RX_DIV <= wtx;
+	if (!stalled) {
+		if (wrx * PROBE_STALL_RX_DIV > wtx)
+			st->fired = false;	/* answers again: the next stall fires */
 		return false;
 	}
-	uint64_t dtx = tx - st->tx;
-	st->traffic_tx = dtx > own_tx ? dtx - own_tx : 0;
-	bool rx_moved = rx != st->rx;
-	st->rx = rx, st->tx = tx;
-	if (rx_moved) {
-		st->rx_moved_ms = now_ms;
-		st->tx_since = 0;
-		st->fired = false;
-		return false;
-	}
-	st->tx_since += st->traffic_tx;
-	if (st->fired || st->tx_since < PROBE_STALL_MIN_TX || now_ms - st->rx_moved_ms < st->stall_ms)
+	if (st->fired)
 		return false;
 	st->fired = true;
 	st->fires++;
+	st->stalled_ms = now_ms - st->h[from].t_ms;
 	return true;
 }
 
 bool probe_stall_busy(const struct probe_stall *st)
 {
-	return st->stall_ms > 0 && st->have && st->traffic_tx > 0;
+	return st->stall_ms > 0 && st->n > 0 && st->traffic_tx > 0;
 }

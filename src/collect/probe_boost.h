@@ -10,11 +10,14 @@
  * cadence, whatever the suspicion. Idle traffic on a healthy link is the
  * cadence's; only suspicion costs more.
  *
- * Passive stall (zero probe cost): the primary's interface counters. When
- * the device has sent at least PROBE_STALL_MIN_TX packets that are not our
- * probes while it received nothing for probe_passive_stall_ms, the traffic
- * going out gets no answer: the prober starts a confirmation round at once
- * and boosts. It fires once per stall (again after rx has moved).
+ * Passive stall (zero probe cost): the primary's interface counters. When,
+ * over the last probe_passive_stall_ms, the device has sent at least
+ * PROBE_STALL_MIN_TX packets that are not our probes and received at most
+ * 1/PROBE_STALL_RX_DIV as many, the traffic going out gets (almost) no
+ * answer: the prober starts a confirmation round at once and boosts. "At
+ * most a third", not "none": a Starlink dish at 192.168.100.1 answers its
+ * poller over the same device while the satellite link is down. It fires
+ * once per stall (again after a window with answers).
  *
  * Pure code: no I/O, no clock (times are arguments). The prober
  * (probe.c, probe_passive.c) and the simulator's trace generator
@@ -27,7 +30,9 @@
 #include <stdint.h>
 
 #define PROBE_BOOST_BUCKET_DIV 8	/* the bucket holds 1/8 of the daily budget (3 h) */
-#define PROBE_STALL_MIN_TX 3		/* packets out (not probes) that make a stall */
+#define PROBE_STALL_MIN_TX 4		/* packets out (not probes) that make a stall */
+#define PROBE_STALL_RX_DIV 3		/* ... with at most a third as many received */
+#define PROBE_STALL_HIST 8		/* readings kept */
 #define PROBE_BOOST_TIMEOUT_MIN_MS 200	/* confirmation rounds wait at least this */
 #define PROBE_BOOST_TIMEOUT_RTT_MULT 4	/* ... or this times the window's p95 RTT */
 
@@ -78,22 +83,26 @@ int probe_boost_confirm_timeout_ms(const struct probe_boost *b, int timeout_ms, 
 /* The passive stall detector of one device's counters. */
 struct probe_stall {
 	int stall_ms;			/* probe_passive_stall_ms; 0 = off */
-	bool have;			/* a reading is known */
 	bool fired;			/* fired for the current stall */
-	uint64_t rx, tx;		/* last reading */
-	int64_t rx_moved_ms;		/* reading at which rx last moved */
-	uint64_t tx_since;		/* packets out (not probes) since rx last moved */
-	uint64_t traffic_tx;		/* packets out (not probes) in the last reading's step */
+	int n, head;			/* readings held, next write */
+	struct {
+		int64_t t_ms;
+		uint64_t rx, tx;	/* counters; tx without our probes (cumulative) */
+	} h[PROBE_STALL_HIST];
+	uint64_t raw_tx;		/* the device's tx counter at the newest reading */
+	uint64_t traffic_tx;		/* packets out (not probes) in the newest step */
 	uint64_t fires;
+	int64_t stalled_ms;		/* length of the window that fired */
 };
 
 void probe_stall_init(struct probe_stall *st, int stall_ms);
 
 /*
  * A reading of the device's rx/tx packet counters at now_ms; own_tx: the
- * probes this prober sent since the previous reading. Returns true when the
- * traffic out has had no answer for stall_ms (once per stall). Counters that
- * go back (device re-created) restart the detector.
+ * packets this prober's probes sent since the previous reading. Returns true
+ * when, over the newest window of at least stall_ms, the traffic out had
+ * (almost) no answer (once per stall). Counters that go back (device
+ * re-created) restart the detector.
  */
 bool probe_stall_feed(struct probe_stall *st, int64_t now_ms, uint64_t rx, uint64_t tx,
 		      uint64_t own_tx);

@@ -42,6 +42,16 @@ const struct metric_desc probe_summary_metrics[] = {
 		 "The device can carry probes (address, route, socket).") },
 	{ METRIC("reason", METRIC_STRING, P(reason), NULL, METRIC_INFO,
 		 "Why probing is not possible; null when usable.") },
+	{ METRIC("boosted", METRIC_BOOL, P(boosted), NULL, METRIC_GAUGE,
+		 "Probing faster now: the engine suspects the member (probe_boost_interval_ms).") },
+	{ METRIC("boost_rounds", METRIC_UINT64, P(boost_rounds), "rounds", METRIC_COUNTER,
+		 "Extra rounds taken on suspicion.") },
+	{ METRIC("boost_bytes", METRIC_UINT64, P(boost_bytes), "bytes", METRIC_COUNTER,
+		 "Their probe traffic (estimated), paid from probe_boost_budget_kb_day.") },
+	{ METRIC("boost_denied", METRIC_UINT64, P(boost_denied), "rounds", METRIC_COUNTER,
+		 "Extra rounds the budget refused.") },
+	{ METRIC("stall_fires", METRIC_UINT64, P(stall_fires), "stalls", METRIC_COUNTER,
+		 "Passive stalls seen on the device (traffic out, no answers), each confirmed at once.") },
 	METRIC_END
 };
 #undef P

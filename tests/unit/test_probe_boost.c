@@ -102,19 +102,24 @@ static void test_stall(void **st)
 {
 	struct probe_stall s;
 	probe_stall_init(&s, 500);
-	/* healthy traffic: rx and tx move */
+	/* healthy traffic: every packet out is answered */
 	assert_false(probe_stall_feed(&s, 0, 100, 100, 0));
-	assert_false(probe_stall_feed(&s, 250, 120, 120, 0));
+	assert_false(probe_stall_feed(&s, 250, 110, 110, 0));
 	assert_true(probe_stall_busy(&s));
-	/* rx stops at 250 while LAN traffic goes out */
-	assert_false(probe_stall_feed(&s, 500, 120, 125, 0));
-	assert_false(probe_stall_feed(&s, 700, 120, 130, 0));
-	assert_true(probe_stall_feed(&s, 750, 120, 131, 0));
+	assert_false(probe_stall_feed(&s, 500, 120, 120, 0));
+	/* from 500 no answers; the dish (on the same device) still answers 1 of 5 */
+	assert_false(probe_stall_feed(&s, 750, 121, 125, 0));
+	assert_false(probe_stall_feed(&s, 900, 121, 128, 0));	/* window 400 ms: not yet */
+	assert_true(probe_stall_feed(&s, 1000, 122, 130, 0));	/* 500..1000: 2 in, 10 out */
 	assert_int_equal(s.fires, 1);
-	assert_false(probe_stall_feed(&s, 1000, 120, 140, 0));	/* once per stall */
-	assert_false(probe_stall_feed(&s, 1250, 121, 141, 0));	/* rx moved: re-armed */
-	assert_false(probe_stall_feed(&s, 1500, 121, 150, 0));
-	assert_true(probe_stall_feed(&s, 1800, 121, 160, 0));
+	assert_int_equal(s.stalled_ms, 500);
+	assert_false(probe_stall_feed(&s, 1250, 122, 135, 0));	/* once per stall */
+	/* answers again, then a new stall fires again */
+	assert_false(probe_stall_feed(&s, 1500, 130, 140, 0));
+	assert_false(probe_stall_feed(&s, 1750, 140, 150, 0));
+	assert_false(probe_stall_feed(&s, 2000, 140, 155, 0));
+	assert_true(probe_stall_feed(&s, 2250, 140, 160, 0));	/* 1750..2250: 0 in, 10 out */
+	assert_false(probe_stall_feed(&s, 2500, 140, 165, 0));
 	assert_int_equal(s.fires, 2);
 }
 
@@ -131,6 +136,10 @@ static void test_stall_not_our_probes_nor_idle(void **st)
 	probe_stall_init(&s, 500);
 	for (int64_t t = 0; t <= 6000; t += 1500)
 		assert_false(probe_stall_feed(&s, t, 50, 50, 0));
+	/* a download: a few packets out, many in */
+	probe_stall_init(&s, 500);
+	for (int64_t t = 0; t <= 6000; t += 250)
+		assert_false(probe_stall_feed(&s, t, 1000 + (uint64_t)t, 1000 + (uint64_t)t / 50, 0));
 	/* counters that go back (device re-created) restart the detector */
 	probe_stall_init(&s, 500);
 	assert_false(probe_stall_feed(&s, 0, 1000, 1000, 0));
