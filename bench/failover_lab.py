@@ -19,9 +19,9 @@ Cases (impairment of the primary, starlink; backups healthy):
 
 For each run: start starfaild (route controller, the daemon's defaults but
 the lab's probe targets) in the lab's router, wait until it routes through
-starlink with the backups healthy (the loss cases also wait until the loss
-baseline is learned, 100 s: the goals are for a running router, not one
-just started), wait a random 0.5-2 s (the impairment falls anywhere in the
+starlink with the backups healthy (the loss cases also wait 150 s until the
+loss baseline is learned: 150 probes, a 30 s block late; the goals are for
+a running router, not one just started), wait a random 0.5-2 s (the impairment falls anywhere in the
 probe cycle), impair starlink and measure from the moment the impairment
 took effect (CLOCK_MONOTONIC, from labctl):
 
@@ -66,7 +66,7 @@ CASES = {
 }
 DEFAULT_RUNS = {"blackhole": 8, "blackhole_idle": 8, "carrier": 5, "loss20": 3, "loss10": 3,
                 "restore": 3}
-BASELINE_WAIT_S = 100.0
+BASELINE_WAIT_S = 150.0
 POLL_MS = 1500          # poll_interval_ms's default: one round
 WINDOW_MS = 30000       # restore_window_ms's default
 
