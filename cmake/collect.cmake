@@ -4,7 +4,8 @@ sf_stage(collect collect)
 target_sources(sfcollect PRIVATE
   src/collect/probe_wire.c src/collect/probe_stats.c src/collect/probe_cfg.c src/collect/probe.c
   src/collect/linkmon.c src/collect/probe_collector.c src/collect/registry.c src/collect/probe_metrics.c
-  src/collect/netifd.c src/collect/classify.c src/collect/probe_sock.c src/collect/probe_rand.c)
+  src/collect/netifd.c src/collect/classify.c src/collect/probe_sock.c src/collect/probe_rand.c
+  src/collect/probe_boost.c src/collect/probe_passive.c)
 target_link_libraries(sfcollect PUBLIC sfutil ${M_LIBRARY})
 
 # Network-namespace tests (root): real ICMP/TCP/DNS through veth pairs,
@@ -15,6 +16,7 @@ target_link_libraries(sfnet_drv PRIVATE sfcollect sfcontrol)
 sf_unit_test(test_probe_wire tests/unit/test_probe_wire.c)
 sf_unit_test(test_probe_stats tests/unit/test_probe_stats.c)
 sf_unit_test(test_probe_cfg tests/unit/test_probe_cfg.c)
+sf_unit_test(test_probe_boost tests/unit/test_probe_boost.c)
 sf_unit_test(test_probe_lo tests/unit/test_probe_lo.c)
 sf_unit_test(test_probe_rand tests/unit/test_probe_rand.c)
 sf_unit_test(test_probe_sock tests/unit/test_probe_sock.c)

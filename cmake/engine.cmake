@@ -2,7 +2,8 @@
 # The engine links libc and libm only (checked by the arch_deps test).
 sf_stage(engine engine)
 target_sources(sfengine PRIVATE src/engine/engine.c src/engine/engine_params.c src/engine/engine_score.c
-                                src/engine/engine_predict.c src/engine/engine_metrics.c src/engine/engine_info.c)
+                                src/engine/engine_predict.c src/engine/engine_metrics.c src/engine/engine_info.c
+                                src/engine/engine_latency.c)
 target_link_libraries(sfengine PUBLIC ${M_LIBRARY})
 
 # Simulator: trace reader, policies (engine + baselines), run/score core.
@@ -13,7 +14,7 @@ target_link_libraries(sfsim PUBLIC sfengine)
 add_executable(starfail-sim sim/main.c)
 target_link_libraries(starfail-sim PRIVATE sfsim)
 add_executable(starfail-tracegen sim/tracegen.c sim/scenarios.c)
-target_link_libraries(starfail-tracegen PRIVATE sfsim)
+target_link_libraries(starfail-tracegen PRIVATE sfsim sfcollect)
 
 sf_unit_test(test_engine tests/unit/test_engine.c)
 sf_unit_test(test_engine_predict tests/unit/test_engine_predict.c)

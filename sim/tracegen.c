@@ -7,10 +7,13 @@
  * Writes OUTDIR/<scenario>.trace for every scenario (or the ones named).
  * --long also writes the 24 h healthy traces (about 10 MB each), which are
  * therefore generated at test/bench time and not kept in the repository.
- * --adaptive MS runs the engine (defaults) on the rounds as they are
- * generated and probes a member it marks suspect every MS ms, at most 40
- * extra rounds a minute (what the prober's adaptive budget may do; the
- * extra probes are reported on stderr).
+ * Adaptive evidence is on by default, as in the daemon: the engine
+ * (defaults) runs on the rounds as they are generated, and a member it
+ * marks suspect is probed by the prober's own rule (probe_boost.c with the
+ * defaults of probe_boost_interval_ms, _hold_ms and _budget_kb_day; a
+ * confirmation round after a fully lost one waits the prober's confirmation
+ * timeout); the extra probes are reported on stderr. --adaptive MS sets the
+ * boost interval, --adaptive 0 turns it off (the traces as before).
  * --cadence probes every scenario's primary member with T targets per round
  * every R ms and the other member every S ms (default 5000, the daemon's
  * standby_interval_ms), with the daemon's fast confirmation rounds; the
@@ -44,12 +47,25 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "probe.h"
 #include "tracegen.h"
 
 #define USAGE "usage: starfail-tracegen [--seed N] [--long] [--list] [--cadence T,R[,S]]" \
 	      " [--adaptive MS] OUTDIR [SCENARIO...]\n"
 
-static int adaptive_ms;	/* --adaptive */
+static int adaptive_ms = -1;	/* --adaptive; -1: probe_boost_interval_ms's default */
+
+#define PROBE_TIMEOUT_MS 600	/* probe_timeout_ms's default: a lost round lasts this */
+
+/* The default of a probe option (probe_options[], the daemon's table). */
+static int probe_default(const char *name)
+{
+	for (const struct cfg_option *o = probe_options; o->name; o++)
+		if (!strcmp(o->name, name) && o->def)
+			return (int)strtol(o->def, NULL, 10);
+	fprintf(stderr, "starfail-tracegen: no probe option %s\n", name);
+	exit(2);
+}
 
 /* --cadence: every scenario's members at this cadence (targets 0: keep) */
 static struct {
@@ -84,6 +100,14 @@ static void feed_engine(struct gen *g, int mi, int64_t t, int lost, int nt, doub
 	s.link_up = up ? TRI_UNKNOWN : TRI_FALSE;
 	engine_observe(g->eng, mi, &s);
 	engine_decide(g->eng, t, NULL);
+	/* what the daemon does after each decision (daemon_decide) */
+	for (int i = 0; i < g->n; i++) {
+		struct engine_score_info si;
+		/* only a member probed at the primary cadence boosts (role_of()) */
+		bool suspect = engine_member_score(g->eng, i, &si) == 0 && si.suspect &&
+			       (si.primary || (si.state != MS_GOOD && si.state != MS_DISABLED));
+		probe_boost_request(&g->boost[i], t, suspect ? t + g->boost[i].cfg.hold_ms : 0);
+	}
 }
 
 /* One probe round; true when every probe was lost. */
@@ -95,6 +119,7 @@ static bool emit_round(struct gen *g, int mi, int64_t t)
 	g->rounds[mi]++;
 	g->probes[mi] += m->targets;
 	if (!l.up) {
+		g->last_lost[mi] = m->targets;
 		fprintf(g->f, "%lld %s up=0 loss_pct=100 probes=%d\n", (long long)t, m->name, m->targets);
 		feed_engine(g, mi, t, m->targets, m->targets, NAN, false);
 		return true;
@@ -119,26 +144,14 @@ static bool emit_round(struct gen *g, int mi, int64_t t)
 		fprintf(g->f, "%lld %s loss_pct=%.1f rtt_ms=%.1f probes=%d\n", (long long)t, m->name,
 			100.0 * lost / nt, sum / (nt - lost), nt);
 	feed_engine(g, mi, t, lost, nt, lost < nt ? sum / (nt - lost) : NAN, true);
+	g->last_lost[mi] = lost;
 	return lost == nt;
 }
 
-#define ADAPTIVE_BUDGET_ROUNDS 40	/* extra rounds per member per minute */
-
-/* --adaptive: the next round of a suspect member, or -1 (regular cadence). */
-static int64_t adaptive_next(struct gen *g, int mi, int64_t t)
+/* The prober's estimate of a round's bytes: IPv4 ICMP, 16 bytes payload, both ways. */
+static double round_bytes(const struct gmember *m)
 {
-	struct engine_score_info si;
-	if (!g->eng || engine_member_score(g->eng, mi, &si) || !si.suspect)
-		return -1;
-	if (t - g->budget_t0_ms[mi] >= 60000)
-		g->budget_t0_ms[mi] = t, g->budget_used[mi] = 0;
-	if (g->budget_used[mi] >= ADAPTIVE_BUDGET_ROUNDS ||
-	    g->adaptive_ms >= g->m[mi].round_ms)
-		return -1;
-	g->budget_used[mi]++;
-	g->extra_rounds[mi]++;
-	g->extra_probes[mi] += g->m[mi].targets;
-	return t + g->adaptive_ms;
+	return m->targets * 2.0 * (20 + 8 + 16);
 }
 
 static void emit_status(struct gen *g, int mi, int64_t t)
@@ -219,15 +232,20 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 			em[i].cls = g.m[i].cls, em[i].priority = g.m[i].priority;
 			em[i].weight = 50, em[i].enabled = true;
 		}
-		g.adaptive_ms = adaptive_ms;
+		struct probe_boost_cfg bc = {
+			.interval_ms = adaptive_ms, .hold_ms = probe_default("probe_boost_hold_ms"),
+			.budget_kb_day = probe_default("probe_boost_budget_kb_day"),
+		};
+		for (int i = 0; i < g.n; i++)
+			probe_boost_init(&g.boost[i], &bc);
 		g.eng = engine_create(&ep, em, g.n, err, sizeof(err));
 		if (!g.eng) {
 			fprintf(stderr, "starfail-tracegen: engine: %s\n", err);
 			fclose(g.f);
 			return -1;
 		}
-		fprintf(g.f, "# adaptive probing: a member the engine marks suspect is probed every %d ms\n",
-			adaptive_ms);
+		fprintf(g.f, "# adaptive evidence: a member the engine marks suspect is probed every %d ms"
+			" (budget %d kB/day)\n", adaptive_ms, bc.budget_kb_day);
 	}
 	for (int i = 0; i < g.n; i++) {
 		g.m[i].next_round_ms = (int64_t)(sim_uniform(&g.rng) * ROUND_MS);
@@ -255,24 +273,44 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 		} else {
 			struct gmember *m = &g.m[who];
 			bool all_lost = emit_round(&g, who, t);
-			int64_t next = adaptive_next(&g, who, t);
+			bool was_confirm = g.confirm[who];
+			g.confirm[who] = false;
+			/* adaptive: a round with a lost probe lasts its timeout (the
+			 * short one for confirmation rounds), the next starts after it */
+			int64_t busy_until = t;
+			if (g.eng && g.last_lost[who] > 0) {
+				struct link l = m->base;
+				g.model(&g, who, t, &l);
+				busy_until = t + (was_confirm ? probe_boost_confirm_timeout_ms(
+						&g.boost[who], PROBE_TIMEOUT_MS, l.rtt_ms + l.jitter_ms) :
+						PROBE_TIMEOUT_MS);
+			}
 			if (g.fast_rounds && all_lost && m->fast_left > 0) {
+				/* the next round starts when this one timed out */
 				m->fast_left--;
-				m->next_round_ms = t + 600;
-			} else if (next >= 0) {
-				m->next_round_ms = next;
+				m->next_round_ms = g.eng ? busy_until : t + PROBE_TIMEOUT_MS;
+				g.confirm[who] = true;
 			} else {
 				if (!all_lost)
 					m->fast_left = 3;
-				m->next_round_ms += m->round_ms + (int64_t)(sim_uniform(&g.rng) * 21) - 10;
+				int64_t regular = t + m->round_ms + (int64_t)(sim_uniform(&g.rng) * 21) - 10;
+				bool boosted = false;
+				m->next_round_ms = g.eng ? probe_boost_next(&g.boost[who], t, regular,
+									 round_bytes(m), t, &boosted) : regular;
+				if (m->next_round_ms < busy_until)
+					m->next_round_ms = busy_until;
+				if (boosted)
+					g.extra_probes[who] += m->targets;
+				g.confirm[who] = boosted;
 			}
 		}
 	}
 	if (g.eng) {
 		for (int i = 0; i < g.n; i++)
-			fprintf(stderr, "%s: %s probes=%ld adaptive_extra_probes=%ld (%.1f %%)\n",
-				sc->name, g.m[i].name, g.probes[i], g.extra_probes[i],
-				g.probes[i] ? 100.0 * g.extra_probes[i] / g.probes[i] : 0.0);
+			fprintf(stderr, "%s: %s probes=%ld adaptive_extra_probes=%ld (%.2f %%) "
+				"extra_bytes_per_day=%.0f\n", sc->name, g.m[i].name, g.probes[i],
+				g.extra_probes[i], g.probes[i] ? 100.0 * g.extra_probes[i] / g.probes[i] : 0.0,
+				(double)g.boost[i].bytes * 86400000.0 / (double)g.duration_ms);
 		engine_destroy(g.eng);
 	}
 	if (fclose(g.f)) {
@@ -308,8 +346,8 @@ int main(int argc, char **argv)
 			char *end;
 			errno = 0;
 			long v = strtol(argv[++i], &end, 10);
-			if (errno || *end || v < 100 || v > 10000) {
-				fprintf(stderr, "starfail-tracegen: --adaptive MS: 100-10000\n");
+			if (errno || *end || (v != 0 && v < 100) || v > 10000) {
+				fprintf(stderr, "starfail-tracegen: --adaptive MS: 0 (off) or 100-10000\n");
 				return 2;
 			}
 			adaptive_ms = (int)v;
@@ -328,6 +366,8 @@ int main(int argc, char **argv)
 		fputs(USAGE, stderr);
 		return 2;
 	}
+	if (adaptive_ms < 0)
+		adaptive_ms = probe_default("probe_boost_interval_ms");
 	const char *dir = argv[i++];
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		fprintf(stderr, "starfail-tracegen: %s: %s\n", dir, strerror(errno));

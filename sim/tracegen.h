@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "policy.h"
+#include "probe_boost.h"
 #include "trace.h"
 
 #define ROUND_MS 500
@@ -64,13 +65,14 @@ struct gen {
 	int ndrops;
 	uint64_t rng;
 	FILE *f;
-	/* --adaptive: the engine runs on the generated rounds, and a member it
-	 * marks suspect is probed every adaptive_ms (within a budget) */
+	/* adaptive evidence (on unless --adaptive 0): the engine runs on the
+	 * generated rounds, and a member it marks suspect is probed by the
+	 * prober's own rule (src/collect/probe_boost.c, the daemon's defaults) */
 	struct engine *eng;
-	int adaptive_ms;
-	long rounds[2], extra_rounds[2], probes[2], extra_probes[2];
-	int64_t budget_t0_ms[2];
-	int budget_used[2];
+	struct probe_boost boost[2];
+	bool confirm[2];		/* the member's next round is a confirmation round */
+	int last_lost[2];		/* probes lost in the member's newest round */
+	long rounds[2], probes[2], extra_probes[2];
 };
 
 struct scen {

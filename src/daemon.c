@@ -123,8 +123,14 @@ void daemon_decide(struct daemon *d)
 	maybe_set_utc(d, daemon_now_ms(d));
 	engine_decide(d->engine, daemon_now_ms(d), &d->decision);
 	d->primary = d->decision.primary;
-	for (int i = 0; i < d->n_members; i++)
+	int64_t now = daemon_now_ms(d);
+	for (int i = 0; i < d->n_members; i++) {
+		struct engine_score_info si;
 		member_set_role(d->members[i], role_of(d, i));
+		/* adaptive evidence: a suspect member probes faster (probe_boost.h) */
+		bool suspect = engine_member_score(d->engine, i, &si) == 0 && si.suspect;
+		member_boost(d->members[i], suspect ? now + d->cfg.probe.boost_hold_ms : 0);
+	}
 	daemon_ctl_apply(d);
 	daemon_export_decided(d);
 	d->in_decide = false;

@@ -311,6 +311,13 @@ void member_recheck(struct member *m)
 			m->coll[i].ops->poll_now(m->coll[i].inst);
 }
 
+void member_boost(struct member *m, int64_t until_ms)
+{
+	for (int i = 0; i < COLLECT_SLOTS_MAX; i++)
+		if (m->coll[i].inst && m->coll[i].ops->boost)
+			m->coll[i].ops->boost(m->coll[i].inst, until_ms);
+}
+
 const char *member_unusable(const struct member *m, const char **reason)
 {
 	if (!m->cfg.enabled) {

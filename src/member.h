@@ -122,6 +122,9 @@ void member_set_role(struct member *m, enum collector_role role);
 /* Measure now (API recheck, link came back). */
 void member_recheck(struct member *m);
 
+/* The engine suspects the member: its collectors measure faster until until_ms (<= now: stop). */
+void member_boost(struct member *m, int64_t until_ms);
+
 /*
  * Why the member cannot be used whatever the engine says: "disabled",
  * "unusable" or "down" with the reason, or NULL when it is up to the

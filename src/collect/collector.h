@@ -145,6 +145,9 @@ struct collector_ops {
 	/* Without this collector the member cannot be judged (the prober): its fault
 	   makes the member unusable (collector_host.fault). */
 	bool essential;
+	/* Optional: the member is suspect; measure faster until until_ms
+	 * (clock_mono_ms; <= now ends it), within the collector's budget. */
+	void (*boost)(void *inst, int64_t until_ms);
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "probe_rand.h"
 #include "probe_sock.h"
+#include "probe_boost.h"
 #include "probe_stats.h"
 #include "probe_wire.h"
 
@@ -69,6 +70,13 @@ struct prober {
 
 	struct probe_rng rng;	/* ids and cookies (probe_rand.h) */
 	uint64_t round_cookie;
+	/* adaptive evidence and the passive stall (probe_boost.h) */
+	struct probe_boost boost;
+	struct probe_stall stall;
+	struct probe_counters ctr;
+	uint64_t own_tx;		/* packets our probes sent since the last counter reading */
+	bool confirm;			/* the next round confirms or clears a suspicion (boosted,
+					 * after a lost round, a stall): the short timeout */
 };
 
 static uint16_t rand16(struct prober *p)
@@ -194,6 +202,30 @@ static void estimate_bytes(struct prober *p)
 	p->sum.bytes_per_day = b * 86400000.0 / p->sum.interval_ms;
 }
 
+/* The primary boosts, and a member probed at its cadence (recovering, warming
+ * up: the daemon's role_of()); a standby at its slow cadence does not. */
+static bool may_boost(const struct prober *p)
+{
+	return p->role == PROBE_ROLE_PRIMARY;
+}
+
+/*
+ * Arm the round timer for next_due_ms; the primary's timer also wakes for
+ * a counter reading every stall_ms / 2 while traffic flows out (an idle
+ * link wakes only for its rounds).
+ */
+static void arm_timer(struct prober *p, int64_t now)
+{
+	int64_t at = p->next_due_ms;
+	if (p->role == PROBE_ROLE_PRIMARY && probe_stall_busy(&p->stall) &&
+	    now + p->stall.stall_ms / 2 < at)
+		at = now + p->stall.stall_ms / 2;
+	ev_timer_stop(p->loop, &p->next_timer);
+	ev_timer_set(&p->next_timer, (double)(at > now ? at - now : 0) / 1000.0, 0.);
+	ev_timer_start(p->loop, &p->next_timer);
+}
+
+/* The regular due time from the absolute schedule, or sooner when boosted. */
 static void schedule_next(struct prober *p, bool fast)
 {
 	int64_t now = clock_mono_ms();
@@ -205,10 +237,43 @@ static void schedule_next(struct prober *p, bool fast)
 		p->next_due_ms += iv;
 		if (p->next_due_ms < now || p->next_due_ms > now + iv)
 			p->next_due_ms = now + (p->next_due_ms < now ? 0 : iv);
+		if (may_boost(p))
+			p->next_due_ms = probe_boost_next(&p->boost, p->round_t_ms, p->next_due_ms,
+							  p->sum.bytes_per_round, now, &p->confirm);
 	}
-	ev_timer_stop(p->loop, &p->next_timer);
-	ev_timer_set(&p->next_timer, (double)(p->next_due_ms - now) / 1000.0, 0.);
-	ev_timer_start(p->loop, &p->next_timer);
+	arm_timer(p, now);
+}
+
+/*
+ * Read the primary's counters; a stall starts a confirmation round now.
+ * Returns true when it started one.
+ */
+static void start_round(struct prober *p);
+
+static bool passive_check(struct prober *p, int64_t now)
+{
+	uint64_t rx, tx;
+	if (p->role != PROBE_ROLE_PRIMARY || p->stall.stall_ms <= 0 || p->ctr.fd_rx < 0)
+		return false;
+	if (probe_counters_read(&p->ctr, &rx, &tx)) {
+		log_debug("probe: member=%s device=%s counters unreadable", p->cfg.name, p->cfg.device);
+		probe_counters_close(&p->ctr);
+		return false;
+	}
+	bool stalled = probe_stall_feed(&p->stall, now, rx, tx, p->own_tx);
+	p->own_tx = 0;
+	if (!stalled)
+		return false;
+	p->sum.stall_fires = p->stall.fires;
+	log_info("probe: member=%s passive stall: traffic out without answers for %d ms, confirming",
+		 p->cfg.name, (int)p->stall.stalled_ms);
+	probe_boost_request(&p->boost, now, now + p->cfg.boost_hold_ms);
+	if (p->in_round || !p->usable)
+		return false;
+	p->confirm = true;
+	p->next_due_ms = now;
+	start_round(p);
+	return true;
 }
 
 static void finish_round(struct prober *p)
@@ -268,6 +333,7 @@ static void finish_round(struct prober *p)
 	bool fast = !r->up && p->fast_left > 0;
 	if (fast)
 		p->fast_left--;
+	p->confirm = fast;
 	schedule_next(p, fast);
 	if (p->on_round)
 		p->on_round(p->ctx, r);
@@ -405,6 +471,8 @@ static void start_round(struct prober *p)
 {
 	if (p->in_round || !p->usable)
 		return;
+	if (!p->confirm && passive_check(p, clock_mono_ms()))
+		return;	/* it started the round */
 	p->in_round = true;
 	p->seq++;
 	p->round_cookie = probe_rng_u64(&p->rng);
@@ -422,15 +490,27 @@ static void start_round(struct prober *p)
 		p->sent_ns[i] = -1;
 		if (p->fam_ok[fam_of(res->target->family)])
 			res->sent = send_one(p, i);
+		if (res->sent)
+			p->own_tx += res->target->kind == PROBE_TCP ? 3 : 1;
 	}
+	int tmo = p->confirm ? probe_boost_confirm_timeout_ms(&p->boost, p->cfg.timeout_ms,
+							     p->sum.latency_p95_ms) : p->cfg.timeout_ms;
+	p->confirm = false;
 	/* all failed at once: end from the loop, not inside prober_recheck() (collector.h) */
-	ev_timer_set(&p->timeout_timer, outstanding(p) ? p->cfg.timeout_ms / 1000.0 : 0., 0.);
+	ev_timer_set(&p->timeout_timer, outstanding(p) ? tmo / 1000.0 : 0., 0.);
 	ev_timer_start(p->loop, &p->timeout_timer);
 }
 
 static void next_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	start_round(w->data);
+	struct prober *p = w->data;
+	int64_t now = clock_mono_ms();
+	if (now < p->next_due_ms) {	/* a counter reading between rounds */
+		if (!passive_check(p, now))
+			arm_timer(p, now);
+		return;
+	}
+	start_round(p);
 }
 
 static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -543,6 +623,11 @@ struct prober *prober_new(struct ev_loop *loop, const struct probe_member_cfg *c
 	ev_timer_init(&p->timeout_timer, timeout_cb, 0., 0.);
 	p->timeout_timer.data = p;
 	p->sum.last_round_ms = -1;
+	struct probe_boost_cfg bc = { .interval_ms = cfg->boost_interval_ms, .hold_ms = cfg->boost_hold_ms,
+				      .budget_kb_day = cfg->boost_budget_kb_day };
+	probe_boost_init(&p->boost, &bc);
+	probe_stall_init(&p->stall, cfg->passive_stall_ms);
+	probe_counters_init(&p->ctr);
 	probe_ring_summarize(&p->ring, &p->sum);
 	set_reason(p, "waiting for link state");
 	estimate_bytes(p);
@@ -556,6 +641,7 @@ void prober_free(struct prober *p)
 	ev_timer_stop(p->loop, &p->next_timer);
 	ev_timer_stop(p->loop, &p->timeout_timer);
 	close_all(p);
+	probe_counters_close(&p->ctr);
 	probe_ring_free(&p->ring);
 	free(p);
 }
@@ -570,6 +656,8 @@ static void go_unusable(struct prober *p, const char *reason)
 	ev_timer_stop(p->loop, &p->next_timer);
 	ev_timer_stop(p->loop, &p->timeout_timer);
 	close_all(p);
+	probe_counters_close(&p->ctr);
+	probe_stall_init(&p->stall, p->cfg.passive_stall_ms);
 	p->fam_ok[F4] = p->fam_ok[F6] = false;
 	p->ifindex = 0;
 }
@@ -633,14 +721,16 @@ void prober_set_link(struct prober *p, const struct link_info *li)
 	p->usable = true;
 	p->reason[0] = 0;
 	estimate_bytes(p);
+	probe_stall_init(&p->stall, p->cfg.passive_stall_ms);
+	if (p->cfg.passive_stall_ms > 0 && probe_counters_open(&p->ctr, p->cfg.device))
+		log_info("probe: member=%s device=%s no interface counters: passive stall detection off",
+			 p->cfg.name, p->cfg.device);
 	log_info("probe: member=%s device=%s ifindex=%d usable ipv4=%d ipv6=%d%s", p->cfg.name,
 		 p->cfg.device, p->ifindex, p->fam_ok[F4], p->fam_ok[F6], was_usable ? " rebound" : "");
 	/* first round soon, staggered so members do not probe in lockstep */
 	int64_t now = clock_mono_ms();
 	p->next_due_ms = now + (was_usable || p->sum.rounds ? 0 : rand16(p) % 200);
-	ev_timer_stop(p->loop, &p->next_timer);
-	ev_timer_set(&p->next_timer, (double)(p->next_due_ms - now) / 1000.0, 0.);
-	ev_timer_start(p->loop, &p->next_timer);
+	arm_timer(p, now);
 }
 
 void prober_set_role(struct prober *p, enum probe_role role)
@@ -650,6 +740,10 @@ void prober_set_role(struct prober *p, enum probe_role role)
 	int old_iv = current_interval_ms(p);
 	p->role = role;
 	estimate_bytes(p);
+	probe_stall_init(&p->stall, p->cfg.passive_stall_ms);	/* readings of the primary only */
+	p->own_tx = 0;
+	if (!may_boost(p))
+		probe_boost_request(&p->boost, clock_mono_ms(), 0);
 	if (!p->usable || p->in_round)
 		return;
 	/* a shorter cadence applies now, a longer one from the next round */
@@ -658,9 +752,7 @@ void prober_set_role(struct prober *p, enum probe_role role)
 	if (due < now)
 		due = now;
 	p->next_due_ms = due;
-	ev_timer_stop(p->loop, &p->next_timer);
-	ev_timer_set(&p->next_timer, (double)(due - now) / 1000.0, 0.);
-	ev_timer_start(p->loop, &p->next_timer);
+	arm_timer(p, now);
 }
 
 void prober_recheck(struct prober *p)
@@ -672,9 +764,38 @@ void prober_recheck(struct prober *p)
 	start_round(p);
 }
 
+void prober_boost(struct prober *p, int64_t until_ms)
+{
+	int64_t now = clock_mono_ms();
+	bool was = probe_boost_active(&p->boost, now);
+	probe_boost_request(&p->boost, now, may_boost(p) ? until_ms : 0);
+	bool is = probe_boost_active(&p->boost, now);
+	if (was == is || !p->usable || p->in_round || p->sum.last_round_ms < 0)
+		return;
+	if (!is) {	/* cleared: a round brought forward goes back to the cadence */
+		int64_t regular = p->round_t_ms + current_interval_ms(p);
+		if (regular > p->next_due_ms) {
+			p->confirm = false;
+			p->next_due_ms = regular < now ? now : regular;
+			arm_timer(p, now);
+		}
+		return;
+	}
+	/* a new suspicion: the next round comes sooner (the budget permitting) */
+	p->next_due_ms = probe_boost_next(&p->boost, p->round_t_ms, p->next_due_ms,
+					  p->sum.bytes_per_round, now, &p->confirm);
+	arm_timer(p, now);
+}
+
 void prober_summary(const struct prober *p, struct probe_summary *out)
 {
 	*out = p->sum;
+	int64_t now = clock_mono_ms();
+	out->boosted = probe_boost_active(&p->boost, now);
+	out->boost_rounds = p->boost.rounds;
+	out->boost_bytes = p->boost.bytes;
+	out->boost_denied = p->boost.denied;
+	out->stall_fires = p->stall.fires;
 	out->usable = p->usable;
 	snprintf(out->reason, sizeof(out->reason), "%s", p->reason);
 	out->mem_bytes = sizeof(*p) + probe_ring_mem_bytes(&p->ring);

@@ -80,6 +80,10 @@ struct probe_params {
 	int payload_bytes;		/* probe_payload_bytes (ICMP) */
 	struct cfg_list targets;	/* probe_targets (default for members) */
 	char dns_name[CFG_STR_MAX];	/* probe_dns_name */
+	int boost_interval_ms;		/* probe_boost_interval_ms (probe_boost.h) */
+	int boost_hold_ms;		/* probe_boost_hold_ms */
+	int boost_budget_kb_day;	/* probe_boost_budget_kb_day */
+	int passive_stall_ms;		/* probe_passive_stall_ms */
 };
 
 extern const struct cfg_option probe_options[];
@@ -103,6 +107,10 @@ struct probe_member_cfg {
 	int window_ms;
 	int payload_bytes;
 	char dns_name[CFG_STR_MAX];
+	int boost_interval_ms;		/* adaptive evidence, probe_boost.h (0 = off) */
+	int boost_hold_ms;
+	int boost_budget_kb_day;
+	int passive_stall_ms;		/* 0 = no passive stall detection */
 };
 
 /*
@@ -143,6 +151,11 @@ struct probe_summary {
 	uint64_t rand_weak_draws;	/* ids/cookies drawn before the kernel had entropy */
 	uint64_t rand_reseeds;		/* back to kernel entropy after weak draws */
 	char icmp_socket[8];		/* "ping", "raw" or "none" (probe_sock.h) */
+	bool boosted;			/* probing faster on suspicion now (probe_boost.h) */
+	uint64_t boost_rounds;		/* extra rounds taken on suspicion */
+	uint64_t boost_bytes;		/* ... and their bytes (estimated) */
+	uint64_t boost_denied;		/* boosted rounds the budget refused */
+	uint64_t stall_fires;		/* passive stalls seen (rx still, tx moving) */
 };
 
 struct probe_result {
@@ -189,6 +202,14 @@ void prober_set_role(struct prober *p, enum probe_role role);
 
 /* Start a round now unless one is running. */
 void prober_recheck(struct prober *p);
+
+/*
+ * Suspicion (the engine's suspect flag): probe every boost_interval_ms
+ * until until_ms, within the member's budget (probe_boost.h); until_ms <=
+ * now ends it. Only a member probed at the primary cadence boosts (a
+ * standby at standby_interval_ms does not). The cadence resumes after.
+ */
+void prober_boost(struct prober *p, int64_t until_ms);
 
 void prober_summary(const struct prober *p, struct probe_summary *out);
 

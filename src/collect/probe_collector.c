@@ -142,6 +142,11 @@ static void pc_poll_now(void *inst)
 	prober_recheck(((struct probe_inst *)inst)->p);
 }
 
+static void pc_boost(void *inst, int64_t until_ms)
+{
+	prober_boost(((struct probe_inst *)inst)->p, until_ms);
+}
+
 static void pc_summary(const void *inst, struct probe_summary *out)
 {
 	prober_summary(((const struct probe_inst *)inst)->p, out);
@@ -158,4 +163,5 @@ const struct collector_ops probe_collector = {
 	.poll_now = pc_poll_now,
 	.probe_summary = pc_summary,
 	.essential = true,
+	.boost = pc_boost,
 };

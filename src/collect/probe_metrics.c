@@ -52,6 +52,16 @@ const struct metric_desc probe_summary_metrics[] = {
 		 "Returns to kernel entropy after weak draws; weak ids are replaced then.") },
 	{ METRIC("icmp_socket", METRIC_STRING, P(icmp_socket), NULL, METRIC_INFO,
 		 "ICMP socket kind: ping (ping_group_range allows) or raw (filtered to our echo id).") },
+	{ METRIC("boosted", METRIC_BOOL, P(boosted), NULL, METRIC_GAUGE,
+		 "Probing faster now: the engine suspects the member (probe_boost_interval_ms).") },
+	{ METRIC("boost_rounds", METRIC_UINT64, P(boost_rounds), "rounds", METRIC_COUNTER,
+		 "Extra rounds taken on suspicion.") },
+	{ METRIC("boost_bytes", METRIC_UINT64, P(boost_bytes), "bytes", METRIC_COUNTER,
+		 "Their probe traffic (estimated), paid from probe_boost_budget_kb_day.") },
+	{ METRIC("boost_denied", METRIC_UINT64, P(boost_denied), "rounds", METRIC_COUNTER,
+		 "Extra rounds the budget refused.") },
+	{ METRIC("stall_fires", METRIC_UINT64, P(stall_fires), "stalls", METRIC_COUNTER,
+		 "Passive stalls seen on the device (traffic out, no answers), each confirmed at once.") },
 	METRIC_END
 };
 #undef P

@@ -307,13 +307,14 @@ static void update_member(struct engine *e, int idx, int64_t now_ms)
 		m->eff -= p->predict_penalty;
 
 	bool known = !isnan(m->instant);
-	bool loss_bad = !m->down && known && m->cusum >= m->h;
+	bool loss_bad = !m->down && known && (m->cusum >= m->h || eng_lat_bad(e, m));
+	eng_suspect_update(m);
 	/* Loss makes a member bad through its evidence only: a loss percentage over
 	 * a few dozen probes is too noisy to act on (it still lowers the score,
 	 * so ranking, margin and "good" see it). */
 	bool bad = !m->down && known && (m->instant_noloss < p->bad_score || loss_bad);
 	bool good = !m->down && known && m->instant >= p->good_score && m->predict == RSN_NONE &&
-		    m->cusum < m->h / 2;
+		    m->cusum < m->h / 2 && !(m->lat_cusum >= m->lat_h / 2);
 	if (!bad)
 		m->bad_since_ms = INT64_MIN;
 	else if (m->bad_since_ms == INT64_MIN)
@@ -592,9 +593,9 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 	    (loss_bad || now_ms - c->bad_since_ms >= p->fail_window_ms)) {
 		snprintf(detail, sizeof(detail),
 			 "bad_ms=%lld score=%.1f loss_pct=%.1f loss_evidence=%.1f loss_threshold=%.1f "
-			 "latency_ms=%.0f",
+			 "latency_ms=%.0f latency_evidence=%.1f latency_threshold=%.1f",
 			 (long long)(now_ms - c->bad_since_ms), c->instant, c->loss_pct, c->cusum, c->h,
-			 c->lat_ms);
+			 c->lat_ms, c->lat_cusum, c->lat_h);
 		if (best >= 0) {
 			e->all_bad = false;
 			if (leads(e, best, cur))

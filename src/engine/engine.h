@@ -117,6 +117,10 @@ struct engine_params {
 	double predict_rsrp_slope_db_per_s, predict_rsrp_max_dbm;
 	double predict_penalty;		/* points taken from a member with an active trigger */
 	int predict_hold_ms;		/* a trigger stays active this long after it last fired */
+	/* latency evidence (engine_latency.c) */
+	double latency_false_alarms_per_day;	/* target false-alarm rate of the latency evidence */
+	double latency_jump_ms;		/* a round this far above the learned baseline is slow */
+	double latency_evidence_min_ms;	/* ... and it makes a member bad only at this latency */
 };
 
 extern const struct cfg_option engine_options[];
@@ -253,6 +257,9 @@ struct engine_score_info {
 	bool recurring;			/* its drops recur: returns after recurring_quiet_ms */
 	int64_t last_drop_ms;		/* INT64_MIN: none */
 	bool below_radio_floor;		/* cellular radio under the floor */
+	double latency_evidence;	/* latency CUSUM (nats); bad at latency_threshold */
+	double latency_threshold;	/* ... from latency_false_alarms_per_day */
+	double latency_baseline_ms;	/* learned healthy RTT, NAN before it is learned */
 };
 
 struct engine;

@@ -51,6 +51,7 @@ struct eng_member {
 	double blk_lost, blk_probes, pend_lost, pend_probes;	/* current, previous block */
 	bool blk_alarm, pend_alarm;	/* the block saw an outage or evidence at h/2 */
 	double rate;			/* probes per second over window_ms */
+	double cadence_ms;		/* the member's round spacing (a slowly decaying max) */
 	double h;			/* current loss evidence threshold, nats */
 	double p0;			/* loss rate the evidence weighs probes against */
 	int64_t fresh_from_ms;		/* rounds before this (an outage) do not score */
@@ -95,6 +96,14 @@ struct eng_member {
 	bool drop_obstructed;		/* the newest drop came with dish obstruction */
 	bool was_obstructed;
 	bool below_floor;		/* cellular radio gate */
+	/* latency evidence (engine_latency.c) */
+	double lat_base, lat_dev;	/* learned RTT baseline and mean deviation, ms */
+	int lat_learned;		/* rounds in the baseline's first (running) mean */
+	double lat_cusum, lat_h;	/* evidence and its threshold, nats */
+	double lat_p0;			/* learned share of slow rounds */
+	double lat_rate;		/* answered-or-not rounds per second (EWMA) */
+	int64_t lat_t_ms;
+	bool suspect;			/* worth probing faster (eng_suspect_update) */
 };
 
 struct engine {
@@ -148,6 +157,16 @@ double eng_norm(double x, double ok, double bad);
 double eng_ring_slope(const struct eng_member *m, int64_t since_ms, int what);
 void eng_series_push(struct eng_series *s, int64_t t_ms, double v);
 double eng_series_slope(const struct eng_series *s, int64_t since_ms, double *latest);
+
+/* engine_score.c: CUSUM threshold for H1 rate p1 against base p0 (q: the
+ * member's healthy rate), events at rate per second, false alarms F per day */
+double eng_cusum_threshold(double p1, double q, double p0, double rate, double f_per_day);
+
+/* engine_latency.c */
+void eng_lat_reset(struct eng_member *m);
+void eng_lat_add_round(struct engine *e, int idx, int64_t t_ms, double lat, double w);
+bool eng_lat_bad(const struct engine *e, const struct eng_member *m);
+void eng_suspect_update(struct eng_member *m);
 
 /* engine_predict.c */
 void eng_predict(struct engine *e, int idx, int64_t now_ms);

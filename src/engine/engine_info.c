@@ -168,10 +168,10 @@ int engine_member_score(const struct engine *e, int idx, struct engine_score_inf
 		.restore_wait = idx != e->primary && m->last_t_ms != INT64_MIN &&
 				!eng_failback_ready(e, m, m->last_t_ms),
 		.last_drop_ms = eng_last_drop(m), .below_radio_floor = m->below_floor,
+		.latency_evidence = m->lat_cusum, .latency_threshold = m->lat_h,
+		.latency_baseline_ms = m->lat_learned >= 20 ? m->lat_base : NAN,
 	};
-	/* worth a closer look: evidence a third of the way to the threshold, or
-	 * the newest probes lost (the prober may probe faster to confirm) */
-	out->suspect = !m->down && (m->cusum >= m->h / 3 || m->lost_probes > 0);
+	out->suspect = m->suspect;
 	out->recurring = eng_recurring(e, m, m->last_t_ms);
 	out->eligible = m->state != MS_UNKNOWN && m->state != MS_DOWN && m->state != MS_BAD &&
 			m->state != MS_WARMUP && m->state != MS_DISABLED;

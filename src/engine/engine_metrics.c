@@ -54,6 +54,12 @@ const struct metric_desc engine_score_metrics[] = {
 		 "Its drops recur: it returns only after recurring_quiet_ms without one.") },
 	{ METRIC("below_radio_floor", METRIC_BOOL, S(below_radio_floor), NULL, METRIC_GAUGE,
 		 "Cellular radio under radio_floor_rsrp_dbm / radio_floor_sinr_db.") },
+	{ METRIC("latency_evidence", METRIC_DOUBLE, S(latency_evidence), "nats", METRIC_GAUGE,
+		 "Latency CUSUM of slow rounds; bad at latency_threshold (above latency_ok_ms).") },
+	{ METRIC("latency_threshold", METRIC_DOUBLE, S(latency_threshold), "nats", METRIC_GAUGE,
+		 "latency_evidence at which the member is bad (from latency_false_alarms_per_day).") },
+	{ METRIC("latency_baseline_ms", METRIC_DOUBLE, S(latency_baseline_ms), "ms", METRIC_GAUGE,
+		 "Learned healthy latency the rounds are weighed against.") },
 	METRIC_END
 };
 #undef S

@@ -180,6 +180,15 @@ const struct cfg_option engine_options[] = {
 	    "points taken from the effective score of a member with an active trigger"),
 	INT("predict_hold_ms", predict_hold_ms, 0, 600000, "20000", "ms",
 	    "a predictive trigger stays active this long after it last fired"),
+	DBL("latency_false_alarms_per_day", latency_false_alarms_per_day, 0.0001, 100, "0.005", "1/day",
+	    "false alarms per day the latency evidence (CUSUM of slow rounds against the learned "
+	    "baseline) may raise on a healthy member (lower: slower)"),
+	DBL("latency_jump_ms", latency_jump_ms, 1, 10000, "100", "ms",
+	    "a round this far above the member's learned latency (or 4 mean deviations, if more) "
+	    "is slow"),
+	DBL("latency_evidence_min_ms", latency_evidence_min_ms, 0, 60000, "300", "ms",
+	    "the latency evidence makes a member bad only while its short-window latency is at "
+	    "least this (a jump from 20 to 90 ms is real, but harmless)"),
 	CFG_OPT_END,
 };
 

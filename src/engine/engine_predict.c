@@ -133,7 +133,10 @@ static bool trend_signals(const struct engine *e, const struct eng_member *m, in
 			return true;
 		}
 	}
-	if (!isnan(m->lat_ms) && m->lat_ms >= p->predict_latency_min_ms) {
+	/* a member whose latency evidence has crossed is bad by it already:
+	 * the same rounds are not counted again as a trend */
+	if (!isnan(m->lat_ms) && m->lat_ms >= p->predict_latency_min_ms &&
+	    !eng_lat_bad(e, m)) {
 		double s = eng_ring_slope(m, since, 0);
 		if (!isnan(s) && s >= p->predict_latency_slope_ms_per_s) {
 			f->r = RSN_PREDICT_LATENCY;

@@ -54,6 +54,7 @@ void eng_member_reset(struct eng_member *m)
 	m->blk_lost = m->blk_probes = m->pend_lost = m->pend_probes = 0;
 	m->blk_alarm = m->pend_alarm = false;
 	m->rate = NAN;
+	m->cadence_ms = 0;
 	m->h = m->p0 = NAN;
 	m->fresh_from_ms = INT64_MIN;
 	m->link_up = TRI_UNKNOWN;
@@ -88,6 +89,7 @@ void eng_member_reset(struct eng_member *m)
 	m->ndrops = m->drop_head = 0;
 	m->drop_obstructed = m->was_obstructed = false;
 	m->below_floor = false;
+	eng_lat_reset(m);
 }
 
 static struct eng_round *ring_at(const struct eng_member *m, int back)
@@ -213,7 +215,12 @@ double eng_loss_threshold(const struct engine_params *p, double q, double p0, do
 {
 	if (p->loss_cusum_threshold > 0)
 		return p->loss_cusum_threshold;
-	double p1 = p->loss_cusum_bad_pct / 100;
+	return eng_cusum_threshold(p->loss_cusum_bad_pct / 100, q, p0, rate,
+				   p->loss_false_alarms_per_day);
+}
+
+double eng_cusum_threshold(double p1, double q, double p0, double rate, double f_per_day)
+{
 	double a = log(p1 / p0), b = log((1 - p1) / (1 - p0));
 	q = q < 0.0005 ? 0.0005 : q;
 	double mu = q * a + (1 - q) * b;
@@ -235,7 +242,7 @@ double eng_loss_threshold(const struct engine_params *p, double q, double p0, do
 	 * and an excursion reaching h is rarer by (1 - e^(-theta a)) / (theta a)
 	 * (checked by Monte Carlo: 0.3-0.5 of the plain estimate, as this gives) */
 	double c = (1 - exp(-theta * a)) / (theta * a);
-	double x = n_day * theta * -mu * c / p->loss_false_alarms_per_day;
+	double x = n_day * theta * -mu * c / f_per_day;
 	double h = x > 1 ? log(x) / theta : H_MIN;
 	return h < H_MIN ? H_MIN : h > H_MAX ? H_MAX : h;
 }
@@ -335,7 +342,19 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 	r->score = r->score_nl = NAN;
 	r->probes = s->probes_sent > 0 ? (s->probes_sent < 64 ? (float)s->probes_sent : 64) : 1;
 	double k_lost = loss * r->probes;
-	learn_baseline(e, m, s->t_ms, k_lost, r->probes, w);
+	/* the baseline is the link's loss over time: rounds closer together than
+	 * the member's cadence (probed faster on suspicion, confirmation
+	 * rounds) weigh by their share of it, so sampling more after a loss
+	 * neither dilutes nor concentrates what is learned as healthy */
+	double lw = w;
+	if (m->base_t_ms != INT64_MIN && s->t_ms > m->base_t_ms) {
+		double dt = (double)(s->t_ms - m->base_t_ms);
+		m->cadence_ms = dt > m->cadence_ms ? dt : m->cadence_ms * 0.999 + dt * 0.001;
+		if (dt < m->cadence_ms)
+			lw *= dt / m->cadence_ms;
+	}
+	learn_baseline(e, m, s->t_ms, k_lost, r->probes, lw);
+	eng_lat_add_round(e, idx, s->t_ms, lat, w);
 	/* loss evidence: one-sided CUSUM of the per-probe log-likelihood ratio
 	 * between loss_cusum_bad_pct and loss_cusum_base_pct, capped so that a
 	 * long outage is forgotten within seconds of good rounds */

@@ -17,5 +17,5 @@ echo "$OUT" | grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) *\]"
 [ $rc -eq 0 ] || exit 1
 # every test must have run, none skipped for lack of sockets
 echo "$OUT" | grep -q "SKIPPED" && { echo "FAIL: skipped: no ping socket"; exit 1; }
-echo "$OUT" | grep -q "PASSED.*6 test" || exit 1
+echo "$OUT" | grep -q "PASSED.*7 test" || exit 1
 echo "unprivileged probes: all checks passed"

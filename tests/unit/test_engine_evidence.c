@@ -5,7 +5,8 @@
  * score trend without the loss penalty; restore counted from the first good
  * round; failback policies; the restore wait on every path (a prediction on
  * the backup does not send traffic back); recurring drops; the cellular
- * radio floor; RSRP slope prediction off by default; the suspect flag.
+ * radio floor; RSRP slope prediction off by default; the suspect flag;
+ * latency evidence against the learned baseline latency.
  *
  * The driver here probes each member with its own targets per round and
  * interval (the daemon's primary 1.5 s / standby 5 s cadences), unlike the
@@ -33,6 +34,8 @@ struct lane {
 	double loss;		/* share of probes lost, spread evenly (deterministic) */
 	double acc;		/* loss accumulator */
 	double rtt_ms;
+	double jitter_ms;	/* RTT + uniform(-jitter, +jitter) from a fixed LCG */
+	uint32_t lcg;
 	bool dead;		/* every probe lost */
 };
 
@@ -98,7 +101,9 @@ static void rig_round(struct rig *r, int i)
 	sample_init(&s, l->next_ms);
 	s.loss_pct = 100.0 * lost / l->probes;
 	s.probes_sent = l->probes;
-	s.latency_ms = lost < l->probes ? l->rtt_ms : NAN;
+	l->lcg = l->lcg * 1664525u + 1013904223u;
+	double u = (l->lcg >> 8) / 16777216.0;
+	s.latency_ms = lost < l->probes ? l->rtt_ms + l->jitter_ms * (2 * u - 1) : NAN;
 	assert_int_equal(engine_observe(r->e, i, &s), 0);
 	l->next_ms += l->every_ms;
 }
@@ -532,6 +537,138 @@ static void test_suspect_flag(void **st)
 	engine_destroy(r->e);
 }
 
+/* ---- latency evidence: CUSUM of slow rounds against the learned baseline ---- */
+
+static struct rig *rig_dc(const struct engine_params *p)
+{
+	struct rig *r = rig2(p, CLASS_LAN, CLASS_CELLULAR);
+	r->l[0].every_ms = 1500;	/* the daemon's cadence */
+	r->l[1].every_ms = 5000;
+	r->l[0].jitter_ms = r->l[1].jitter_ms = 30;
+	r->l[0].rtt_ms = r->l[1].rtt_ms = 40;
+	return r;
+}
+
+static void test_latency_healthy_jitter_day(void **st)
+{
+	struct rig *r = rig_dc(NULL);
+	double worst = 0;
+	for (int64_t t = 60000; t <= 86400000; t += 60000) {
+		rig_run(r, t, false);
+		struct engine_score_info si = rig_info(r, 0);
+		worst = si.latency_evidence > worst ? si.latency_evidence : worst;
+	}
+	struct engine_score_info si = rig_info(r, 0);
+	assert_int_equal(r->switches, 0);
+	assert_true(si.latency_baseline_ms > 35 && si.latency_baseline_ms < 45);
+	assert_true(si.latency_threshold > 8 && si.latency_threshold < 30);
+	assert_true(worst < si.latency_threshold / 3);	/* not even suspect */
+	engine_destroy(r->e);
+}
+
+static void test_latency_step_is_bad_by_evidence(void **st)
+{
+	struct engine_params p;
+	engine_params_defaults(&p);
+	p.predictive = false;	/* the evidence alone (a step also reads as a steep trend) */
+	struct rig *r = rig_dc(&p);
+	rig_run(r, 600000, false);
+	assert_int_equal(rig_info(r, 0).state, MS_GOOD);
+	int64_t t0 = r->t;
+	r->l[0].rtt_ms = 340;	/* the score alone says degraded: penalty 24 of 45 */
+	r->l[0].jitter_ms = 10;
+	int64_t t = rig_run(r, t0 + 60000, true);
+	assert_true(t > t0);
+	/* ~4 slow rounds of evidence, then the fail window */
+	assert_true(t - t0 <= 4 * 1500 + r->p.fail_window_ms + 3000);
+	assert_int_equal(r->d.reason, RSN_SOFT_FAIL);
+	assert_non_null(strstr(r->d.text, "latency_evidence="));
+	struct engine_score_info si = rig_info(r, 0);
+	assert_true(si.latency_evidence >= si.latency_threshold);
+	assert_true(si.instant >= r->p.bad_score);	/* the score did not call it bad */
+	engine_destroy(r->e);
+}
+
+static void test_latency_jump_below_min_is_suspect_not_bad(void **st)
+{
+	struct engine_params p;
+	engine_params_defaults(&p);
+	p.predictive = false;
+	struct rig *r = rig_dc(&p);
+	rig_run(r, 600000, false);
+	r->l[0].rtt_ms = 200;	/* a jump of 160 ms, under latency_evidence_min_ms */
+	r->l[0].jitter_ms = 5;
+	int64_t t0 = r->t;
+	rig_run(r, t0 + 4000, false);
+	assert_true(rig_info(r, 0).suspect);	/* worth probing faster */
+	rig_run(r, t0 + 60000, false);
+	struct engine_score_info si = rig_info(r, 0);
+	assert_true(si.latency_evidence >= si.latency_threshold);
+	assert_int_equal(si.state, MS_DEGRADED);	/* not good (no promotion), not bad */
+	assert_int_equal(r->switches, 0);
+	/* back to normal: the evidence drains, suspicion clears, good again */
+	r->l[0].rtt_ms = 40;
+	r->l[0].jitter_ms = 30;
+	rig_run(r, r->t + 120000, false);
+	si = rig_info(r, 0);
+	assert_false(si.suspect);
+	assert_int_equal(si.state, MS_GOOD);
+	engine_destroy(r->e);
+}
+
+static void test_latency_lasting_move_is_learned(void **st)
+{
+	struct engine_params p;
+	engine_params_defaults(&p);
+	p.latency_evidence_min_ms = 0;	/* every jump would make it bad */
+	struct rig *r = rig_dc(&p);
+	rig_run(r, 600000, false);
+	r->l[0].rtt_ms = 160;	/* a new path, 120 ms longer, for good */
+	r->l[0].jitter_ms = 10;
+	rig_run(r, r->t + 10800000, false);	/* 3 h */
+	struct engine_score_info si = rig_info(r, 0);
+	assert_true(si.latency_baseline_ms > 140);
+	assert_true(si.latency_evidence < si.latency_threshold / 2);
+	engine_destroy(r->e);
+}
+
+static void test_latency_threshold_follows_its_option(void **st)
+{
+	struct engine_params p;
+	engine_params_defaults(&p);
+	struct rig *r = rig_dc(&p);
+	rig_run(r, 600000, false);
+	double h_def = rig_info(r, 0).latency_threshold;
+	engine_destroy(r->e);
+	p.latency_false_alarms_per_day = 5;
+	r = rig_dc(&p);
+	rig_run(r, 600000, false);
+	double h_lax = rig_info(r, 0).latency_threshold;
+	engine_destroy(r->e);
+	/* 1000x the false alarms: ln(1000) = 6.9 nats less (theta = 1 at p0 = the floor) */
+	assert_true(h_def - h_lax > 6.0 && h_def - h_lax < 8.0);
+}
+
+/* suspicion holds while the evidence is still up, and clears with it */
+static void test_suspect_hysteresis(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	rig_run(r, 300000, false);
+	r->l[0].loss = 0.2;
+	int64_t t0 = r->t;
+	rig_run(r, t0 + 3000, false);
+	assert_true(rig_info(r, 0).suspect);
+	/* stays suspect until decided (a switch) */
+	bool always = true;
+	while (r->switches == 0 && r->t < t0 + 60000) {
+		rig_run(r, r->t + 500, false);
+		always &= rig_info(r, 0).suspect;
+	}
+	assert_true(r->switches > 0);
+	assert_true(always);
+	engine_destroy(r->e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +686,12 @@ int main(void)
 		cmocka_unit_test(test_radio_floor_gates_the_backup),
 		cmocka_unit_test(test_radio_floor_moves_cellular_primary),
 		cmocka_unit_test(test_suspect_flag),
+		cmocka_unit_test(test_latency_healthy_jitter_day),
+		cmocka_unit_test(test_latency_step_is_bad_by_evidence),
+		cmocka_unit_test(test_latency_jump_below_min_is_suspect_not_bad),
+		cmocka_unit_test(test_latency_lasting_move_is_learned),
+		cmocka_unit_test(test_latency_threshold_follows_its_option),
+		cmocka_unit_test(test_suspect_hysteresis),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,10 +166,11 @@ static void test_predict_latency_and_score(void **st)
 	assert_non_null(strstr(x->last.text, "slope_ms_per_s="));
 	teardown_ctx(x);
 
-	/* the score trend alone (latency trigger out of reach) */
+	/* the score trend alone (latency trigger and latency evidence out of reach) */
 	struct engine_params p;
 	engine_params_defaults(&p);
 	p.predict_latency_slope_ms_per_s = 10000;
+	p.latency_evidence_min_ms = 60000;
 	x = setup_ctx(&p, CLASS_LAN, CLASS_CELLULAR);
 	settle(x);
 	t0 = x->t, t = -1;

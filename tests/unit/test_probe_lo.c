@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "clock.h"
 #include "probe.h"
 #include "probe_rand.h"
 
@@ -310,6 +311,53 @@ static void test_weak_entropy_reseeds(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* adaptive evidence: a suspect member probes every boost_interval_ms, then its cadence again */
+static void test_boost_cadence(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(0);
+	struct rec rec = { 0 };
+	struct probe_member_cfg mc = cfg("127.0.0.1", 1, 1000, 100);
+	mc.boost_interval_ms = 100;
+	mc.boost_hold_ms = 3000;
+	mc.boost_budget_kb_day = 100000;
+	struct prober *p = prober_new(loop, &mc, on_round, &rec);
+	struct link_info li = lo_link();
+	prober_set_link(p, &li);
+	skip_without_sockets(p);
+	prober_set_role(p, PROBE_ROLE_PRIMARY);
+	run_ms(loop, 250);	/* the first round */
+	assert_int_equal(rec.rounds, 1);
+	struct probe_summary s;
+	prober_summary(p, &s);
+	assert_false(s.boosted);
+	prober_boost(p, clock_mono_ms() + 100000);	/* suspicion (far: cleared below) */
+	run_ms(loop, 1000);
+	/* every ~100 ms instead of once a second */
+	assert_true(rec.rounds >= 7);
+	prober_summary(p, &s);
+	assert_true(s.boosted);
+	assert_true(s.boost_rounds >= 6);
+	assert_true(s.boost_bytes >= s.boost_rounds * 80);
+	prober_boost(p, 0);	/* cleared */
+	int n = rec.rounds;
+	run_ms(loop, 900);
+	assert_true(rec.rounds - n <= 1);
+	prober_summary(p, &s);
+	assert_false(s.boosted);
+	/* a standby (at its slow cadence) does not boost */
+	prober_free(p);
+	mc.metered = true;
+	p = prober_new(loop, &mc, on_round, &rec);
+	prober_set_link(p, &li);
+	run_ms(loop, 250);
+	n = rec.rounds;
+	prober_boost(p, clock_mono_ms() + 100000);
+	run_ms(loop, 600);
+	assert_int_equal(rec.rounds, n);
+	prober_free(p);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_free_from_callback),
 		cmocka_unit_test(test_all_failed_ends_from_loop),
 		cmocka_unit_test(test_weak_entropy_reseeds),
+		cmocka_unit_test(test_boost_cadence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
