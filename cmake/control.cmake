@@ -2,10 +2,19 @@
 # backends (route, dry-run).
 sf_stage(control control)
 target_sources(sfcontrol PRIVATE src/control/controller.c src/control/ctl_dryrun.c src/control/ctl_route.c
-  src/control/ctl_route_watch.c)
+  src/control/ctl_route_watch.c src/control/ctl_mwan3.c src/control/ctl_mwan3_parse.c src/control/conntrack.c)
 target_link_libraries(sfcontrol PUBLIC sfutil)
 
 sf_unit_test(test_ctl_dryrun tests/unit/test_ctl_dryrun.c)
+
+# the mwan3 controller against stand-in ubus/uci/hotplug-call/mwan3 (tests/unit/mwan3_standin.c)
+if(SF_TESTS)
+  add_executable(mwan3_standin tests/unit/mwan3_standin.c)
+  sf_unit_test(test_ctl_mwan3 tests/unit/test_ctl_mwan3.c)
+  target_compile_definitions(test_ctl_mwan3 PRIVATE STANDIN="$<TARGET_FILE:mwan3_standin>")
+  add_dependencies(test_ctl_mwan3 mwan3_standin)
+  set_tests_properties(test_ctl_mwan3 PROPERTIES TIMEOUT 300)
+endif()
 
 # Reconciliation against the real kernel (network namespaces, root): what
 # others remove is put back. sfnet_drv is defined in cmake/collect.cmake.

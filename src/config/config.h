@@ -68,7 +68,11 @@ struct member_config {
 	/* collector i's params (its member_options), i = slot in the registry */
 	struct collector_params collect[COLLECT_SLOTS_MAX];
 	int line;			/* line of the section in the file */
+	int flow_failback;		/* enum member_flow_failback */
 };
+
+/* Member option flow_failback: its flows when left while it works. */
+enum member_flow_failback { FLOW_MOVE, FLOW_KEEP, FLOW_METERED };
 
 struct sf_config {
 	char path[256];
