@@ -22,4 +22,10 @@ if(SF_TESTS)
   add_test(NAME net_ctl_reconcile COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_ctl_reconcile.sh $<TARGET_FILE:sfnet_drv>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(net_ctl_reconcile PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60 RUN_SERIAL ON)
+  # flows: conntrack + nftables NAT in the router namespace (tests/net/test_flows.sh)
+  add_executable(sfct_drv tests/net/sfct_drv.c)
+  target_link_libraries(sfct_drv PRIVATE sfcore)
+  add_test(NAME net_flows COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_flows.sh $<TARGET_FILE:sfct_drv>
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(net_flows PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 90 RUN_SERIAL ON)
 endif()
