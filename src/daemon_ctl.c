@@ -27,7 +27,8 @@ static void on_ctl_state(void *ctx, struct controller *c, enum ctl_rstate old, e
 	const char *member = c->busy ? (c->busy_some ? c->busy_t.member : NULL)
 				     : (c->active ? c->current.member : NULL);
 	if (bad_state(now) && !bad_state(old))
-		daemon_event(d, "drift", "route_missing", member, "%s", why);
+		daemon_event(d, "drift", strcmp(c->ops->name, "mwan3") ? "route_missing" : "mwan3_changed", member,
+			     "%s", why);
 	else if (!bad_state(now) && bad_state(old))
 		daemon_event(d, "repair", strncmp(why, "reinstalled", 11) == 0 ? "reinstalled" : "reapplied", member,
 			     "%s (%d ms after the drift)", why, c->last_repair_ms);
