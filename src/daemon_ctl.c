@@ -159,7 +159,7 @@ void daemon_ctl_set_members(struct controller *c, const struct sf_config *cfg)
 		memset(m, 0, sizeof(*m));
 		snprintf(m->member, sizeof(m->member), "%s", mc->name);
 		snprintf(m->iface, sizeof(m->iface), "%s", mc->interface);
-		snprintf(m->device, sizeof(m->device), "%s", mc->device);
+		snprintf(m->device, sizeof(m->device), "%.15s", mc->device);	/* config: < IFNAMSIZ */
 		m->order = mc->priority * MAX_MEMBERS + i;
 	}
 	controller_set_members(c, ms, n);

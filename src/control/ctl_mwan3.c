@@ -68,7 +68,7 @@
 #define M3_BACKOFF_MS 500
 #define M3_BACKOFF_MAX_MS 30000
 #define M3_STEPS_MAX 64
-#define M3_ARG_MAX 96
+#define M3_ARG_MAX 112
 
 enum m3_kind { K_STATUS, K_POLICIES, K_UCI, K_PLAN, K_EXEC, K_VERIFY };
 enum m3_run { RUN_APPLY, RUN_RESTORE };
@@ -79,6 +79,8 @@ struct m3_step {
 	char argv[6][M3_ARG_MAX];
 	char env[5][M3_ARG_MAX];
 	char member[CFG_STR_MAX];
+	char section[M3_NAME_MAX];	/* a metric set: its section and value, ours once it succeeded */
+	int metric;
 };
 
 struct m3_priv {
@@ -99,6 +101,7 @@ struct m3_priv {
 	bool had_drift;		/* this run mends a drift (a check found something to do) */
 	bool releasing;		/* this run gives back what the record holds: cleared when it succeeds */
 	bool all_steps, exec_failed;	/* every step ran; an action failed */
+	bool no_status;		/* a restore without mwan3's status: the interfaces held down stay recorded */
 	struct m3_status st;
 	struct m3_policies po;
 	struct m3_uci uci;
@@ -177,13 +180,17 @@ static void add_metric(struct m3_priv *p, const char *section, bool set, int met
 	if (set) {
 		arg(s, "set");
 		char a[M3_ARG_MAX];
-		snprintf(a, sizeof(a), "mwan3.%.40s.metric=%s", section, v);
+		snprintf(a, sizeof(a), "mwan3.%.63s.metric=%s", section, v);
 		arg(s, a);
+		if (s) {
+			snprintf(s->section, sizeof(s->section), "%s", section);
+			s->metric = metric;
+		}
 	} else {
 		arg(s, "-q");
 		arg(s, "delete");
 		char a[M3_ARG_MAX];
-		snprintf(a, sizeof(a), "mwan3.%.40s.metric", section);
+		snprintf(a, sizeof(a), "mwan3.%.63s.metric", section);
 		arg(s, a);
 	}
 	p->actions++;
@@ -236,7 +243,8 @@ static const char *rebuild_iface(const struct controller *c, const char **device
 		return p->want.iface;
 	}
 	for (int i = 0; i < c->n_members; i++)
-		if (c->members[i].iface[0] && m3_iface_usable(m3_status_find(&p->st, c->members[i].iface))) {
+		if (c->members[i].iface[0] && !m3_record_demoted(&p->rec, c->members[i].iface) &&
+		    m3_iface_usable(m3_status_find(&p->st, c->members[i].iface))) {
 			*device = c->members[i].device;
 			return c->members[i].iface;
 		}
@@ -296,8 +304,7 @@ static bool plan_metric(struct controller *c, const char *primary)
 		if (!sv)
 			continue;
 		if (!s->has_metric || s->metric != m) {
-			sv->ours = m;
-			add_metric(p, s->name, true, m, cm ? cm->member : NULL);
+			add_metric(p, s->name, true, m, cm ? cm->member : NULL);	/* ours once it succeeded */
 			sets++;
 		} else {
 			sv->ours = m;
@@ -328,6 +335,18 @@ static bool plan_state(struct controller *c, const struct ctl_target *t)
 				(size_t)(p->rec.n_demoted - i) * sizeof(p->rec.demoted_dev[0]));
 			i--;
 		}
+	for (int i = 0; i < p->rec.n_demoted; i++) {	/* held down, no longer a member (reload): given back */
+		if (member_of(c, p->rec.demoted[i]))
+			continue;
+		if (m3_iface_usable(m3_status_find(&p->st, p->rec.demoted[i])))
+			add_event(p, "connected", p->rec.demoted[i], p->rec.demoted_dev[i], NULL);
+		p->rec.n_demoted--;
+		memmove(&p->rec.demoted[i], &p->rec.demoted[i + 1],
+			(size_t)(p->rec.n_demoted - i) * sizeof(p->rec.demoted[0]));
+		memmove(&p->rec.demoted_dev[i], &p->rec.demoted_dev[i + 1],
+			(size_t)(p->rec.n_demoted - i) * sizeof(p->rec.demoted_dev[0]));
+		i--;
+	}
 	int before = p->actions;
 	for (int i = 0; i < c->n_members; i++) {
 		const struct ctl_member *m = &c->members[i];
@@ -420,10 +439,13 @@ static void run_end(struct controller *c, bool ok)
 	struct m3_priv *p = c->priv;
 	p->running = false;
 	if (p->releasing && p->all_steps && !p->exec_failed) {	/* given back, even if the run fails after */
-		p->rec.n_saved = p->rec.n_demoted = 0;
+		p->rec.n_saved = 0;
+		if (!p->no_status)
+			p->rec.n_demoted = 0;
 		if (save_record(c))
 			log_warn("ctl: mwan3 %s", p->why);
-	}
+	} else if (ok && (p->rec.n_saved || p->rec.n_demoted) && save_record(c))	/* with what we set now */
+		log_warn("ctl: mwan3 %s", p->why);
 	p->releasing = false;
 	if (p->run == RUN_RESTORE) {
 		if (ok)
@@ -456,7 +478,8 @@ static void run_end(struct controller *c, bool ok)
 			controller_complete(c, CTL_DONE);
 		}
 	} else {
-		p->attempt++;
+		if (!p->dirty)	/* a run the newer apply did not ask for is not one of its attempts */
+			p->attempt++;
 		snprintf(c->error, sizeof(c->error), "mwan3: %.150s", p->why);
 		if (p->run == RUN_APPLY) {
 			controller_set_rstate(c, CTL_RS_DRIFTED, p->why);
@@ -493,7 +516,7 @@ static void step_done(const struct proc_result *res, void *ctx)
 	p->job = NULL;
 	bool ok = res->ok;
 	if (!ok) {
-		snprintf(p->why, sizeof(p->why), "%s %s: %s%s%.60s", s->argv[0], s->argv[1], res->reason,
+		snprintf(p->why, sizeof(p->why), "%.20s %.20s: %.60s%s%.50s", s->argv[0], s->argv[1], res->reason,
 			 res->err_len ? ": " : "", res->err);
 	} else if (s->kind == K_STATUS && m3_parse_status(res->out, &p->st, err, sizeof(err)) < 0) {
 		ok = false;
@@ -510,16 +533,20 @@ static void step_done(const struct proc_result *res, void *ctx)
 		controller_action(c, false, NULL, "%s: restoring without mwan3's status", p->why);
 		memset(&p->st, 0, sizeof(p->st));
 		p->why[0] = 0;
+		p->no_status = true;
 		ok = true;
 	}
 	if (s->kind == K_EXEC) {
-		char line[160];
+		char line[5 * M3_ARG_MAX + 8];
 		if (s->envc)
 			snprintf(line, sizeof(line), "%s %s %s %s %s", s->env[0], s->env[1], s->env[2], s->argv[0], s->argv[1]);
 		else
 			snprintf(line, sizeof(line), "%s %s %s", s->argv[0], s->argv[1], s->argv[s->argc - 1]);
 		controller_action(c, ok, s->member, "%s: %s", line, res->reason);
 		p->exec_failed |= !ok;
+		struct m3_saved *sv = ok && s->section[0] ? m3_record_find(&p->rec, s->section) : NULL;
+		if (sv)
+			sv->ours = s->metric;
 	}
 	if (ok && s->kind == K_VERIFY)
 		ok = verify(c);
@@ -578,7 +605,7 @@ static void start_run(struct controller *c, enum m3_run kind)
 	p->run = kind;
 	p->n_steps = p->cur = 0;
 	p->why[0] = 0;
-	p->all_steps = p->exec_failed = p->releasing = false;
+	p->all_steps = p->exec_failed = p->releasing = p->no_status = false;
 	memset(&p->st, 0, sizeof(p->st));
 	add_status(p, K_STATUS, "interfaces");
 	if (kind == RUN_APPLY) {

@@ -401,7 +401,7 @@ int m3_record_load(const char *path, struct m3_record *r, char *err, size_t errl
 		} else if (sscanf(line, "demoted %63s %63s", a, b) == 2 && name_ok(a, strlen(a)) &&
 			   strlen(b) < IF_NAMESIZE && r->n_demoted < CTL_MEMBERS_MAX) {
 			snprintf(r->demoted[r->n_demoted], M3_NAME_MAX, "%s", a);
-			snprintf(r->demoted_dev[r->n_demoted++], IF_NAMESIZE, "%s", strcmp(b, "-") ? b : "");
+			snprintf(r->demoted_dev[r->n_demoted++], IF_NAMESIZE, "%.15s", strcmp(b, "-") ? b : "");
 		} else if (line[0]) {
 			snprintf(err, errlen, "%s:%d: unreadable line", path, lineno);
 			rc = -1;
