@@ -25,7 +25,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
 #include "clock.h"
+#include "conntrack.h"
 #include "controller.h"
 #include "ctl_mwan3_impl.h"
 #include "daemon.h"
@@ -558,6 +564,57 @@ static void test_flow_decision(void **state)
 	assert_true(daemon_flow_flush_wanted(CTL_FLUSH_ALL, false, FLOW_KEEP, false));
 }
 
+/* A conntrack dump message: reply tuple dst (4 or dst_len bytes), optional mark. */
+static struct nlmsghdr *ct_msg(char *buf, const char *reply_dst, int dst_len, bool with_mark, uint32_t mark)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
+	struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = AF_INET;
+	struct in_addr a;
+	inet_pton(AF_INET, "10.210.0.2", &a);
+	struct nlattr *o = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG), *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put(nlh, CTA_IP_V4_SRC, 4, &a);
+	mnl_attr_nest_end(nlh, ip);
+	mnl_attr_nest_end(nlh, o);
+	if (reply_dst) {
+		inet_pton(AF_INET, reply_dst, &a);
+		struct nlattr *r = mnl_attr_nest_start(nlh, CTA_TUPLE_REPLY), *rip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+		char b[8] = { 0 };
+		memcpy(b, &a, 4);
+		mnl_attr_put(nlh, CTA_IP_V4_DST, (size_t)dst_len, b);
+		mnl_attr_nest_end(nlh, rip);
+		mnl_attr_nest_end(nlh, r);
+	}
+	if (with_mark)
+		mnl_attr_put_u32(nlh, CTA_MARK, htonl(mark));
+	return nlh;
+}
+
+static void test_conntrack_match(void **state)
+{
+	char buf[512] __attribute__((aligned(8)));
+	struct ct_match m = { .has_addr4 = true };
+	inet_pton(AF_INET, "10.201.1.2", &m.addr4);
+	assert_int_equal(ct_msg_matches(&m, ct_msg(buf, "10.201.1.2", 4, false, 0)), 1);	/* NAT address */
+	assert_int_equal(ct_msg_matches(&m, ct_msg(buf, "10.201.2.2", 4, false, 0)), 0);	/* another uplink */
+	assert_int_equal(ct_msg_matches(&m, ct_msg(buf, "10.201.1.2", 3, false, 0)), -1);	/* short address */
+	assert_int_equal(ct_msg_matches(&m, ct_msg(buf, NULL, 4, false, 0)), -1);	/* no reply tuple */
+	m.has_mark = true;
+	m.mark = 0x100;
+	m.mark_mask = 0x3f00;
+	assert_int_equal(ct_msg_matches(&m, ct_msg(buf, "10.201.2.2", 4, true, 0x80000123)), 1);	/* mark */
+	assert_int_equal(ct_msg_matches(&m, ct_msg(buf, "10.201.2.2", 4, true, 0x200)), 0);
+	struct nlmsghdr *nlh = ct_msg(buf, "10.201.1.2", 4, false, 0);
+	nlh->nlmsg_len = NLMSG_LENGTH(2);	/* shorter than nfgenmsg */
+	assert_int_equal(ct_msg_matches(&m, nlh), -1);
+	struct ctl_target t = target("A", "wan", "eth1");
+	t.has_src4 = true;
+	t.src4 = m.addr4;
+	ct_match_from_target(&m, &t);
+	assert_true(m.has_addr4 && !m.has_addr6 && !m.has_mark);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -576,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_parse_uci_rutos),
 		cmocka_unit_test(test_metric_for),
 		cmocka_unit_test(test_flow_decision),
+		cmocka_unit_test(test_conntrack_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
