@@ -60,6 +60,8 @@ static void flows_after_switch(struct daemon *d)
 /* Remember the member the apply about to be asked leaves, if its flows are to go. */
 static void flows_note_switch(struct daemon *d, const struct member *next)
 {
+	if (d->flow_pending && next && strcmp(next->cfg.name, d->flow_left.member) == 0)
+		d->flow_pending = false;	/* back to it before the switch away was in place */
 	if (!d->ctl_applied || (next && strcmp(next->cfg.name, d->applied.member) == 0))
 		return;
 	struct member *left = daemon_find_member(d, d->applied.member);
