@@ -28,4 +28,8 @@ if(SF_TESTS)
   add_test(NAME net_flows COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_flows.sh $<TARGET_FILE:sfct_drv>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(net_flows PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 90 RUN_SERIAL ON)
+  # the same through the real starfaild and the route controller (sfct_drv beside starfaild)
+  add_test(NAME net_flows_daemon COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_flows_daemon.sh
+           $<TARGET_FILE:starfaild> $<TARGET_FILE:starfailctl> WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(net_flows_daemon PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL ON)
 endif()
