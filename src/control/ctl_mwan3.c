@@ -324,6 +324,10 @@ static bool plan_metric(struct controller *c, const char *primary)
 static bool plan_state(struct controller *c, const struct ctl_target *t)
 {
 	struct m3_priv *p = c->priv;
+	if (!t->device[0]) {	/* 15-mwan3 ignores a connected event without DEVICE */
+		snprintf(p->why, sizeof(p->why), "member %s has no device for mwan3's connected event", t->member);
+		return false;
+	}
 	if (!m3_policies_use(&p->po, t->iface))
 		add_event(p, "connected", t->iface, t->device, t->member);
 	for (int i = 0; i < p->rec.n_demoted; i++)	/* the primary is ours to hold down no more */
