@@ -378,6 +378,8 @@ int daemon_set_members(struct daemon *d, const struct sf_config *eff)
 		return -1;
 	}
 	log_info("discovery: members %s", summary);
+	if (d->ctl)
+		daemon_ctl_set_members(d->ctl, &d->cfg);	/* devices and members may be new */
 	daemon_decide(d);
 	return 0;
 }
@@ -460,6 +462,8 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		fail_reload(d, "out of memory while rebuilding members", err, errlen);
 		return -1;
 	}
+	if (d->ctl)
+		daemon_ctl_set_members(d->ctl, &d->cfg);
 	if (nc->log_level != o->log_level && d->opts.log_level < 0) {
 		log_set_level((enum log_level)nc->log_level);
 		log_info("log level set by config: level=%s", log_level_name((enum log_level)nc->log_level));

@@ -76,6 +76,10 @@ struct daemon {
 	int64_t utc_next_check_ms;
 	struct discovery *disc;			/* daemon_disc.c; d->cfg is its merge */
 	struct daemon_export *exp;		/* Prometheus, MQTT (daemon_export.h) */
+	/* flows of the member left by the latest switch, deleted once the switch is in place */
+	bool flow_pending, flow_dead;
+	uint64_t flow_seq;			/* the apply that must be done first */
+	struct ctl_target flow_left;
 };
 
 /* clock_mono_ms(): the one time base of samples, engine and events. */
@@ -118,6 +122,14 @@ void daemon_ctl_stop(struct daemon *d);
 /* The controller as `status` shows it (api_metrics.h). */
 struct controller_view;
 void daemon_ctl_view(const struct daemon *d, struct controller_view *v);
+/*
+ * Delete the conntrack flows of a member left? flush: flush_conntrack
+ * (enum ctl_flush); dead: it was left because it failed; policy: its
+ * flow_failback (enum member_flow_failback); metered: its option.
+ */
+bool daemon_flow_flush_wanted(int flush, bool dead, int policy, bool metered);
+/* Hand the members of cfg to the controller (reload). */
+void daemon_ctl_set_members(struct controller *c, const struct sf_config *cfg);
 
 struct member *daemon_find_member(struct daemon *d, const char *name);
 

@@ -27,10 +27,58 @@ static void on_ctl_state(void *ctx, struct controller *c, enum ctl_rstate old, e
 	const char *member = c->busy ? (c->busy_some ? c->busy_t.member : NULL)
 				     : (c->active ? c->current.member : NULL);
 	if (bad_state(now) && !bad_state(old))
-		daemon_event(d, "drift", "route_missing", member, "%s", why);
+		daemon_event(d, "drift", strcmp(c->ops->name, "mwan3") ? "route_missing" : "mwan3_changed", member,
+			     "%s", why);
 	else if (!bad_state(now) && bad_state(old))
 		daemon_event(d, "repair", strncmp(why, "reinstalled", 11) == 0 ? "reinstalled" : "reapplied", member,
 			     "%s (%d ms after the drift)", why, c->last_repair_ms);
+}
+
+bool daemon_flow_flush_wanted(int flush, bool dead, int policy, bool metered)
+{
+	if (flush == CTL_FLUSH_OFF)
+		return false;
+	if (flush == CTL_FLUSH_ALL || dead)
+		return true;
+	return policy == FLOW_MOVE || (policy == FLOW_METERED && metered);
+}
+
+/* The switch away from d->flow_left is in place: delete its flows (conntrack.h), an event with the counts. */
+static void flows_after_switch(struct daemon *d)
+{
+	if (!d->flow_pending || !d->ctl)
+		return;
+	d->flow_pending = false;
+	const struct ctl_target *t = &d->flow_left;
+	struct ctl_flow_counts n;
+	int rc = controller_flush_flows(d->ctl, t, &n);
+	daemon_event(d, "flows", rc ? "flush_failed" : d->flow_dead ? "failover" : "failback", t->member,
+		     "conntrack flows of the member left: deleted=%u matched=%u seen=%u failed=%u%s%.100s", n.deleted,
+		     n.matched, n.seen, n.failed, rc ? " error=" : "", rc ? controller_error(d->ctl) : "");
+}
+
+/* Remember the member the apply about to be asked leaves, if its flows are to go. */
+static void flows_note_switch(struct daemon *d, const struct member *next)
+{
+	if (d->flow_pending && next && strcmp(next->cfg.name, d->flow_left.member) == 0)
+		d->flow_pending = false;	/* back to it before the switch away was in place */
+	if (!d->ctl_applied || (next && strcmp(next->cfg.name, d->applied.member) == 0))
+		return;
+	struct member *left = daemon_find_member(d, d->applied.member);
+	const char *why = "";
+	const char *st = left ? daemon_member_state(d, left, &why) : "removed";
+	bool dead = !left || !strcmp(st, "down") || !strcmp(st, "bad") || !strcmp(st, "unusable") ||
+		    !strcmp(st, "disabled") || !strcmp(st, "removed");
+	if (!daemon_flow_flush_wanted(d->cfg.ctl.flush_conntrack, dead, left ? left->cfg.flow_failback : FLOW_MOVE,
+				      left && left->cfg.metered)) {
+		if (left)
+			log_info("flows: member=%s left while %s: its flows are kept (flow_failback)", left->cfg.name, st);
+		d->flow_pending = false;
+		return;
+	}
+	d->flow_pending = true;
+	d->flow_dead = dead;
+	d->flow_left = d->applied;
 }
 
 /* Completion of an apply that answered CTL_IN_PROGRESS. */
@@ -51,6 +99,8 @@ static void on_ctl_done(void *ctx, struct controller *c, int answer)
 	}
 	log_info("controller: applied member=%s state=\"%s\"", c->active ? c->current.member : "none",
 		 controller_state(c));
+	if (d->flow_pending && d->flow_seq == controller_done_seq(c))
+		flows_after_switch(d);
 }
 
 void daemon_ctl_apply(struct daemon *d)
@@ -69,8 +119,10 @@ void daemon_ctl_apply(struct daemon *d)
 		return;
 	if (!m && d->ctl_applied_none)
 		return;
+	flows_note_switch(d, m);
 	int answer = controller_apply(d->ctl, m ? &t : NULL, on_ctl_done, d);
 	d->ctl_seq = d->ctl->applies;	/* this one is the latest wanted */
+	d->flow_seq = d->ctl_seq;
 	if (answer == CTL_ERROR) {
 		log_err("controller: apply failed member=%s error=\"%s\"", m ? m->cfg.name : "-",
 			controller_error(d->ctl));
@@ -87,14 +139,37 @@ void daemon_ctl_apply(struct daemon *d)
 	else
 		log_info("controller: applied member=%s state=\"%s\"", m ? m->cfg.name : "none",
 			 controller_state(d->ctl));
+	if (answer == CTL_DONE)
+		flows_after_switch(d);
+}
+
+static void on_ctl_action(void *ctx, struct controller *c, bool ok, const char *member, const char *text)
+{
+	daemon_event(ctx, "action", ok ? "done" : "failed", *member ? member : NULL, "%s: %s", c->ops->name, text);
+}
+
+/* Every member, in preference order (priority, then config order), for backends that demote the others. */
+void daemon_ctl_set_members(struct controller *c, const struct sf_config *cfg)
+{
+	struct ctl_member ms[CTL_MEMBERS_MAX];
+	int n = 0;
+	for (int i = 0; i < cfg->n_members && n < CTL_MEMBERS_MAX; i++) {
+		const struct member_config *mc = &cfg->members[i];
+		if (!mc->enabled)
+			continue;
+		struct ctl_member *m = &ms[n++];
+		memset(m, 0, sizeof(*m));
+		snprintf(m->member, sizeof(m->member), "%s", mc->name);
+		snprintf(m->iface, sizeof(m->iface), "%s", mc->interface);
+		snprintf(m->device, sizeof(m->device), "%.15s", mc->device);	/* config: < IFNAMSIZ */
+		m->order = mc->priority * MAX_MEMBERS + i;
+	}
+	controller_set_members(c, ms, n);
 }
 
 const char *daemon_ctl_backend(const struct daemon *d, const struct sf_config *cfg)
 {
-	/* TODO(mwan3 controller): with use_mwan3 '1' choose the "mwan3" backend once it is
-	 * registered (daemon_disc_mwan3() gives it the mwan3 config); until then the configured
-	 * backend (route) runs, with the members discovered from mwan3. */
-	return d->opts.dry_run || !cfg->core.enable ? "dryrun" : cfg->ctl.backend;
+	return d->opts.dry_run || !cfg->core.enable ? "dryrun" : cfg->core.use_mwan3 ? "mwan3" : cfg->ctl.backend;
 }
 
 int daemon_ctl_start(struct daemon *d, const struct sf_config *cfg, char *err, size_t len)
@@ -103,6 +178,8 @@ int daemon_ctl_start(struct daemon *d, const struct sf_config *cfg, char *err, s
 	if (!c)
 		return -1;
 	controller_set_observer(c, on_ctl_state, d);
+	controller_set_action_observer(c, on_ctl_action, d);
+	daemon_ctl_set_members(c, cfg);
 	if (controller_init(c) < 0) {
 		snprintf(err, len, "controller %s: %s", daemon_ctl_backend(d, cfg), controller_error(c));
 		controller_shutdown(c);	/* whatever init installed before failing */

@@ -28,6 +28,8 @@ static const char *const log_level_names[] = { "error", "warn", "info", "debug",
 static const char *const class_names[] = { "auto", "starlink", "cellular", "wifi", "lan", NULL };
 /* in the order of enum engine_failback */
 static const char *const failback_names[] = { "window", "immediate", "manual", NULL };
+/* in the order of enum member_flow_failback */
+static const char *const flow_failback_names[] = { "move", "keep", "metered", NULL };
 
 #define CORE(f) offsetof(struct core_params, f)
 static const struct cfg_option core_options[] = {
@@ -94,6 +96,9 @@ static const struct cfg_option member_options[] = {
 	{ "failback", CFG_ENUM, MEMB(failback), 0, 0, "window", failback_names, NULL,
 	  "How a member left for a failure comes back: `window` (good for restore_window_ms), "
 	  "`immediate` (as soon as it is good), `manual` (only by `failover`)." },
+	{ "flow_failback", CFG_ENUM, MEMB(flow_failback), 0, 0, "metered", flow_failback_names, NULL,
+	  "When Starfail leaves this member while it still works (failback to a preferred one): `move` "
+	  "(delete its flows so they follow), `keep` (they stay, sticky) or `metered` (move when this member is metered)." },
 	CFG_OPT_END
 };
 
@@ -377,9 +382,13 @@ static void load_sections(struct ctx *c, const struct uci_file *f, struct sf_con
 	char err[200];
 	if (engine_params_check(&cfg->engine, err, sizeof(err)) < 0)
 		report(c, true, 0, "section 'main': %s", err);
-	if (strcmp(cfg->ctl.backend, "route") && strcmp(cfg->ctl.backend, "dryrun"))
-		report(c, true, 0, "section 'main' option 'controller': expected route|dryrun, got '%s'",
+	if (strcmp(cfg->ctl.backend, "route") && strcmp(cfg->ctl.backend, "dryrun") &&
+	    strcmp(cfg->ctl.backend, "mwan3"))
+		report(c, true, 0, "section 'main' option 'controller': expected route|dryrun|mwan3, got '%s'",
 		       cfg->ctl.backend);
+	if (cfg->ctl.mwan3_state_file[0] != '/')
+		report(c, true, 0, "section 'main' option 'mwan3_state_file': expected an absolute path, got '%s'",
+		       cfg->ctl.mwan3_state_file);
 	size_t ev_bytes = (size_t)cfg->telemetry.max_events * sizeof(struct tel_event);
 	if (ev_bytes > (size_t)cfg->telemetry.max_kb * 1024 / 2)
 		report(c, true, 0,

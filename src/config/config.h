@@ -75,7 +75,11 @@ struct member_config {
 	struct collector_params collect[COLLECT_SLOTS_MAX];
 	int line;			/* line of the section in the file (0: from mwan3) */
 	struct uplink_info up;		/* discovery's facts (discover.h); not an option */
+	int flow_failback;		/* enum member_flow_failback */
 };
+
+/* Member option flow_failback: its flows when left while it works. */
+enum member_flow_failback { FLOW_MOVE, FLOW_KEEP, FLOW_METERED };
 
 /* `config starfail 'main'` prometheus_* options (config_export.c, docs/PROMETHEUS.md). */
 struct prom_params {

@@ -13,8 +13,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "conntrack.h"
 #include "link.h"
 #include "log.h"
+#include <stdarg.h>
 
 static const char *const rstate_names[__CTL_RS_MAX] = { "none", "applied", "drifted", "repairing" };
 
@@ -30,7 +32,7 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const struct controller_ops *const backends[] = { &ctl_route_ops, &ctl_dryrun_ops };
+static const struct controller_ops *const backends[] = { &ctl_route_ops, &ctl_dryrun_ops, &ctl_mwan3_ops };
 
 void ctl_target_from_link(struct ctl_target *t, const char *member, const char *iface,
 			  const struct link_info *li)
@@ -60,7 +62,7 @@ struct controller *controller_new(const char *name, const struct ctl_params *p, 
 		if (name && strcmp(name, backends[i]->name) == 0)
 			ops = backends[i];
 	if (!ops) {
-		snprintf(err, errlen, "unknown controller '%s' (known: route, dryrun)", name ? name : "");
+		snprintf(err, errlen, "unknown controller '%s' (known: route, dryrun, mwan3)", name ? name : "");
 		return NULL;
 	}
 	struct controller *c = calloc(1, sizeof(*c));
@@ -212,9 +214,51 @@ void controller_set_rstate(struct controller *c, enum ctl_rstate s, const char *
 		c->on_state(c->state_ctx, c, old, s, why ? why : "");
 }
 
-int controller_flush_flows(struct controller *c, const struct ctl_target *dead)
+/* The generic flush: the flows whose NAT (reply) address is the member's. */
+static int flush_by_address(struct controller *c, const struct ctl_target *left, struct ctl_flow_counts *n)
 {
-	return c->ops->flush_flows ? result(c, c->ops->flush_flows(c, dead)) : 0;
+	struct ct_match m;
+	ct_match_from_target(&m, left);
+	char err[160];
+	if (ct_flush(&m, CTL_NL_TIMEOUT_MS, n, err, sizeof(err)) < 0) {
+		snprintf(c->error, sizeof(c->error), "flows of %.30s: %.100s", left->member, err);
+		return -1;
+	}
+	return 0;
+}
+
+int controller_flush_flows(struct controller *c, const struct ctl_target *left, struct ctl_flow_counts *n)
+{
+	memset(n, 0, sizeof(*n));
+	return result(c, c->ops->flush_flows ? c->ops->flush_flows(c, left, n) : flush_by_address(c, left, n));
+}
+
+void controller_set_members(struct controller *c, const struct ctl_member *m, int n)
+{
+	if (n > CTL_MEMBERS_MAX)
+		n = CTL_MEMBERS_MAX;
+	c->n_members = n < 0 ? 0 : n;
+	if (c->n_members)
+		memcpy(c->members, m, (size_t)c->n_members * sizeof(*m));
+}
+
+void controller_set_action_observer(struct controller *c, ctl_action_cb cb, void *ctx)
+{
+	c->on_action = cb;
+	c->action_ctx = ctx;
+}
+
+void controller_action(struct controller *c, bool ok, const char *member, const char *fmt, ...)
+{
+	char text[192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	sf_log(ok ? LOG_LVL_INFO : LOG_LVL_WARN, "ctl: %s action ok=%d member=%s %s", c->ops->name, ok,
+	       member && *member ? member : "-", text);
+	if (c->on_action)
+		c->on_action(c->action_ctx, c, ok, member ? member : "", text);
 }
 
 void controller_shutdown(struct controller *c)

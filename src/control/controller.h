@@ -10,8 +10,9 @@
  *              or in the main table with a low metric. Never touches routes
  *              or rules it does not own (those of netifd, DHCP, the admin).
  *   "dryrun" - ctl_dryrun.c: logs what it would do, changes nothing.
- *   "mwan3"  - later: will need member and netifd interface names, which
- *              ctl_target therefore carries next to device and gateways.
+ *   "mwan3"  - ctl_mwan3*.c: mwan3 keeps routing; Starfail moves the primary
+ *              through the hotplug events mwan3 reacts to (state mode) or
+ *              runtime member metrics (metric mode). See docs/DEPLOYMENT.md.
  *
  * Lifecycle: controller_new -> init (removes leftovers of a crashed run)
  * -> apply* -> shutdown (removes what it installed; the system falls back
@@ -126,14 +127,43 @@ void ctl_target_from_link(struct ctl_target *t, const char *member, const char *
 
 /* Tunables of the controllers (UCI section `globals`). */
 struct ctl_params {
-	char backend[CFG_STR_MAX];	/* controller: "route" or "dryrun" */
+	char backend[CFG_STR_MAX];	/* controller: "route", "dryrun" or "mwan3" */
 	int route_table;		/* route_table: own table id; 254 (main) = metric mode */
 	int route_metric;		/* route_metric */
 	int rule_priority;		/* route_rule_priority: first of our two rules */
 	bool ipv6;			/* route_ipv6: also manage the IPv6 default */
+	/* mwan3 backend (ctl_mwan3.c) and flows (conntrack.c) */
+	int mwan3_mode;			/* enum ctl_mwan3_mode */
+	int mwan3_timeout_ms;		/* bound of one ubus/uci/hotplug-call */
+	int mwan3_check_ms;		/* reconciliation period */
+	char mwan3_state_file[CFG_STR_MAX];	/* what to restore after a crash */
+	int flush_conntrack;		/* enum ctl_flush */
+};
+
+enum ctl_mwan3_mode { CTL_MWAN3_STATE, CTL_MWAN3_METRIC, __CTL_MWAN3_MAX };
+/* flush_conntrack: off, the flows of a member left because it failed, or of every member left */
+enum ctl_flush { CTL_FLUSH_OFF, CTL_FLUSH_DEAD, CTL_FLUSH_ALL, __CTL_FLUSH_MAX };
+
+/*
+ * Every member Starfail manages, for backends that act on more than the
+ * primary (mwan3 demotes the others). order: rank by preference, 0 = first.
+ */
+struct ctl_member {
+	char member[CFG_STR_MAX];
+	char iface[CFG_STR_MAX];	/* netifd / mwan3 interface name */
+	char device[IF_NAMESIZE];
+	int order;
+};
+#define CTL_MEMBERS_MAX 16
+
+/* What a flow flush did (conntrack.h). */
+struct ctl_flow_counts {
+	unsigned seen, matched, deleted, failed;
 };
 
 extern const struct cfg_option ctl_options[];
+extern const char *const ctl_mwan3_mode_names[];	/* enum ctl_mwan3_mode */
+extern const char *const ctl_flush_names[];		/* enum ctl_flush */
 
 struct controller;
 
@@ -148,15 +178,18 @@ struct controller_ops {
 	int (*apply)(struct controller *c, const struct ctl_target *primary);
 	void (*cancel)(struct controller *c);	/* drop the apply in flight (shutdown); may be NULL */
 	/*
-	 * Hook for a later issue: drop conntrack flows pinned to a dead
-	 * member so they re-route. NULL or returning 0 = nothing done.
+	 * Delete the conntrack flows bound to member `left` (its NAT address,
+	 * or its mwan3 mark) so they re-route at their next packet. 0 with
+	 * counts, or -1 (c->error). NULL: controller.c's generic one (address).
 	 */
-	int (*flush_flows)(struct controller *c, const struct ctl_target *dead);
+	int (*flush_flows)(struct controller *c, const struct ctl_target *left, struct ctl_flow_counts *n);
 	void (*shutdown)(struct controller *c);
 	void (*destroy)(struct controller *c);
 };
 
 typedef void (*ctl_done_cb)(void *ctx, struct controller *c, int answer);
+/* A backend action (one command, one check) and its result, for events: ok, member (may be ""), text. */
+typedef void (*ctl_action_cb)(void *ctx, struct controller *c, bool ok, const char *member, const char *text);
 typedef void (*ctl_state_cb)(void *ctx, struct controller *c, enum ctl_rstate old, enum ctl_rstate now,
 			     const char *why);
 
@@ -189,10 +222,16 @@ struct controller {
 	void *busy_ctx, *queued_ctx;
 	uint64_t busy_seq, queued_seq;	/* their numbers (c->applies after their controller_apply) */
 	uint64_t done_seq;		/* the apply whose done callback runs now */
+	/* every member (controller_set_members) and the action observer */
+	int n_members;
+	struct ctl_member members[CTL_MEMBERS_MAX];
+	ctl_action_cb on_action;
+	void *action_ctx;
 };
 
 extern const struct controller_ops ctl_route_ops;
 extern const struct controller_ops ctl_dryrun_ops;
+extern const struct controller_ops ctl_mwan3_ops;
 
 /*
  * Create the backend called name with params p (copied). Returns NULL with
@@ -205,7 +244,14 @@ int controller_init(struct controller *c);
 /* See the asynchronous contract above. done may be NULL. */
 int controller_apply(struct controller *c, const struct ctl_target *primary, ctl_done_cb done, void *ctx);
 bool controller_busy(const struct controller *c);
-int controller_flush_flows(struct controller *c, const struct ctl_target *dead);
+/* Delete the flows of member left (see flush_flows); counts in n. 0 or -1. */
+int controller_flush_flows(struct controller *c, const struct ctl_target *left, struct ctl_flow_counts *n);
+/* Every member, in preference order (copied; at most CTL_MEMBERS_MAX). */
+void controller_set_members(struct controller *c, const struct ctl_member *m, int n);
+void controller_set_action_observer(struct controller *c, ctl_action_cb cb, void *ctx);
+/* For backends: report one action and its result (calls the observer, logs). */
+void controller_action(struct controller *c, bool ok, const char *member, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void controller_shutdown(struct controller *c);
 void controller_free(struct controller *c);
 

@@ -121,6 +121,16 @@ void ctl_dryrun_set_fail(struct controller *c, const char *member)
 		snprintf(((struct dry_priv *)c->priv)->fail, CFG_STR_MAX, "%s", member ? member : "");
 }
 
+static int dry_flush(struct controller *c, const struct ctl_target *left, struct ctl_flow_counts *n)
+{
+	char a[INET_ADDRSTRLEN] = "-";
+	if (left->has_src4)
+		inet_ntop(AF_INET, &left->src4, a, sizeof(a));
+	log_info("ctl: dryrun would delete the conntrack flows of member=%s (reply address %s)", left->member, a);
+	memset(n, 0, sizeof(*n));
+	return 0;
+}
+
 static void dry_shutdown(struct controller *c)
 {
 	log_info("ctl: dryrun would remove Starfail routes and rules proto=%d", SF_RTPROT);
@@ -133,7 +143,7 @@ const struct controller_ops ctl_dryrun_ops = {
 	.init = dry_init,
 	.apply = dry_apply,
 	.cancel = dry_cancel,
-	.flush_flows = NULL,
+	.flush_flows = dry_flush,
 	.shutdown = dry_shutdown,
 	.destroy = dry_destroy,
 };

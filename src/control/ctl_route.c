@@ -49,6 +49,9 @@
 #include "log.h"
 #include "nl.h"
 
+const char *const ctl_mwan3_mode_names[] = { "state", "metric", NULL };
+const char *const ctl_flush_names[] = { "off", "dead", "all", NULL };
+
 const struct cfg_option ctl_options[] = {
 	{ "controller", CFG_STRING, offsetof(struct ctl_params, backend), 0, 0, "route", NULL, NULL,
 	  "what acts on the system: route (default routes via rtnetlink) or dryrun (only logs)" },
@@ -60,6 +63,19 @@ const struct cfg_option ctl_options[] = {
 	  NULL, NULL, "priority of the first of Starfail's two ip rules (table mode)" },
 	{ "route_ipv6", CFG_BOOL, offsetof(struct ctl_params, ipv6), 0, 0, "1", NULL, NULL,
 	  "also manage the IPv6 default route" },
+	{ "mwan3_mode", CFG_ENUM, offsetof(struct ctl_params, mwan3_mode), 0, 0, "state", ctl_mwan3_mode_names,
+	  NULL, "mwan3 controller: `state` (connected/disconnected events, policies only) or `metric` "
+	  "(member metrics set at runtime with uci, never committed); see docs/DEPLOYMENT.md" },
+	{ "mwan3_timeout_ms", CFG_INT, offsetof(struct ctl_params, mwan3_timeout_ms), 100, 600000, "10000", NULL,
+	  "ms", "mwan3 controller: bound of one ubus, uci or hotplug-call run (then TERM, KILL)" },
+	{ "mwan3_check_ms", CFG_INT, offsetof(struct ctl_params, mwan3_check_ms), 200, 3600000, "15000", NULL,
+	  "ms", "mwan3 controller: how often mwan3's state is compared with what Starfail set, and mended" },
+	{ "mwan3_state_file", CFG_STRING, offsetof(struct ctl_params, mwan3_state_file), 0, 0,
+	  "/var/run/starfail-mwan3.state", NULL, NULL,
+	  "mwan3 controller: what it changed (metrics, interfaces held down), restored on stop and after a crash" },
+	{ "flush_conntrack", CFG_ENUM, offsetof(struct ctl_params, flush_conntrack), 0, 0, "dead",
+	  ctl_flush_names, NULL, "on a switch, delete the conntrack flows of the member left: `off`, "
+	  "`dead` (when it failed; on failback as its flow_failback says) or `all` (every switch)" },
 	CFG_OPT_END
 };
 

@@ -110,8 +110,15 @@ static void test_bad_types(void **state)
 	assert_error("option 'poll_interval_ms'", "single value (option), got a list");
 	assert_int_equal(load("config member 'x'\n\toption device 'eth0'\n\toption class 'satellite'\n"), -1);
 	assert_error("option 'class'", "auto|starlink|cellular|wifi|lan");
-	assert_int_equal(load("config starfail 'main'\n\toption controller 'mwan3'\n"), -1);
-	assert_error("option 'controller'", "expected route|dryrun, got 'mwan3'");
+	assert_int_equal(load("config starfail 'main'\n\toption controller 'mwan4'\n"), -1);
+	assert_error("option 'controller'", "expected route|dryrun|mwan3, got 'mwan4'");
+	assert_int_equal(load("config starfail 'main'\n\toption controller 'mwan3'\n"), 0);
+	assert_int_equal(load("config starfail 'main'\n\toption mwan3_state_file 'rel/x'\n"), -1);
+	assert_error("option 'mwan3_state_file'", "absolute path");
+	assert_int_equal(load("config starfail 'main'\n\toption mwan3_mode 'metrik'\n"), -1);
+	assert_error("option 'mwan3_mode'", "state|metric");
+	assert_int_equal(load("config member 'x'\n\toption device 'eth0'\n\toption flow_failback 'stay'\n"), -1);
+	assert_error("option 'flow_failback'", "move|keep|metered");
 }
 
 static void test_strings_and_lists(void **state)

@@ -94,7 +94,9 @@ static void test_dryrun_lifecycle(void **state)
 	assert_int_equal(controller_rstate(c), CTL_RS_NONE);
 	assert_false(c->active);
 	assert_non_null(strstr(controller_state(c), "no member"));
-	assert_int_equal(controller_flush_flows(c, &t), 0);	/* hook not implemented: no-op */
+	struct ctl_flow_counts fc = { .seen = 7 };
+	assert_int_equal(controller_flush_flows(c, &t, &fc), 0);	/* dry-run: logs, deletes nothing */
+	assert_int_equal(fc.seen + fc.deleted, 0);
 	assert_int_equal(c->applies, 2);
 	assert_int_equal(c->failures, 0);
 	controller_shutdown(c);
