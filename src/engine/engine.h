@@ -253,6 +253,14 @@ struct engine_score_info {
 	bool recurring;			/* its drops recur: returns after recurring_quiet_ms */
 	int64_t last_drop_ms;		/* INT64_MIN: none */
 	bool below_radio_floor;		/* cellular radio under the floor */
+	/* explain: the counts and windows behind the figures above */
+	double window_probes;		/* probes in the loss window (loss_window_ms) */
+	double window_lost_probes;	/* ... of which lost */
+	int64_t good_since_ms;		/* good (for a restore) since; INT64_MIN not good */
+	int64_t bad_since_ms;		/* bad (for a soft failure) since; INT64_MIN not bad */
+	int64_t restore_need_ms;	/* good this long before it may be restored: restore
+					 * window times the flap backoff */
+	int restore_backoff;		/* flap backoff multiplier of the restore window (1 none) */
 };
 
 struct engine;

@@ -95,6 +95,7 @@ struct eng_member {
 	bool drop_obstructed;		/* the newest drop came with dish obstruction */
 	bool was_obstructed;
 	bool below_floor;		/* cellular radio gate */
+	double win_probes, win_lost;	/* probes / lost in the loss window (explain) */
 };
 
 struct engine {

@@ -168,6 +168,11 @@ int engine_member_score(const struct engine *e, int idx, struct engine_score_inf
 		.restore_wait = idx != e->primary && m->last_t_ms != INT64_MIN &&
 				!eng_failback_ready(e, m, m->last_t_ms),
 		.last_drop_ms = eng_last_drop(m), .below_radio_floor = m->below_floor,
+		.window_probes = m->win_probes, .window_lost_probes = m->win_lost,
+		.good_since_ms = m->good_since_ms, .bad_since_ms = m->bad_since_ms,
+		.restore_need_ms = m->cfg.failback == FAILBACK_IMMEDIATE ? 0 :
+				   (int64_t)e->p.restore_window_ms * m->restore_mult,
+		.restore_backoff = m->restore_mult,
 	};
 	/* worth a closer look: evidence a third of the way to the threshold, or
 	 * the newest probes lost (the prober may probe faster to confirm) */

@@ -54,6 +54,14 @@ const struct metric_desc engine_score_metrics[] = {
 		 "Its drops recur: it returns only after recurring_quiet_ms without one.") },
 	{ METRIC("below_radio_floor", METRIC_BOOL, S(below_radio_floor), NULL, METRIC_GAUGE,
 		 "Cellular radio under radio_floor_rsrp_dbm / radio_floor_sinr_db.") },
+	{ METRIC("window_probes", METRIC_DOUBLE, S(window_probes), "probes", METRIC_GAUGE,
+		 "Probes in the loss window (loss_window_ms).") },
+	{ METRIC("window_lost_probes", METRIC_DOUBLE, S(window_lost_probes), "probes", METRIC_GAUGE,
+		 "Probes lost in the loss window.") },
+	{ METRIC("restore_need_ms", METRIC_INT64, S(restore_need_ms), "ms", METRIC_GAUGE,
+		 "Good this long before it may be restored: restore_window_ms times the flap backoff.") },
+	{ METRIC("restore_backoff", METRIC_INT, S(restore_backoff), NULL, METRIC_GAUGE,
+		 "Flap backoff multiplier of the restore window (1: none).") },
 	METRIC_END
 };
 #undef S
