@@ -1,7 +1,7 @@
 # cmake/daemon.cmake - src/: the daemon (members, the loop, the API methods)
 # on top of every stage, and starfaild.
 add_library(sfcore STATIC src/daemon.c src/daemon_ctl.c src/member.c src/api_methods.c
-            src/api_metrics.c)
+            src/api_metrics.c src/explain.c src/api_explain.c)
 target_include_directories(sfcore PUBLIC ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(sfcore PUBLIC sfconfig sfapi sfcollect sfcontrol sfengine sftelemetry sfutil
                       ${M_LIBRARY})

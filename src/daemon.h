@@ -73,6 +73,7 @@ struct daemon {
 	bool in_decide;
 	bool utc_set;				/* engine knows UTC - monotonic */
 	int64_t utc_next_check_ms;
+	struct tel_ring decisions;		/* struct explain_record (explain.h) */
 };
 
 /* clock_mono_ms(): the one time base of samples, engine and events. */
