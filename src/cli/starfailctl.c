@@ -25,6 +25,7 @@
 #include <json-c/json.h>
 
 #include "clock.h"
+#include "ctl.h"
 
 #define DEFAULT_SOCKET "/var/run/starfail.sock"
 #define REPLY_MAX (4 * 1024 * 1024)
@@ -125,6 +126,11 @@ static struct json_object *call(const char *method, struct json_object *params, 
 	if (!reply)
 		*exit_code = EXIT_UNREACHABLE;
 	return reply;
+}
+
+struct json_object *ctl_call(const char *method, struct json_object *params, int *exit_code)
+{
+	return call(method, params, exit_code);
 }
 
 /* ---- printing helpers -------------------------------------------------- */
@@ -320,8 +326,8 @@ static void print_events(struct json_object *r)
 	struct json_object *arr;
 	if (!json_object_object_get_ex(r, "events", &arr))
 		return;
-	printf("%-19s %-10s %-22s %-10s %-10s %-10s %s\n", "TIME", "TYPE", "REASON", "MEMBER", "FROM",
-	       "TO", "DETAILS");
+	printf("%5s %-19s %-10s %-22s %-10s %-10s %-10s %s\n", "ID", "TIME", "TYPE", "REASON", "MEMBER",
+	       "FROM", "TO", "DETAILS");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
 		time_t t = (time_t)json_object_get_int64(json_object_object_get(e, "time"));
@@ -329,10 +335,15 @@ static void print_events(struct json_object *r)
 		char ts[32];
 		localtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-		printf("%-19s %-10s %-22s %-10s %-10s %-10s %s\n", ts, s_of(e, "type"), s_of(e, "reason"),
+		printf("%5s %-19s %-10s %-22s %-10s %-10s %-10s %s\n", s_of(e, "id"), ts, s_of(e, "type"), s_of(e, "reason"),
 		       s_of(e, "member"), s_of(e, "from"), s_of(e, "to"), s_of(e, "text"));
 	}
 	printf("(%s held, %s dropped)\n", s_of(r, "held"), s_of(r, "dropped"));
+}
+
+static int p_explain(const struct cmd *c, int argc, char **argv, struct json_object *params)
+{
+	return ctl_explain_params(argc, argv, params);
 }
 
 static const struct cmd cmds[] = {
@@ -348,6 +359,8 @@ static const struct cmd cmds[] = {
 	{ "failover", "failover", "MEMBER", "pin MEMBER as the uplink until `restore`", p_member, print_generic },
 	{ "restore", "restore", "", "end a manual failover: automatic selection again", p_none, print_generic },
 	{ "recheck", "recheck", "", "probe every member now", p_none, print_generic },
+	{ "explain", "explain", "[EVENT-ID]", "the evidence behind a decision (default the latest)", p_explain,
+	  ctl_explain_print },
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -356,6 +369,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: starfailctl [-s SOCKET] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < N_CMDS; i++)
 		fprintf(f, "  %-8s %-17s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+	fprintf(f, "  %-8s %-17s %s\n", "timeline", "[--since D] --svg F",
+		"draw latency, loss, score, the active uplink and switches as SVG");
 	fprintf(f, "\noptions:\n  -s PATH   API socket (default %s)\n  --json    print the raw JSON reply\n"
 		   "  -h        this text\n\nrpcd plugin mode: starfailctl list | starfailctl call METHOD < args.json\n"
 		   "exit codes: 0 ok, 1 error reply, 2 usage, 3 daemon unreachable, 4 permission denied\n",
@@ -363,6 +378,13 @@ static void usage(FILE *f)
 }
 
 /* Exit code for a reply; prints the error message. */
+static int reply_error(struct json_object *reply, bool quiet);
+
+int ctl_reply_error(struct json_object *reply, bool quiet)
+{
+	return reply_error(reply, quiet);
+}
+
 static int reply_error(struct json_object *reply, bool quiet)
 {
 	struct json_object *e, *code;
@@ -392,6 +414,8 @@ static int rpcd_mode(int argc, char **argv)
 			}
 			if (cmds[i].params == p_events)
 				json_object_object_add(sig, "limit", json_object_new_int(32));
+			if (cmds[i].params == p_explain)
+				json_object_object_add(sig, "id", json_object_new_int(32));
 			json_object_object_add(o, cmds[i].method, sig);
 		}
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -454,6 +478,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "list") == 0 || strcmp(argv[i], "call") == 0)
 		return rpcd_mode(argc - i, argv + i);
+	if (strcmp(argv[i], "timeline") == 0)
+		return ctl_timeline_main(argc - i - 1, argv + i + 1);
 
 	const struct cmd *c = NULL;
 	for (size_t k = 0; k < N_CMDS; k++)
