@@ -21,6 +21,15 @@ if(SF_TESTS)
   add_test(NAME daemon_netns COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py DaemonNetns)
   set_tests_properties(daemon_netns PROPERTIES LABELS net TIMEOUT 60 RUN_SERIAL ON
                        ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
+  # explain and timeline: no decision, bad ids, rpcd (daemon_explain_api); every
+  # kind of decision on stand-in uplinks in namespaces of their own, the
+  # timeline SVG rendered in headless Chromium (daemon_explain, root)
+  add_test(NAME daemon_explain_api COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_explain.py
+           DaemonApiExplain)
+  set_tests_properties(daemon_explain_api PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 60)
+  add_test(NAME daemon_explain COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_explain.py Explain)
+  set_tests_properties(daemon_explain PROPERTIES LABELS net TIMEOUT 240 RUN_SERIAL ON
+                       ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
   # docs/METRICS.md must show exactly the metric tables the code has (all of
   # them only when the Starlink collector is built)
   if(SF_STARLINK)
