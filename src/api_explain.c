@@ -336,6 +336,9 @@ static struct json_object *jnum(double v)
 	return isfinite(v) ? json_object_new_double(v) : NULL;
 }
 
+/* "name (state: reason)" */
+#define WHO_MAX (ENGINE_NAME_MAX + EXPLAIN_WORD_MAX + EXPLAIN_REASON_MAX + 8)
+
 static struct json_object *evidence_json(const struct explain_record *r, const struct explain_member *x,
 					 struct json_object *sentences, const char *who)
 {
@@ -360,9 +363,9 @@ static struct json_object *evidence_json(const struct explain_record *r, const s
 			tv_set(&tv, "t", "%.*f", row->decimals > 1 ? row->decimals : 1, t);
 		if (isfinite(a))
 			tv_set(&tv, "a", "%.*f", row->decimals, a);
-		char text[2 * ENGINE_TEXT_MAX], line[sizeof(text) + 2 * ENGINE_NAME_MAX + 64];
+		char text[2 * ENGINE_TEXT_MAX], line[sizeof(text) + WHO_MAX + 4];
 		expand(row->text, &tv, text, sizeof(text));
-		snprintf(line, sizeof(line), "%.*s: %s", 2 * ENGINE_NAME_MAX + 32, who, text);
+		snprintf(line, sizeof(line), "%.*s: %s", WHO_MAX, who, text);
 		json_object_array_add(sentences, json_object_new_string(line));
 
 		struct json_object *o = json_object_new_object();
@@ -396,7 +399,7 @@ static struct json_object *member_json(const struct explain_record *r, const str
 	json_object_object_add(o, "state_reason", *x->why ? json_object_new_string(x->why) : NULL);
 	json_object_object_add(o, "priority", json_object_new_int(x->priority));
 	json_object_object_add(o, "failback", json_object_new_string(x->failback));
-	char who[ENGINE_NAME_MAX + 32];
+	char who[WHO_MAX];
 	snprintf(who, sizeof(who), "%s (%s%s%s)", x->name, x->state, *x->why ? ": " : "", x->why);
 	json_object_object_add(o, "evidence", evidence_json(r, x, sentences, who));
 	if (x->have_probe) {
