@@ -104,14 +104,8 @@ class StandInDaemon:
             f.write(WRAPPER % {"standin": os.path.join(HERE, "standin.py"), "control": self.control,
                                "members": " ".join(self.names), "starfaild": os.path.abspath(sfdaemon.STARFAILD)})
         os.chmod(wrapper, 0o755)
-        text = "config starfail 'main'\n\toption api_socket_mode '0666'\n"
-        for k, v in main_opts.items():
-            text += "\toption %s '%s'\n" % (k, v)
-        for i, (name, opts) in enumerate(members, 1):
-            text += "\nconfig member '%s'\n\toption device 'sfx-%d'\n" % (name, i)
-            text += "\tlist probe_targets 'dns:10.91.%d.1:%d'\n" % (i, 5300 + i)
-            for k, v in opts.items():
-                text += "\toption %s '%s'\n" % (k, v)
+        self.members = members
+        text = self.config_text(main_opts)
         saved = sfdaemon.STARFAILD
         sfdaemon.STARFAILD = wrapper
         try:
@@ -121,6 +115,22 @@ class StandInDaemon:
             raise
         finally:
             sfdaemon.STARFAILD = saved
+
+    def config_text(self, main_opts):
+        text = "config starfail 'main'\n\toption api_socket_mode '0666'\n"
+        for k, v in main_opts.items():
+            text += "\toption %s '%s'\n" % (k, v)
+        for i, (name, opts) in enumerate(self.members, 1):
+            text += "\nconfig member '%s'\n\toption device 'sfx-%d'\n" % (name, i)
+            text += "\tlist probe_targets 'dns:10.91.%d.1:%d'\n" % (i, 5300 + i)
+            for k, v in opts.items():
+                text += "\toption %s '%s'\n" % (k, v)
+        return text
+
+    def reconfigure(self, main_opts):
+        """New main options (the members stay): the config rewritten, `reload`."""
+        self.d.write_config(self.config_text(main_opts))
+        return self.call("reload")
 
     def _write(self):
         tmp = self.control + ".new"

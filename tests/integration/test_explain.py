@@ -9,7 +9,7 @@ order, on one daemon) and its `explain` reply checked against what was
 done: the initial choice, a hard failure (probes lost), a restore after the
 restore window, a flap and its backoff, a soft failure or predictive
 trigger on latency, a manual failover and its end, every member down and
-the recovery. Bad ids get clear errors; the rpcd plugin passes `explain`
+the recovery, a restore held back by the cooldown (after a reload). Bad ids get clear errors; the rpcd plugin passes `explain`
 through. Timeline: the SVG of that history is parsed (well-formed, one band
 per member, one marker per switch) and rendered in headless Chromium.
 
@@ -329,7 +329,33 @@ class Explain(unittest.TestCase):
         self.s.set("wan", answer=True)
         self.assertEqual(wait_for(lambda: self.current() == "wan" and "wan", 20), "wan")
 
-    def test_8_timeline_svg_and_chromium(self):
+    def test_8_cooldown(self):
+        r = self.s.reconfigure(dict(MAIN, cooldown_ms=10000))
+        self.assertTrue(r["result"]["reloaded"], r)
+        try:
+            before = self.newest_id()
+            self.s.set("wan", answer=False)      # a hard failure: the cooldown does not hold it
+            self.assertEqual(wait_for(lambda: self.current() == "lte" and "lte", 10), "lte")
+            self.s.set("wan", answer=True)
+            ev = wait_for(lambda: self.last_event("suppressed", after=before), 15)
+            self.assertTrue(ev, "no suppressed event")
+            self.assertEqual(self.current(), "lte")
+            x = self.explain(ev["id"])
+            print("(%s) " % ev["reason"], end="", flush=True)
+            self.assertEqual((x["from"], x["to"]), ("lte", "wan"))
+            if ev["reason"] == "cooldown_suppressed":
+                self.assertIn("Starfail would have moved from lte to wan", x["summary"])
+                self.assertIn("the cooldown is 10.0 s: it waited", x["summary"])
+                self.assertLess(x["since_switch_s"], 10)
+            else:
+                self.assertEqual(ev["reason"], "failback_wait_suppressed", ev)
+                self.assertIn("still waiting out its restore window", x["summary"])
+            self.assertEqual(x["settings"]["cooldown_ms"], 10000)
+            self.assertEqual(wait_for(lambda: self.current() == "wan" and "wan", 25), "wan")
+        finally:
+            self.s.reconfigure(MAIN)
+
+    def test_9_timeline_svg_and_chromium(self):
         tmp = tempfile.mkdtemp(prefix="sf-timeline-")
         try:
             svg = os.path.join(tmp, "timeline.svg")
