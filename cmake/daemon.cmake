@@ -1,7 +1,7 @@
 # cmake/daemon.cmake - src/: the daemon (members, the loop, the API methods)
 # on top of every stage, and starfaild.
 add_library(sfcore STATIC src/daemon.c src/daemon_ctl.c src/daemon_disc.c src/member.c src/api_methods.c
-            src/api_metrics.c src/daemon_export.c src/daemon_mqtt.c)
+            src/api_metrics.c src/daemon_export.c src/daemon_mqtt.c src/explain.c src/api_explain.c)
 target_include_directories(sfcore PUBLIC ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(sfcore PUBLIC sfconfig sfapi sfexport sfcollect sfcontrol sfengine sftelemetry sfutil
                       ${M_LIBRARY})
@@ -20,6 +20,15 @@ if(SF_TESTS)
   # the same file's tests that need a network namespace of their own (root)
   add_test(NAME daemon_netns COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py DaemonNetns DaemonNetnsUnpriv)
   set_tests_properties(daemon_netns PROPERTIES LABELS net TIMEOUT 60 RUN_SERIAL ON
+                       ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
+  # explain and timeline: no decision, bad ids, rpcd (daemon_explain_api); every
+  # kind of decision on stand-in uplinks in namespaces of their own, the
+  # timeline SVG rendered in headless Chromium (daemon_explain, root)
+  add_test(NAME daemon_explain_api COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_explain.py
+           DaemonApiExplain)
+  set_tests_properties(daemon_explain_api PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 60)
+  add_test(NAME daemon_explain COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_explain.py Explain)
+  set_tests_properties(daemon_explain PROPERTIES LABELS net TIMEOUT 240 RUN_SERIAL ON
                        ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
   # docs/METRICS.md must show exactly the metric tables the code has (all of
   # them only when the Starlink collector is built)

@@ -9,6 +9,7 @@
  * (api_metrics.h) filled in one place, made JSON by its metric table, so
  * the replies, docs/METRICS.md and later exporters show the same fields.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "api_metrics.h"
 #include "daemon.h"
 #include "daemon_export.h"
+#include "explain.h"
 #include "log.h"
 #include "member.h"
 #include "metric_impl.h"
@@ -219,7 +221,8 @@ static void status_view_fill(const struct daemon *d, struct status_view *v)
 	}
 	v->memory = (struct memory_view){
 		.rss_kb = proc_status_kb("VmRSS"), .rss_peak_kb = proc_status_kb("VmHWM"),
-		.telemetry_bytes = samples_bytes + (int64_t)tel_ring_bytes(&d->events),
+		.telemetry_bytes = samples_bytes + (int64_t)tel_ring_bytes(&d->events) +
+				   (int64_t)tel_ring_bytes(&d->decisions),
 		.telemetry_cap_bytes = (int64_t)d->cfg.telemetry.max_kb * 1024,
 		.samples_dropped = samples_dropped, .events_dropped = (int64_t)d->events.dropped,
 		.engine_bytes = d->engine ? (int64_t)engine_memory_bytes(d->engine) : 0,
@@ -359,6 +362,43 @@ static struct json_object *m_events(struct daemon *d, struct json_object *params
 	return o;
 }
 
+/* `explain`: the evidence of decision params.id, or of the latest decision. */
+static struct json_object *m_explain(struct daemon *d, struct json_object *params,
+				     struct api_error *err)
+{
+	struct json_object *jid;
+	const struct explain_record *r;
+	if (!params || !json_object_object_get_ex(params, "id", &jid) || !jid) {
+		r = explain_latest(&d->decisions);
+		if (!r)
+			return api_fail(err, API_ERR_FAILED, "no decision recorded yet");
+		return explain_json(r, daemon_now_ms(d));
+	}
+	errno = 0;
+	int64_t id = json_object_is_type(jid, json_type_int) ? json_object_get_int64(jid) : -1;
+	if (id <= 0 || errno)
+		return api_fail(err, API_ERR_PARAMS,
+				"explain takes {\"id\": event id}: a positive integer (`starfailctl events` shows ids)");
+	r = explain_find(&d->decisions, (uint64_t)id);
+	if (r)
+		return explain_json(r, daemon_now_ms(d));
+	if ((uint64_t)id > d->bus.emitted)
+		return api_fail(err, API_ERR_PARAMS, "no event %lld: the latest event is %llu", (long long)id,
+				(unsigned long long)d->bus.emitted);
+	for (size_t i = 0; i < d->events.len; i++) {
+		const struct tel_event *e = tel_ring_get(&d->events, i);
+		if (e->id == (uint64_t)id && !explain_wants(e))
+			return api_fail(err, API_ERR_PARAMS,
+					"event %lld is a %s event (%s), not a decision: nothing to explain",
+					(long long)id, e->type, e->reason);
+	}
+	const struct explain_record *old = d->decisions.len ? tel_ring_get(&d->decisions, 0) : NULL;
+	return api_fail(err, API_ERR_FAILED,
+			"the evidence of event %lld is no longer held (the oldest decision held is %llu; "
+			"telemetry_max_kb sizes what is kept)", (long long)id,
+			old ? (unsigned long long)old->ev.id : 0ULL);
+}
+
 static struct json_object *decision_json(struct daemon *d)
 {
 	struct json_object *o = json_object_new_object();
@@ -483,6 +523,7 @@ static const struct method methods[] = {
 	{ "restore", m_restore, true },
 	{ "recheck", m_recheck, true },
 	{ "discover", m_discover, true },
+	{ "explain", m_explain, false },
 };
 
 struct json_object *daemon_api_dispatch(void *ctx, const char *method, struct json_object *params,

@@ -249,6 +249,8 @@ static const struct metric_desc tel_event_metrics[] = {
 	{ METRIC("to", METRIC_STRING, T(to), NULL, I, "Primary after a switch.") },
 	{ METRIC("text", METRIC_STRING, T(text), NULL, I, "The numbers behind it (key=value)."),
 	  .flags = METRIC_F_EMPTY_STRING },
+	{ METRIC("id", METRIC_UINT64, T(id), NULL, I,
+		 "Number of the event in this daemon run (1, 2, ...): `explain` takes it.") },
 	METRIC_END
 };
 #undef T

@@ -14,6 +14,7 @@
 #include "api.h"
 #include "clock.h"
 #include "daemon_export.h"
+#include "explain.h"
 #include "linkmon.h"
 #include "log.h"
 
@@ -473,6 +474,8 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	api_server_set_limits(d->api, &lim);
 	if (tel_ring_resize(&d->events, (size_t)next.telemetry.max_events) < 0)
 		log_warn("telemetry: cannot resize the event ring");
+	if (tel_ring_resize(&d->decisions, tel_decisions_cap(&next.telemetry, sizeof(struct explain_record))) < 0)
+		log_warn("telemetry: cannot resize the decision records");
 	if (ctl_changed) {
 		daemon_ctl_stop(d);
 		d->ctl_retry_ms = daemon_now_ms(d) + CTL_RETRY_MS;
@@ -558,8 +561,12 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 
 	if (tel_ring_init(&d->events, sizeof(struct tel_event), (size_t)d->cfg.telemetry.max_events) < 0)
 		goto oom;
+	if (tel_ring_init(&d->decisions, sizeof(struct explain_record),
+			  tel_decisions_cap(&d->cfg.telemetry, sizeof(struct explain_record))) < 0)
+		goto oom;
 	event_bus_init(&d->bus);
 	event_bus_subscribe(&d->bus, "ring", event_sink_ring, &d->events);
+	event_bus_subscribe(&d->bus, "explain", explain_sink, d);
 	event_bus_subscribe(&d->bus, "log", log_sink, d);
 	struct engine_member em[MAX_MEMBERS];
 	int n = build_engine_members(&d->cfg, em);
@@ -624,6 +631,7 @@ void daemon_fini(struct daemon *d)
 	engine_destroy(d->engine);
 	d->engine = NULL;
 	tel_ring_free(&d->events);
+	tel_ring_free(&d->decisions);
 	if (d->loop) {
 		ev_signal_stop(d->loop, &d->sig_hup);
 		ev_signal_stop(d->loop, &d->sig_term);

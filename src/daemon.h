@@ -80,6 +80,7 @@ struct daemon {
 	bool flow_pending, flow_dead;
 	uint64_t flow_seq;			/* the apply that must be done first */
 	struct ctl_target flow_left;
+	struct tel_ring decisions;		/* struct explain_record (explain.h) */
 };
 
 /* clock_mono_ms(): the one time base of samples, engine and events. */

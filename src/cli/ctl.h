@@ -5,6 +5,7 @@
 #ifndef SF_CTL_H
 #define SF_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -33,5 +34,18 @@ struct json_object *ctl_call(const char *method, struct json_object *params, int
  * the method. Prints exactly one JSON object on stdout on every path.
  */
 int ctl_rpcd_main(int argc, char **argv);
+
+/* One request for a CLI command within -t: the reason of a failure on stderr (starfailctl.c). */
+struct json_object *ctl_request(const char *method, struct json_object *params, int *exit_code);
+
+/* Exit code for a reply ({"error": ...} or not); prints the message unless quiet. */
+int ctl_reply_error(struct json_object *reply, bool quiet);
+
+/* explain [EVENT-ID] (ctl_explain.c): params from the arguments (-1: usage), the table. */
+int ctl_explain_params(int argc, char **argv, struct json_object *params);
+void ctl_explain_print(struct json_object *result);
+
+/* timeline [--since DURATION] --svg FILE (ctl_timeline.c): a whole command. */
+int ctl_timeline_main(int argc, char **argv);
 
 #endif

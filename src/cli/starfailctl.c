@@ -172,6 +172,11 @@ static struct json_object *call(const char *method, struct json_object *params, 
 	return reply;
 }
 
+struct json_object *ctl_request(const char *method, struct json_object *params, int *exit_code)
+{
+	return call(method, params, exit_code);
+}
+
 /* ---- printing helpers -------------------------------------------------- */
 
 static const char *s_of(struct json_object *o, const char *key)
@@ -371,8 +376,8 @@ static void print_events(struct json_object *r)
 	struct json_object *arr;
 	if (!json_object_object_get_ex(r, "events", &arr))
 		return;
-	printf("%-19s %-10s %-22s %-10s %-10s %-10s %s\n", "TIME", "TYPE", "REASON", "MEMBER", "FROM",
-	       "TO", "DETAILS");
+	printf("%5s %-19s %-10s %-22s %-10s %-10s %-10s %s\n", "ID", "TIME", "TYPE", "REASON", "MEMBER",
+	       "FROM", "TO", "DETAILS");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
 		time_t t = (time_t)json_object_get_int64(json_object_object_get(e, "time"));
@@ -380,10 +385,15 @@ static void print_events(struct json_object *r)
 		char ts[32];
 		localtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-		printf("%-19s %-10s %-22s %-10s %-10s %-10s %s\n", ts, s_of(e, "type"), s_of(e, "reason"),
+		printf("%5s %-19s %-10s %-22s %-10s %-10s %-10s %s\n", s_of(e, "id"), ts, s_of(e, "type"), s_of(e, "reason"),
 		       s_of(e, "member"), s_of(e, "from"), s_of(e, "to"), s_of(e, "text"));
 	}
 	printf("(%s held, %s dropped)\n", s_of(r, "held"), s_of(r, "dropped"));
+}
+
+static int p_explain(const struct cmd *c, int argc, char **argv, struct json_object *params)
+{
+	return ctl_explain_params(argc, argv, params);
 }
 
 static const struct cmd cmds[] = {
@@ -400,6 +410,8 @@ static const struct cmd cmds[] = {
 	{ "restore", "restore", "", "end a manual failover: automatic selection again", p_none, print_generic },
 	{ "recheck", "recheck", "", "probe every member now", p_none, print_generic },
 	{ "discover", "discover", "", "ask netifd again (mwan3/netifd discovery)", p_none, print_generic },
+	{ "explain", "explain", "[EVENT-ID]", "the evidence behind a decision (default the latest)", p_explain,
+	  ctl_explain_print },
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -408,6 +420,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: starfailctl [-s SOCKET] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < N_CMDS; i++)
 		fprintf(f, "  %-8s %-17s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+	fprintf(f, "  %-8s %-17s %s\n", "timeline", "[--since D] --svg F",
+		"draw latency, loss, score, the active uplink and switches as SVG");
 	fprintf(f, "\noptions:\n  -s PATH   API socket (default $STARFAIL_SOCKET, else %s)\n"
 		   "  -t MS     give up after MS milliseconds (default 10000)\n  --json    print the raw JSON reply\n"
 		   "  -h        this text\n\nrpcd plugin mode: starfailctl list | starfailctl call METHOD < args.json\n"
@@ -416,6 +430,13 @@ static void usage(FILE *f)
 }
 
 /* Exit code for a reply; prints the error message. */
+static int reply_error(struct json_object *reply, bool quiet);
+
+int ctl_reply_error(struct json_object *reply, bool quiet)
+{
+	return reply_error(reply, quiet);
+}
+
 static int reply_error(struct json_object *reply, bool quiet)
 {
 	struct json_object *e, *code;
@@ -464,6 +485,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "list") == 0 || strcmp(argv[i], "call") == 0)
 		return ctl_rpcd_main(argc - i, argv + i);
+	if (strcmp(argv[i], "timeline") == 0)
+		return ctl_timeline_main(argc - i - 1, argv + i + 1);
 
 	const struct cmd *c = NULL;
 	for (size_t k = 0; k < N_CMDS; k++)

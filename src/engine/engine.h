@@ -260,6 +260,14 @@ struct engine_score_info {
 	double latency_evidence;	/* latency CUSUM (nats); bad at latency_threshold */
 	double latency_threshold;	/* ... from latency_false_alarms_per_day */
 	double latency_baseline_ms;	/* learned healthy RTT, NAN before it is learned */
+	/* explain: the counts and windows behind the figures above */
+	double window_probes;		/* probes in the loss window (loss_window_ms) */
+	double window_lost_probes;	/* ... of which lost */
+	int64_t good_since_ms;		/* good (for a restore) since; INT64_MIN not good */
+	int64_t bad_since_ms;		/* bad (for a soft failure) since; INT64_MIN not bad */
+	int64_t restore_need_ms;	/* good this long before it may be restored: restore
+					 * window times the flap backoff */
+	int restore_backoff;		/* flap backoff multiplier of the restore window (1 none) */
 };
 
 struct engine;

@@ -104,6 +104,7 @@ struct eng_member {
 	double lat_rate;		/* answered-or-not rounds per second (EWMA) */
 	int64_t lat_t_ms;
 	bool suspect;			/* worth probing faster (eng_suspect_update) */
+	double win_probes, win_lost;	/* probes / lost in the loss window (explain) */
 };
 
 struct engine {

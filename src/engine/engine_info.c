@@ -170,6 +170,11 @@ int engine_member_score(const struct engine *e, int idx, struct engine_score_inf
 		.last_drop_ms = eng_last_drop(m), .below_radio_floor = m->below_floor,
 		.latency_evidence = m->lat_cusum, .latency_threshold = m->lat_h,
 		.latency_baseline_ms = m->lat_learned >= 20 ? m->lat_base : NAN,
+		.window_probes = m->win_probes, .window_lost_probes = m->win_lost,
+		.good_since_ms = m->good_since_ms, .bad_since_ms = m->bad_since_ms,
+		.restore_need_ms = m->cfg.failback == FAILBACK_IMMEDIATE ? 0 :
+				   (int64_t)e->p.restore_window_ms * m->restore_mult,
+		.restore_backoff = m->restore_mult,
 	};
 	out->suspect = m->suspect;
 	out->recurring = eng_recurring(e, m, m->last_t_ms);

@@ -60,6 +60,14 @@ const struct metric_desc engine_score_metrics[] = {
 		 "latency_evidence at which the member is bad (from latency_false_alarms_per_day).") },
 	{ METRIC("latency_baseline_ms", METRIC_DOUBLE, S(latency_baseline_ms), "ms", METRIC_GAUGE,
 		 "Learned healthy latency the rounds are weighed against.") },
+	{ METRIC("window_probes", METRIC_DOUBLE, S(window_probes), "probes", METRIC_GAUGE,
+		 "Probes in the loss window (loss_window_ms).") },
+	{ METRIC("window_lost_probes", METRIC_DOUBLE, S(window_lost_probes), "probes", METRIC_GAUGE,
+		 "Probes lost in the loss window.") },
+	{ METRIC("restore_need_ms", METRIC_INT64, S(restore_need_ms), "ms", METRIC_GAUGE,
+		 "Good this long before it may be restored: restore_window_ms times the flap backoff.") },
+	{ METRIC("restore_backoff", METRIC_INT, S(restore_backoff), NULL, METRIC_GAUGE,
+		 "Flap backoff multiplier of the restore window (1: none).") },
 	METRIC_END
 };
 #undef S

@@ -72,6 +72,7 @@ void eng_member_reset(struct eng_member *m)
 	m->slot_phase_ms = NAN;
 	m->instant = m->instant_noloss = m->ewma = m->window = m->final = m->eff = NAN;
 	m->lat_ms = m->loss_pct = m->jit_ms = NAN;
+	m->win_probes = m->win_lost = 0;
 	m->ewma_t_ms = INT64_MIN;
 	m->state = MS_UNKNOWN;
 	m->state_since_ms = INT64_MIN;
@@ -550,7 +551,7 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 	int win_n = 0;
 	int64_t short_from = now_ms - p->short_window_ms, long_from = now_ms - p->window_ms;
 	int64_t loss_from = now_ms - p->loss_window_ms;
-	double lsw = 0;
+	double lsw = 0, win_probes = 0, win_lost = 0;
 
 	/* A member probed rarely (standby, metered) may have no round in the
 	 * short or loss window: then its newest MIN_ROUNDS rounds stand in, as
@@ -570,6 +571,8 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 		if (r->t_ms >= loss_from || (fresh && n_loss < MIN_ROUNDS)) {
 			loss_w += r->w * r->loss * r->probes;
 			lsw += r->w * r->probes;
+			win_probes += r->probes;
+			win_lost += r->loss * r->probes;
 			n_loss++;
 		}
 		if (r->t_ms < short_from && !(fresh && n_inst < MIN_ROUNDS))
@@ -591,6 +594,8 @@ void eng_score(struct engine *e, int idx, int64_t now_ms)
 			prev_w = r->w;
 		}
 	}
+	m->win_probes = win_probes;
+	m->win_lost = win_lost;
 	if (sw <= 0) {
 		m->instant = m->instant_noloss = m->lat_ms = m->loss_pct = m->jit_ms = NAN;
 	} else {

@@ -38,9 +38,10 @@ void event_bus_emit(struct event_bus *b, const struct tel_event *ev)
 		return;
 	}
 	b->emitting = true;
-	b->emitted++;
+	struct tel_event numbered = *ev;
+	numbered.id = ++b->emitted;
 	for (int i = 0; i < b->n; i++)
-		b->sinks[i].fn(b->sinks[i].ctx, ev);
+		b->sinks[i].fn(b->sinks[i].ctx, &numbered);
 	b->emitting = false;
 }
 

@@ -28,7 +28,7 @@ struct event_bus {
 		void *ctx;
 	} sinks[EVENT_SINKS_MAX];
 	bool emitting;
-	uint64_t emitted;	/* events handed to the sinks */
+	uint64_t emitted;	/* events handed to the sinks; the id of the latest */
 	uint64_t nested;	/* events a sink tried to emit (dropped) */
 };
 
@@ -40,7 +40,7 @@ int event_bus_subscribe(struct event_bus *b, const char *name, event_sink_fn fn,
 /* Remove the sink (fn, ctx) if subscribed. */
 void event_bus_unsubscribe(struct event_bus *b, event_sink_fn fn, void *ctx);
 
-/* Hand ev to every sink. */
+/* Hand ev to every sink, numbered: the sinks see ev->id = emitted (1, 2, ...). */
 void event_bus_emit(struct event_bus *b, const struct tel_event *ev);
 
 /* Sink that pushes the event into a struct tel_ring of struct tel_event (ctx). */

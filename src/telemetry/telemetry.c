@@ -83,9 +83,20 @@ size_t tel_ring_bytes(const struct tel_ring *r)
 	return r->cap * r->rec_size;
 }
 
+static size_t decisions_bytes(const struct telemetry_params *p)
+{
+	return (size_t)p->max_kb * 1024 / 48;
+}
+
+size_t tel_decisions_cap(const struct telemetry_params *p, size_t rec_size)
+{
+	size_t n = rec_size ? decisions_bytes(p) / rec_size : 0;
+	return n < TEL_DECISIONS_MIN ? TEL_DECISIONS_MIN : n > TEL_DECISIONS_MAX ? TEL_DECISIONS_MAX : n;
+}
+
 size_t tel_samples_per_member(const struct telemetry_params *p, int n_members)
 {
-	size_t total = (size_t)p->max_kb * 1024;
+	size_t total = (size_t)p->max_kb * 1024 - decisions_bytes(p);
 	size_t ev = (size_t)p->max_events * sizeof(struct tel_event);
 	size_t left = total > ev ? total - ev : 0;
 	if (n_members < 1)

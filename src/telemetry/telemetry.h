@@ -46,6 +46,7 @@ struct tel_event {
 	char member[TEL_NAME_MAX];
 	char from[TEL_NAME_MAX], to[TEL_NAME_MAX];
 	char text[TEL_TEXT_MAX];
+	uint64_t id;		/* 1, 2, ... per daemon run: set by event_bus_emit */
 };
 
 /* A ring of fixed-size records. */
@@ -65,7 +66,18 @@ void tel_ring_push(struct tel_ring *r, const void *rec);
 const void *tel_ring_get(const struct tel_ring *r, size_t i);
 size_t tel_ring_bytes(const struct tel_ring *r);
 
-/* Capacity of each member's sample ring for n members under the params. */
+/* Capacity of each member's sample ring for n members under the params
+ * (what is left after the event ring and the decision records). */
 size_t tel_samples_per_member(const struct telemetry_params *p, int n_members);
+
+/*
+ * RAM for the decision records (the evidence behind each decision, kept for
+ * `explain`): 1/48 of telemetry_max_kb. The daemon fits as many records of
+ * rec_size as that holds, at least TEL_DECISIONS_MIN, at most
+ * TEL_DECISIONS_MAX.
+ */
+#define TEL_DECISIONS_MIN 4
+#define TEL_DECISIONS_MAX 256
+size_t tel_decisions_cap(const struct telemetry_params *p, size_t rec_size);
 
 #endif

@@ -58,6 +58,22 @@ static void test_sizing_under_cap(void **state)
 	assert_int_equal(tel_samples_per_member(&p, 2), 16);
 }
 
+/* The decision records take 1/48 of the cap, within bounds; the samples the rest. */
+static void test_decisions_share(void **state)
+{
+	struct telemetry_params p = { .max_kb = 1024, .max_events = 512 };
+	size_t rec = 1500, n = tel_decisions_cap(&p, rec);
+	assert_int_equal(n, 1024 * 1024 / 48 / rec);
+	size_t per = tel_samples_per_member(&p, 3);
+	size_t total = 3 * per * sizeof(struct tel_sample) + 512 * sizeof(struct tel_event) + n * rec;
+	assert_true(total <= 1024 * 1024);
+	p.max_kb = 64;				/* the floor, whatever the share */
+	assert_int_equal(tel_decisions_cap(&p, rec), TEL_DECISIONS_MIN);
+	p.max_kb = 65536;			/* the ceiling */
+	assert_int_equal(tel_decisions_cap(&p, rec), TEL_DECISIONS_MAX);
+	assert_int_equal(tel_decisions_cap(&p, 0), TEL_DECISIONS_MIN);
+}
+
 struct seen {
 	int n;
 	char last[16];
@@ -98,6 +114,10 @@ static void test_event_bus(void **state)
 	assert_int_equal(c.n, 2);
 	assert_int_equal(ring.len, 2);
 	assert_int_equal(b.emitted, 2);
+	/* numbered in emit order, the caller's copy untouched */
+	assert_int_equal(((const struct tel_event *)tel_ring_get(&ring, 0))->id, 1);
+	assert_int_equal(((const struct tel_event *)tel_ring_get(&ring, 1))->id, 2);
+	assert_int_equal(ev.id, 0);
 	for (int i = b.n; i < EVENT_SINKS_MAX; i++)
 		assert_int_equal(event_bus_subscribe(&b, "x", count_sink, &a), 0);
 	assert_int_equal(event_bus_subscribe(&b, "full", count_sink, &a), -1);
@@ -111,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_resize_keeps_newest),
 		cmocka_unit_test(test_sizing_under_cap),
 		cmocka_unit_test(test_event_bus),
+		cmocka_unit_test(test_decisions_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
