@@ -169,7 +169,11 @@ void daemon_ctl_set_members(struct controller *c, const struct sf_config *cfg)
 
 const char *daemon_ctl_backend(const struct daemon *d, const struct sf_config *cfg)
 {
-	return d->opts.dry_run || !cfg->core.enable ? "dryrun" : cfg->core.use_mwan3 ? "mwan3" : cfg->ctl.backend;
+	if (d->opts.dry_run || !cfg->core.enable)
+		return "dryrun";
+	if (strcmp(cfg->ctl.backend, "auto"))
+		return cfg->ctl.backend;	/* the user's choice: route works with use_mwan3 too */
+	return cfg->core.use_mwan3 ? "mwan3" : "route";
 }
 
 int daemon_ctl_start(struct daemon *d, const struct sf_config *cfg, char *err, size_t len)

@@ -44,7 +44,7 @@ struct ev_loop;
 
 #define PROBE_TARGETS_MAX CFG_LIST_MAX	/* 8 */
 #define PROBE_RING_MAX 3600		/* rounds kept per member */
-#define PROBE_REASON_MAX 64
+#define PROBE_REASON_MAX 100
 
 enum probe_kind { PROBE_ICMP, PROBE_TCP, PROBE_DNS, __PROBE_KIND_MAX };
 

@@ -382,9 +382,9 @@ static void load_sections(struct ctx *c, const struct uci_file *f, struct sf_con
 	char err[200];
 	if (engine_params_check(&cfg->engine, err, sizeof(err)) < 0)
 		report(c, true, 0, "section 'main': %s", err);
-	if (strcmp(cfg->ctl.backend, "route") && strcmp(cfg->ctl.backend, "dryrun") &&
-	    strcmp(cfg->ctl.backend, "mwan3"))
-		report(c, true, 0, "section 'main' option 'controller': expected route|dryrun|mwan3, got '%s'",
+	if (strcmp(cfg->ctl.backend, "auto") && strcmp(cfg->ctl.backend, "route") &&
+	    strcmp(cfg->ctl.backend, "dryrun") && strcmp(cfg->ctl.backend, "mwan3"))
+		report(c, true, 0, "section 'main' option 'controller': expected auto|route|dryrun|mwan3, got '%s'",
 		       cfg->ctl.backend);
 	if (cfg->ctl.mwan3_state_file[0] != '/')
 		report(c, true, 0, "section 'main' option 'mwan3_state_file': expected an absolute path, got '%s'",

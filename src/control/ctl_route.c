@@ -53,8 +53,9 @@ const char *const ctl_mwan3_mode_names[] = { "state", "metric", NULL };
 const char *const ctl_flush_names[] = { "off", "dead", "all", NULL };
 
 const struct cfg_option ctl_options[] = {
-	{ "controller", CFG_STRING, offsetof(struct ctl_params, backend), 0, 0, "route", NULL, NULL,
-	  "what acts on the system: route (default routes via rtnetlink) or dryrun (only logs)" },
+	{ "controller", CFG_STRING, offsetof(struct ctl_params, backend), 0, 0, "auto", NULL, NULL,
+	  "what acts on the system: auto (mwan3 with use_mwan3 '1', else route), route (Starfail's "
+	  "own default route via rtnetlink), mwan3 (through mwan3 at run time) or dryrun (only logs)" },
 	{ "route_table", CFG_INT, offsetof(struct ctl_params, route_table), 1, 0x7fffffff, "7373", NULL,
 	  NULL, "routing table of Starfail's default route; 254 = main table with route_metric" },
 	{ "route_metric", CFG_INT, offsetof(struct ctl_params, route_metric), 0, 0x7fffffff, "1", NULL,

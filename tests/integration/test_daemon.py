@@ -508,14 +508,15 @@ class DaemonNetnsUnpriv(NetnsDaemonBase):
         m = self.wait_member(lambda m: m["state"] == "unusable")
         self.assertEqual(m["state"], "unusable", m)
         self.assertTrue(m["link"]["ipv4_default_route"], m)
-        self.assertIn("ICMP socket: Permission denied", m["reason"])
+        self.assertIn("ICMP socket: ping: Permission denied", m["reason"])
+        self.assertIn("raw: Operation not permitted", m["reason"])
         self.assertIn("needs CAP_NET_RAW or a group in net.ipv4.ping_group_range", m["reason"])
         self.assertFalse(m["probe"]["usable"], m)
         members = self.d.call("members")["result"]
         self.assertEqual(members[0]["fault"], "probe: " + m["reason"], members)
         self.assertEqual(len(self.fault_events()), 1, self.fault_events())
         log = self.d.read_log()
-        self.assertIn("fault: member=wan collector=probe reason=\"ICMP socket: Permission denied", log)
+        self.assertIn("fault: member=wan collector=probe reason=\"ICMP socket: ping: Permission denied", log)
 
 
 # --- admission, limits and request strictness (issue 13) ---------------------

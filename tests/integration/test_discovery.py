@@ -279,7 +279,9 @@ class DiscoveryNetns(unittest.TestCase):
         saved = sfdaemon.STARFAILD
         sfdaemon.STARFAILD = wrapper
         try:
-            self.d = Daemon(SEED % {"mwan3": os.path.join(DATA, "mwan3", "rutos")}, dry_run=False,
+            # use_mwan3 for discovery, Starfail's own routes to steer (controller 'auto' would be mwan3)
+            seed = SEED.replace("\toption use_mwan3 '1'\n", "\toption use_mwan3 '1'\n\toption controller 'route'\n")
+            self.d = Daemon(seed % {"mwan3": os.path.join(DATA, "mwan3", "rutos")}, dry_run=False,
                             env=self.stub.env, cwd=ROOT)
         finally:
             sfdaemon.STARFAILD = saved

@@ -111,7 +111,7 @@ static void test_bad_types(void **state)
 	assert_int_equal(load("config member 'x'\n\toption device 'eth0'\n\toption class 'satellite'\n"), -1);
 	assert_error("option 'class'", "auto|starlink|cellular|wifi|lan");
 	assert_int_equal(load("config starfail 'main'\n\toption controller 'mwan4'\n"), -1);
-	assert_error("option 'controller'", "expected route|dryrun|mwan3, got 'mwan4'");
+	assert_error("option 'controller'", "expected auto|route|dryrun|mwan3, got 'mwan4'");
 	assert_int_equal(load("config starfail 'main'\n\toption controller 'mwan3'\n"), 0);
 	assert_int_equal(load("config starfail 'main'\n\toption mwan3_state_file 'rel/x'\n"), -1);
 	assert_error("option 'mwan3_state_file'", "absolute path");
