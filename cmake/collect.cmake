@@ -30,3 +30,15 @@ if(SF_TESTS)
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(net_probe_unpriv PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60)
 endif()
+
+# The cellular collector (src/collect/cellular/, part of sfcollect): parsers
+# of uqmi / mmcli / gsmctl / ubus / AT output, the provider runner, its tests
+# and fuzzer (docs/CELLULAR.md).
+target_include_directories(sfcollect PUBLIC ${CMAKE_SOURCE_DIR}/src/collect/cellular)
+target_sources(sfcollect PRIVATE src/collect/cellular/cell_parse.c src/collect/cellular/cell_parse_json.c
+               src/collect/cellular/cell_parse_text.c src/collect/cellular/cell_parse_at.c)
+sf_unit_test(test_cell_parse tests/unit/test_cell_parse.c)
+if(SF_TESTS)
+  set_tests_properties(test_cell_parse PROPERTIES ENVIRONMENT "SF_CELL_DATA=${CMAKE_SOURCE_DIR}/tests/data/cellular")
+endif()
+sf_fuzzer(cell fuzz/fuzz_cell.c sfcollect)
