@@ -36,7 +36,8 @@ endif()
 # and fuzzer (docs/CELLULAR.md).
 target_include_directories(sfcollect PUBLIC ${CMAKE_SOURCE_DIR}/src/collect/cellular)
 target_sources(sfcollect PRIVATE src/collect/cellular/cell_parse.c src/collect/cellular/cell_parse_json.c
-               src/collect/cellular/cell_parse_text.c src/collect/cellular/cell_parse_at.c)
+               src/collect/cellular/cell_parse_text.c src/collect/cellular/cell_parse_at.c
+               src/collect/cellular/cellular.c src/collect/cellular/cellular_metrics.c)
 sf_unit_test(test_cell_parse tests/unit/test_cell_parse.c)
 if(SF_TESTS)
   set_tests_properties(test_cell_parse PROPERTIES ENVIRONMENT "SF_CELL_DATA=${CMAKE_SOURCE_DIR}/tests/data/cellular")
