@@ -43,3 +43,8 @@ if(SF_TESTS)
   set_tests_properties(test_cell_parse PROPERTIES ENVIRONMENT "SF_CELL_DATA=${CMAKE_SOURCE_DIR}/tests/data/cellular")
 endif()
 sf_fuzzer(cell fuzz/fuzz_cell.c sfcollect)
+if(SF_TESTS)
+  # stand-in modem tools on the daemon's PATH; starfaild comes from daemon.cmake
+  add_test(NAME cellular_daemon COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_cellular.py)
+  set_tests_properties(cellular_daemon PROPERTIES TIMEOUT 120 ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}")
+endif()
