@@ -198,7 +198,9 @@ int cell_set_operator(struct cell_info *ci, const char *s, size_t len)
 		s++, len--;
 	while (len && isspace((unsigned char)s[len - 1]))
 		len--;
-	if (len == 0 || len >= sizeof(buf))
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;	/* cut; text_copy_sanitized() mends a cut UTF-8 sequence */
+	if (len == 0)
 		return 0;
 	if ((len == 2 && memcmp(s, "--", 2) == 0) || (len == 1 && *s == '-'))
 		return 0;
