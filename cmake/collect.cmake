@@ -39,6 +39,7 @@ target_sources(sfcollect PRIVATE src/collect/cellular/cell_parse.c src/collect/c
                src/collect/cellular/cell_parse_text.c src/collect/cellular/cell_parse_at.c
                src/collect/cellular/cellular.c src/collect/cellular/cellular_metrics.c)
 sf_unit_test(test_cell_parse tests/unit/test_cell_parse.c)
+sf_unit_test(test_cellular_collector tests/unit/test_cellular_collector.c)
 if(SF_TESTS)
   set_tests_properties(test_cell_parse PROPERTIES ENVIRONMENT "SF_CELL_DATA=${CMAKE_SOURCE_DIR}/tests/data/cellular")
 endif()

@@ -360,6 +360,13 @@ static void *cell_start(struct ev_loop *loop, const struct collector_args *args,
 	}
 	memcpy(&c->p, args->params, sizeof(c->p));
 	c->p.uqmi_device[CFG_STR_MAX - 1] = '\0';
+	if (c->p.provider < 0 || c->p.provider > __CELL_PROV_MAX || c->p.modem < 0 || c->p.modem > 15 ||
+	    c->p.interval_ms < 1000 || c->p.timeout_ms < 1 || c->p.timeout_ms > PROC_TIMEOUT_MS_MAX ||
+	    c->p.backoff_max_ms < 1) {
+		snprintf(err, errlen, "cellular: params out of range");
+		free(c);
+		return NULL;
+	}
 	snprintf(c->member, sizeof(c->member), "%s", args->member);
 	c->loop = loop;
 	c->host = *host;
