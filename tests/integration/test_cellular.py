@@ -70,7 +70,10 @@ class Cellular(unittest.TestCase):
         self.d = None
 
     def tearDown(self):
+        rc, log = 0, ""
         if self.d:
+            rc = self.d.stop()
+            log = self.d.read_log()
             self.d.cleanup()
         for tool in REPLAY:
             pidf = os.path.join(self.ctl, tool + ".pid")
@@ -80,6 +83,8 @@ class Cellular(unittest.TestCase):
                 except (OSError, ValueError):
                     pass
         shutil.rmtree(self.dir)
+        self.assertNotIn("Sanitizer", log, log[-4000:])
+        self.assertEqual(rc, 0, "starfaild exit status; log:\n" + log[-2000:])
 
     def tools(self, **modes):
         """Install the stand-ins named (mode per tool); the others are not installed."""
