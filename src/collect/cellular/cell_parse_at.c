@@ -101,7 +101,10 @@ static int at_creg(const struct field *f, int n, struct cell_info *ci)
 		return 0;
 	/* read form "<n>,<stat>[,...]"; unsolicited "<stat>[,\"lac\",...]" */
 	if (n >= 2 && fnum(f, n, 1, &b) && f[1].s[-1] != '"')
-		return cell_set_reg_stat(ci, (long)b);
+		a = b;
+	/* in range before the cast: a double past LONG_MAX is undefined as a long */
+	if (!(a >= 0 && a <= 10) || a != (int)a)
+		return 0;
 	return cell_set_reg_stat(ci, (long)a);
 }
 
