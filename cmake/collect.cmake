@@ -43,3 +43,21 @@ endif()
 sf_unit_test(test_netifd tests/unit/test_netifd.c)
 # fuzz_netifd with SF_FUZZ; otherwise ctest replays fuzz/corpus/netifd/ through it
 sf_fuzzer(netifd fuzz/fuzz_netifd.c sfcollect)
+# The cellular collector (src/collect/cellular/, part of sfcollect): parsers
+# of uqmi / mmcli / gsmctl / ubus / AT output, the provider runner, its tests
+# and fuzzer (docs/CELLULAR.md).
+target_include_directories(sfcollect PUBLIC ${CMAKE_SOURCE_DIR}/src/collect/cellular)
+target_sources(sfcollect PRIVATE src/collect/cellular/cell_parse.c src/collect/cellular/cell_parse_json.c
+               src/collect/cellular/cell_parse_text.c src/collect/cellular/cell_parse_at.c
+               src/collect/cellular/cellular.c src/collect/cellular/cellular_metrics.c)
+sf_unit_test(test_cell_parse tests/unit/test_cell_parse.c)
+sf_unit_test(test_cellular_collector tests/unit/test_cellular_collector.c)
+if(SF_TESTS)
+  set_tests_properties(test_cell_parse PROPERTIES ENVIRONMENT "SF_CELL_DATA=${CMAKE_SOURCE_DIR}/tests/data/cellular")
+endif()
+sf_fuzzer(cell fuzz/fuzz_cell.c sfcollect)
+if(SF_TESTS)
+  # stand-in modem tools on the daemon's PATH; starfaild comes from daemon.cmake
+  add_test(NAME cellular_daemon COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_cellular.py)
+  set_tests_properties(cellular_daemon PROPERTIES TIMEOUT 120 ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}")
+endif()

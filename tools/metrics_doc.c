@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "api_metrics.h"
+#include "cellular_metrics.h"
 #include "metric_impl.h"
 #include "mqtt.h"
 #include "notify.h"
@@ -40,6 +41,8 @@ static const struct {
 	{ "metrics.starlink", "The Starlink collector of a Starlink member (`metrics` method, "
 	  "`result.starlink`).", "starlink.", starlink_view_metrics },
 #endif
+	{ "metrics.cellular", "The cellular collector of a cellular member (`metrics` method, "
+	  "`result.cellular`; docs/CELLULAR.md).", "cellular.", cellular_view_metrics },
 };
 
 int main(void)

@@ -4,6 +4,8 @@
  */
 #include "collector.h"
 
+#include "cellular.h"
+
 #include <string.h>
 
 #ifdef SF_HAVE_STARLINK
@@ -15,6 +17,7 @@ const struct collector_ops *const collectors[] = {
 #ifdef SF_HAVE_STARLINK
 	&starlink_collector,
 #endif
+	&cellular_collector,
 	NULL
 };
 

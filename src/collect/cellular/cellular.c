@@ -1,0 +1,487 @@
+/*
+ * cellular.c - the cellular collector (see cellular.h): provider order,
+ * the tool runs of one poll through util/proc, backoff, the sample and
+ * the metrics snapshot.
+ *
+ * A poll walks the providers in order. For the chosen one its steps run
+ * one after the other (one child at a time: RutOS's modem port does not
+ * take parallel access); the first step is required (its failure or a
+ * reply without values fails the provider), the rest add what they can.
+ */
+#include "cellular.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell_parse.h"
+#include "cellular_metrics.h"
+#include "clock.h"
+#include "log.h"
+#include "metric_impl.h"
+#include "proc.h"
+#include "text.h"
+
+#define STEPS_MAX 4
+#define ARGS_MAX 6
+#define ARG_LEN CFG_STR_MAX
+#define ERR_CAP 1024
+
+const char *const cell_provider_names[__CELL_PROV_MAX] = { "rutos_ubus", "gsmctl", "mmcli", "uqmi" };
+static const char *const provider_option_names[] = { "auto", "rutos_ubus", "gsmctl", "mmcli", "uqmi", NULL };
+
+#define P(f) offsetof(struct cellular_params, f)
+const struct cfg_option cellular_options[] = {
+	{ "cell_provider", CFG_ENUM, P(provider), 0, 0, "auto", provider_option_names, NULL,
+	  "Where radio figures come from: auto (the first that works of rutos_ubus, gsmctl, mmcli, uqmi) "
+	  "or one of them." },
+	{ "cell_modem", CFG_INT, P(modem), 0, 15, "0", NULL, NULL,
+	  "Modem index: ubus gsm.modemN, mmcli -m N." },
+	{ "cell_interval_ms", CFG_INT, P(interval_ms), 1000, 600000, "10000", NULL, "ms",
+	  "How often the modem is asked (slow on purpose: tools are forked)." },
+	{ "cell_timeout_ms", CFG_INT, P(timeout_ms), 100, 60000, "5000", NULL, "ms",
+	  "Deadline of one tool run; then TERM, and KILL 500 ms later." },
+	{ "cell_backoff_max_ms", CFG_INT, P(backoff_max_ms), 1000, 3600000, "300000", NULL, "ms",
+	  "Longest retry delay of a failing provider (starts at cell_interval_ms, doubles)." },
+	{ "cell_uqmi_device", CFG_STRING, P(uqmi_device), 0, 0, "/dev/cdc-wdm0", NULL, NULL,
+	  "QMI control device for the uqmi provider." },
+	CFG_OPT_END
+};
+#undef P
+
+COLLECTOR_PARAMS_FIT(struct cellular_params);
+
+struct step {
+	const char *parser;		/* cell_parsers[] name */
+	const char *argv[ARGS_MAX + 1];	/* "%d" = modem index, "%s" = uqmi device */
+};
+
+static const struct step provider_steps[__CELL_PROV_MAX][STEPS_MAX] = {
+	[CELL_PROV_RUTOS_UBUS] = {
+		{ "ubus_signal", { "ubus", "call", "gsm.modem%d", "get_signal_query" } },
+		{ "ubus_sim_slot", { "ubus", "call", "gsm.modem%d", "get_sim_slot" } },
+	},
+	[CELL_PROV_GSMCTL] = {
+		{ "gsmctl_signal", { "gsmctl", "-q" } },
+		{ "gsmctl_operator", { "gsmctl", "-o" } },
+		{ "gsmctl_nettype", { "gsmctl", "-t" } },
+		{ "gsmctl_temp", { "gsmctl", "-c" } },
+	},
+	[CELL_PROV_MMCLI] = {
+		{ "mmcli_signal", { "mmcli", "-J", "-m", "%d", "--signal-get" } },
+		{ "mmcli_modem", { "mmcli", "-J", "-m", "%d" } },
+	},
+	[CELL_PROV_UQMI] = {
+		{ "uqmi_signal", { "uqmi", "-d", "%s", "--get-signal-info" } },
+		{ "uqmi_serving", { "uqmi", "-d", "%s", "--get-serving-system" } },
+	},
+};
+
+struct prov_state {
+	int nsteps;
+	cell_parse_fn fn[STEPS_MAX];
+	char args[STEPS_MAX][ARGS_MAX][ARG_LEN];
+	const char *argv[STEPS_MAX][ARGS_MAX + 1];
+	bool tried, failing;
+	char reason[CELL_REASON_MAX];
+	int64_t failing_since_ms, next_try_ms, started_ms, last_duration_ms;
+	uint64_t runs, ok, failures;
+	int64_t consecutive;
+};
+
+struct cellular {
+	struct ev_loop *loop;
+	struct collector_host host;
+	struct cellular_params p;
+	char member[CFG_STR_MAX];
+	struct proc_pool *pool;
+	struct proc_job *job;
+	ev_timer timer;
+	struct prov_state prov[__CELL_PROV_MAX];
+	int cur, step;			/* provider and step running; cur -1 idle */
+	struct cell_info poll_info;	/* what the running provider said so far */
+	int64_t poll_t_ms;		/* when its required step answered */
+	bool tried_this_poll[__CELL_PROV_MAX];
+	struct cell_info radio;		/* the latest poll's figures */
+	int active;			/* provider of the latest good poll; -1 none */
+	uint64_t polls_ok, polls_failed;
+	int64_t last_ok_ms;
+};
+
+static void run_step(struct cellular *c);
+
+static void fill_argv(struct prov_state *ps, int prov, const struct cellular_params *p)
+{
+	ps->nsteps = 0;
+	for (int s = 0; s < STEPS_MAX && provider_steps[prov][s].parser; s++) {
+		const struct step *st = &provider_steps[prov][s];
+		ps->fn[s] = cell_parser_find(st->parser);
+		int a = 0;
+		for (; a < ARGS_MAX && st->argv[a]; a++) {
+			const char *t = st->argv[a];
+			if (strcmp(t, "%s") == 0)
+				snprintf(ps->args[s][a], ARG_LEN, "%s", p->uqmi_device);
+			else if (strstr(t, "%d"))
+				snprintf(ps->args[s][a], ARG_LEN, strcmp(t, "%d") == 0 ? "%d" : "gsm.modem%d",
+					 p->modem);
+			else
+				snprintf(ps->args[s][a], ARG_LEN, "%s", t);
+			ps->argv[s][a] = ps->args[s][a];
+		}
+		ps->argv[s][a] = NULL;
+		ps->nsteps = s + 1;
+	}
+}
+
+static bool provider_allowed(const struct cellular *c, int prov)
+{
+	return c->p.provider == CELL_PROVIDER_AUTO || c->p.provider == prov + 1;
+}
+
+/* The next provider to try in this poll, or -1. */
+static int next_provider(struct cellular *c, int64_t now)
+{
+	for (int i = 0; i < __CELL_PROV_MAX; i++)
+		if (provider_allowed(c, i) && !c->tried_this_poll[i] && c->prov[i].next_try_ms <= now)
+			return i;
+	return -1;
+}
+
+static void emit(struct cellular *c, const struct cell_info *ci, int64_t t_ms)
+{
+	struct sample s;
+	sample_init(&s, t_ms);
+	if (ci)
+		cell_info_to_sample(ci, &s.cell);
+	struct collector_report rep = { .flags = 0, .view = NULL };
+	c->host.sample(c->host.ctx, &s, &rep);
+}
+
+/*
+ * The collector's fault (collector.h): none while a provider answers; else
+ * the first failing provider in order, with its reason (no counters in it).
+ */
+static void report_fault(struct cellular *c, bool good)
+{
+	if (!c->host.fault)
+		return;
+	if (good) {
+		c->host.fault(c->host.ctx, NULL);
+		return;
+	}
+	char why[COLLECT_FAULT_REASON_MAX] = "no modem tool answered";
+	for (int i = 0; i < __CELL_PROV_MAX; i++) {
+		if (c->prov[i].failing) {
+			snprintf(why, sizeof(why), "no modem tool answered; %s: %s", cell_provider_names[i],
+				 c->prov[i].reason);
+			break;
+		}
+	}
+	c->host.fault(c->host.ctx, why);
+}
+
+static void poll_end(struct cellular *c, bool good)
+{
+	int prov = c->cur;
+	c->cur = -1;
+	c->job = NULL;
+	if (good) {
+		c->radio = c->poll_info;
+		c->active = prov;
+		c->polls_ok++;
+		c->last_ok_ms = c->poll_t_ms;
+		emit(c, &c->radio, c->poll_t_ms);
+	} else {
+		cell_info_init(&c->radio);
+		c->active = -1;
+		c->polls_failed++;
+		emit(c, NULL, clock_mono_ms());
+	}
+	report_fault(c, good);
+}
+
+/* Start the next eligible provider of this poll, or end the poll as failed. */
+static void start_provider(struct cellular *c)
+{
+	int64_t now = clock_mono_ms();
+	int prov = next_provider(c, now);
+	if (prov < 0) {
+		poll_end(c, false);
+		return;
+	}
+	c->tried_this_poll[prov] = true;
+	c->cur = prov;
+	c->step = 0;
+	cell_info_init(&c->poll_info);
+	c->prov[prov].tried = true;
+	c->prov[prov].runs++;
+	c->prov[prov].started_ms = now;
+	run_step(c);
+}
+
+static void provider_failed(struct cellular *c, const char *reason)
+{
+	struct prov_state *ps = &c->prov[c->cur];
+	int64_t now = clock_mono_ms();
+	ps->last_duration_ms = now - ps->started_ms;
+	ps->failures++;
+	ps->consecutive++;
+	/* first retry after one interval, doubling up to the cap */
+	int64_t delay = c->p.interval_ms;
+	for (int64_t i = 1; i < ps->consecutive && delay < c->p.backoff_max_ms; i++)
+		delay *= 2;
+	if (delay > c->p.backoff_max_ms)
+		delay = c->p.backoff_max_ms;
+	ps->next_try_ms = now + delay;
+	bool changed = !ps->failing || strcmp(ps->reason, reason) != 0;
+	if (!ps->failing)
+		ps->failing_since_ms = now;
+	ps->failing = true;
+	snprintf(ps->reason, sizeof(ps->reason), "%s", reason);
+	text_sanitize(ps->reason);
+	if (changed)
+		log_warn("cellular member=%s provider=%s failing reason=\"%s\" retry_in_ms=%lld", c->member,
+			 cell_provider_names[c->cur], ps->reason, (long long)delay);
+	c->job = NULL;
+	start_provider(c);
+}
+
+static void provider_ok(struct cellular *c)
+{
+	struct prov_state *ps = &c->prov[c->cur];
+	ps->last_duration_ms = clock_mono_ms() - ps->started_ms;
+	ps->ok++;
+	if (ps->failing)
+		log_info("cellular member=%s provider=%s recovered after=%lld failures", c->member,
+			 cell_provider_names[c->cur], (long long)ps->consecutive);
+	ps->failing = false;
+	ps->reason[0] = '\0';
+	ps->consecutive = 0;
+	ps->failing_since_ms = -1;
+	ps->next_try_ms = 0;
+	poll_end(c, true);
+}
+
+/* "exited 1: error: couldn't find modem" - the proc reason and stderr's first line. */
+static void run_reason(char *dst, size_t len, const char *tool, const struct proc_result *res)
+{
+	char first[96] = "";
+	if (res->err_len) {
+		size_t n = strcspn(res->err, "\r\n");
+		if (n >= sizeof(first))
+			n = sizeof(first) - 1;
+		memcpy(first, res->err, n);
+		first[n] = '\0';
+		text_sanitize(first);
+	}
+	if (res->start_failed && res->start_errno == ENOENT)
+		snprintf(dst, len, "%s: not installed", tool);
+	else
+		snprintf(dst, len, "%s: %s%s%s", tool, res->reason, first[0] ? ": " : "", first);
+}
+
+static void on_done(const struct proc_result *res, void *ctx)
+{
+	struct cellular *c = ctx;
+	struct prov_state *ps = &c->prov[c->cur];
+	const char *tool = ps->argv[c->step][0];
+	bool required = c->step == 0;
+	char reason[CELL_REASON_MAX];
+	c->job = NULL;
+	if (!res->ok || res->truncated) {
+		if (required) {
+			if (res->ok)
+				snprintf(reason, sizeof(reason), "%s: output over %d bytes", tool, CELL_INPUT_MAX);
+			else
+				run_reason(reason, sizeof(reason), tool, res);
+			provider_failed(c, reason);
+			return;
+		}
+	} else {
+		struct cell_info step;
+		cell_info_init(&step);
+		char err[120] = "";
+		int n = ps->fn[c->step](res->out, res->out_len, &step, err, sizeof(err));
+		if (required && n < 0) {
+			snprintf(reason, sizeof(reason), "%s: output not understood: %s", tool, err);
+			provider_failed(c, reason);
+			return;
+		}
+		if (required && n == 0) {
+			snprintf(reason, sizeof(reason), "%s: no signal values%s", tool,
+				 c->cur == CELL_PROV_MMCLI ? " (mmcli --signal-setup not run?)" : "");
+			provider_failed(c, reason);
+			return;
+		}
+		if (required)
+			c->poll_t_ms = clock_mono_ms();
+		if (n > 0)
+			cell_info_merge(&c->poll_info, &step);
+		else if (n < 0)
+			log_debug("cellular member=%s %s: %s", c->member, tool, err);
+	}
+	if (++c->step < ps->nsteps)
+		run_step(c);
+	else
+		provider_ok(c);
+}
+
+static void run_step(struct cellular *c)
+{
+	struct prov_state *ps = &c->prov[c->cur];
+	struct proc_spec spec = {
+		.argv = ps->argv[c->step],
+		.envp = NULL,
+		.timeout_ms = c->p.timeout_ms,
+		.kill_grace_ms = 0,
+		.out_cap = CELL_INPUT_MAX,
+		.err_cap = ERR_CAP,
+	};
+	c->job = proc_run(c->pool, &spec, on_done, c);
+	if (!c->job) {
+		char reason[CELL_REASON_MAX];
+		snprintf(reason, sizeof(reason), "%s: %s", ps->argv[c->step][0], proc_pool_last_error(c->pool));
+		if (c->step == 0) {
+			provider_failed(c, reason);
+		} else {
+			log_debug("cellular member=%s %s", c->member, reason);
+			provider_ok(c);
+		}
+	}
+}
+
+static void poll_begin(struct cellular *c)
+{
+	if (c->cur >= 0)
+		return;		/* the previous poll still runs (tools slower than the cadence) */
+	memset(c->tried_this_poll, 0, sizeof(c->tried_this_poll));
+	start_provider(c);
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	poll_begin(w->data);
+}
+
+static void *cell_start(struct ev_loop *loop, const struct collector_args *args,
+			const struct collector_host *host, char *err, size_t errlen)
+{
+	if (!args->params) {
+		snprintf(err, errlen, "cellular: no params");
+		return NULL;
+	}
+	struct cellular *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	memcpy(&c->p, args->params, sizeof(c->p));
+	c->p.uqmi_device[CFG_STR_MAX - 1] = '\0';
+	if (c->p.provider < 0 || c->p.provider > __CELL_PROV_MAX || c->p.modem < 0 || c->p.modem > 15 ||
+	    c->p.interval_ms < 1000 || c->p.timeout_ms < 1 || c->p.timeout_ms > PROC_TIMEOUT_MS_MAX ||
+	    c->p.backoff_max_ms < 1) {
+		snprintf(err, errlen, "cellular: params out of range");
+		free(c);
+		return NULL;
+	}
+	snprintf(c->member, sizeof(c->member), "%s", args->member);
+	c->loop = loop;
+	c->host = *host;
+	c->cur = -1;
+	c->active = -1;
+	c->last_ok_ms = -1;
+	cell_info_init(&c->radio);
+	for (int i = 0; i < __CELL_PROV_MAX; i++) {
+		fill_argv(&c->prov[i], i, &c->p);
+		c->prov[i].failing_since_ms = -1;
+		c->prov[i].last_duration_ms = -1;
+	}
+	c->pool = proc_pool_new(loop, 1, 0);
+	if (!c->pool) {
+		snprintf(err, errlen, "cellular: cannot run tools: %s", strerror(errno));
+		log_err("cellular member=%s %s", c->member, err);
+		free(c);
+		return NULL;
+	}
+	/* the first poll soon, not a whole interval after start */
+	ev_timer_init(&c->timer, on_timer, 0.05, c->p.interval_ms / 1000.0);
+	c->timer.data = c;
+	ev_timer_start(loop, &c->timer);
+	log_info("cellular member=%s provider=%s modem=%d interval_ms=%d timeout_ms=%d", c->member,
+		 provider_option_names[c->p.provider], c->p.modem, c->p.interval_ms, c->p.timeout_ms);
+	return c;
+}
+
+static void cell_stop(void *inst)
+{
+	struct cellular *c = inst;
+	if (!c)
+		return;
+	ev_timer_stop(c->loop, &c->timer);
+	if (c->job)
+		proc_abandon(c->job);
+	proc_pool_free(c->pool);
+	free(c);
+}
+
+static void cell_poll_now(void *inst)
+{
+	struct cellular *c = inst;
+	if (c->cur >= 0)
+		return;
+	/* a recheck asks every provider again, backoff or not */
+	for (int i = 0; i < __CELL_PROV_MAX; i++)
+		c->prov[i].next_try_ms = 0;
+	ev_timer_again(c->loop, &c->timer);
+	poll_begin(c);
+}
+
+static void cell_metrics_json(const void *inst, struct json_object *out)
+{
+	const struct cellular *c = inst;
+	struct cellular_view v;
+	int64_t now = clock_mono_ms();
+	memset(&v, 0, sizeof(v));
+	v.provider = provider_option_names[c->p.provider];
+	v.active = c->active >= 0 ? cell_provider_names[c->active] : NULL;
+	v.state = c->cur >= 0 ? "polling" : "idle";
+	v.modem = c->p.modem;
+	v.interval_ms = c->p.interval_ms;
+	v.timeout_ms = c->p.timeout_ms;
+	v.polls_ok = c->polls_ok;
+	v.polls_failed = c->polls_failed;
+	v.last_ok_age_ms = c->last_ok_ms >= 0 ? now - c->last_ok_ms : -1;
+	v.radio = c->radio;
+	for (int i = 0; i < __CELL_PROV_MAX; i++) {
+		const struct prov_state *ps = &c->prov[i];
+		struct cell_provider_view *pv = &v.prov[i];
+		pv->status = !ps->tried ? "untried" : ps->failing ? "failing" : "ok";
+		snprintf(pv->reason, sizeof(pv->reason), "%s", ps->failing ? ps->reason : "");
+		pv->failing_for_ms = ps->failing ? now - ps->failing_since_ms : -1;
+		pv->next_try_in_ms = ps->failing && ps->next_try_ms > now ? ps->next_try_ms - now : -1;
+		pv->runs = ps->runs;
+		pv->ok = ps->ok;
+		pv->failures = ps->failures;
+		pv->consecutive_failures = ps->consecutive;
+		pv->last_duration_ms = ps->last_duration_ms;
+	}
+	json_object_object_add(out, "cellular", metric_object(cellular_view_metrics, &v));
+}
+
+const struct collector_ops cellular_collector = {
+	.name = "cellular",
+	.classes = COLLECT_CLASS(CLASS_CELLULAR),
+	.fills = COLLECT_FILLS_CELLULAR,
+	.member_options = cellular_options,
+	.params_size = sizeof(struct cellular_params),
+	.options_title = "Member of class cellular: the modem (docs/CELLULAR.md)",
+	.start = cell_start,
+	.stop = cell_stop,
+	.poll_now = cell_poll_now,
+	.metrics_json = cell_metrics_json,
+};

@@ -1,0 +1,44 @@
+/*
+ * cellular_metrics.h - what the cellular collector reports, described
+ * once: a snapshot of the collector (struct cellular_view, filled by
+ * cellular.c) and the metric tables of it, of each provider and of the
+ * radio figures (struct cell_info). The "cellular" object of the `metrics`
+ * reply is metric_object(cellular_view_metrics) (docs/METRICS.md).
+ */
+#ifndef SF_CELLULAR_METRICS_H
+#define SF_CELLULAR_METRICS_H
+
+#include <stdint.h>
+
+#include "cell_parse.h"
+#include "cellular.h"
+#include "metric.h"
+
+#define CELL_REASON_MAX 160
+
+struct cell_provider_view {
+	const char *status;		/* untried | ok | failing */
+	char reason[CELL_REASON_MAX];	/* why failing; "" when ok */
+	int64_t failing_for_ms;		/* since the first failure of this run; -1 when not failing */
+	int64_t next_try_in_ms;		/* backoff left; -1 when not backing off */
+	uint64_t runs, ok, failures;
+	int64_t consecutive_failures;
+	int64_t last_duration_ms;	/* -1 before the first run */
+};
+
+struct cellular_view {
+	const char *provider;		/* the cell_provider option */
+	const char *active;		/* provider of the latest good poll; NULL none */
+	const char *state;		/* polling | idle */
+	int modem;
+	int interval_ms, timeout_ms;
+	uint64_t polls_ok, polls_failed;
+	int64_t last_ok_age_ms;		/* -1 never */
+	struct cell_info radio;		/* the latest good poll; unknown after a failed one */
+	struct cell_provider_view prov[__CELL_PROV_MAX];
+};
+
+extern const struct metric_desc cell_info_metrics[];
+extern const struct metric_desc cellular_view_metrics[];
+
+#endif

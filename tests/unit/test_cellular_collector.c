@@ -1,0 +1,210 @@
+/*
+ * test_cellular_collector.c - the cellular collector in-process, on the
+ * default loop, with stand-in tools (shell scripts) first on $PATH: the
+ * option defaults, refused params, a replayed mmcli poll reaching the host
+ * as sample.cell, a failed poll reaching it as all unknown, recheck
+ * (poll_now) skipping the backoff, and stop() while a tool hangs (the
+ * child is killed, nothing leaks: run it under ASan).
+ */
+#include <ev.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cfgtab_impl.h"
+#include "cellular.h"
+#include "log.h"
+
+static char dir[64];
+
+struct host_log {
+	int n;
+	struct sample last;
+};
+
+static void on_sample(void *ctx, const struct sample *s, const struct collector_report *r)
+{
+	(void)r;
+	struct host_log *h = ctx;
+	h->n++;
+	h->last = *s;
+}
+
+/* mmcli stand-in: $dir/mode says replay | fail | hang */
+static void write_mmcli(void)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/mmcli", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\nmode=$(cat %s/mode)\n"
+		"case \"$mode\" in\nhang) echo $$ > %s/pid; exec sleep 600 ;;\nfail) exit 1 ;;\nesac\n"
+		"case \"$*\" in\n*--signal-get*) echo '{\"modem\":{\"signal\":{\"lte\":{\"rsrp\":\"-101.00\","
+		"\"rsrq\":\"-12.00\",\"rssi\":\"-71.00\",\"snr\":\"4.20\"}}}}' ;;\n"
+		"*) echo '{\"modem\":{\"3gpp\":{\"registration-state\":\"roaming\"}}}' ;;\nesac\n", dir, dir);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static void set_mode(const char *mode)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/mode", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(mode, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/sf-cellut.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	write_mmcli();
+	set_mode("replay");
+	char path[256];
+	snprintf(path, sizeof(path), "%s:/usr/bin:/bin", dir);
+	setenv("PATH", path, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void defaults(struct cellular_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	assert_int_equal(cfg_apply_defaults(cellular_options, p), 0);
+}
+
+static void *start(struct cellular_params *p, struct host_log *h)
+{
+	struct collector_args a = { .member = "mob1s1a1", .device = "", .cls = CLASS_CELLULAR, .params = p };
+	struct collector_host host = { .sample = on_sample, .ctx = h };
+	char err[128] = "";
+	void *inst = cellular_collector.start(EV_DEFAULT, &a, &host, err, sizeof(err));
+	if (!inst)
+		print_message("start: %s\n", err);
+	return inst;
+}
+
+static void run_until(struct host_log *h, int n, double max_s)
+{
+	ev_tstamp end = ev_now(EV_DEFAULT) + max_s;
+	while (h->n < n && ev_now(EV_DEFAULT) < end)
+		ev_run(EV_DEFAULT, EVRUN_ONCE);
+}
+
+static void t_defaults(void **state)
+{
+	(void)state;
+	struct cellular_params p;
+	defaults(&p);
+	assert_int_equal(p.provider, CELL_PROVIDER_AUTO);
+	assert_int_equal(p.interval_ms, 10000);
+	assert_int_equal(p.timeout_ms, 5000);
+	assert_string_equal(p.uqmi_device, "/dev/cdc-wdm0");
+	for (const struct cfg_option *o = cellular_options; o->name; o++)
+		assert_true(strncmp(o->name, "cell_", 5) == 0);
+	struct host_log h = { 0 };
+	p.provider = 9;
+	assert_null(start(&p, &h));
+}
+
+static void t_replay_then_fail(void **state)
+{
+	(void)state;
+	struct cellular_params p;
+	defaults(&p);
+	p.provider = CELL_PROV_MMCLI + 1;
+	p.interval_ms = 1000;
+	struct host_log h = { 0 };
+	void *c = start(&p, &h);
+	assert_non_null(c);
+	run_until(&h, 1, 5);
+	assert_int_equal(h.n, 1);
+	assert_true(h.last.cell.rsrp_dbm == -101 && h.last.cell.rsrq_db == -12 && h.last.cell.sinr_db == 4.2 &&
+		    h.last.cell.rssi_dbm == -71);
+	assert_int_equal(h.last.cell.roaming, TRI_TRUE);
+	assert_true(isnan(h.last.latency_ms) && h.last.link_up == TRI_UNKNOWN);
+	int64_t t1 = h.last.t_ms;
+
+	set_mode("fail");
+	run_until(&h, 2, 5);
+	assert_int_equal(h.n, 2);
+	assert_true(isnan(h.last.cell.rsrp_dbm) && h.last.cell.roaming == TRI_UNKNOWN);
+	assert_true(h.last.t_ms >= t1);
+	struct json_object *o = json_object_new_object();
+	cellular_collector.metrics_json(c, o);
+	struct json_object *cell, *mm, *reason;
+	assert_true(json_object_object_get_ex(o, "cellular", &cell));
+	assert_true(json_object_object_get_ex(cell, "mmcli", &mm));
+	assert_true(json_object_object_get_ex(mm, "reason", &reason));
+	assert_string_equal(json_object_get_string(reason), "mmcli: exited 1");
+	json_object_put(o);
+
+	/* backing off now (next try in 2 s); a recheck asks at once */
+	set_mode("replay");
+	ev_tstamp t0 = ev_time();
+	cellular_collector.poll_now(c);
+	run_until(&h, 3, 5);
+	assert_int_equal(h.n, 3);
+	assert_true(ev_time() - t0 < 0.9);
+	assert_true(h.last.cell.rsrp_dbm == -101);
+	cellular_collector.stop(c);
+}
+
+static void t_stop_while_hanging(void **state)
+{
+	(void)state;
+	struct cellular_params p;
+	defaults(&p);
+	p.provider = CELL_PROV_MMCLI + 1;
+	set_mode("hang");
+	char pidf[128];
+	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
+	unlink(pidf);
+	struct host_log h = { 0 };
+	void *c = start(&p, &h);
+	assert_non_null(c);
+	FILE *f = NULL;
+	ev_tstamp end = ev_time() + 3;
+	while (!(f = fopen(pidf, "r")) && ev_time() < end)
+		ev_run(EV_DEFAULT, EVRUN_NOWAIT), usleep(10000);
+	assert_non_null(f);
+	int pid = 0;
+	assert_int_equal(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	assert_int_equal(kill(pid, 0), 0);
+	cellular_collector.stop(c);	/* abandons the job; the pool kills and reaps it */
+	assert_int_equal(h.n, 0);
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/%d", pid);
+	assert_int_not_equal(access(proc, F_OK), 0);
+}
+
+int main(void)
+{
+	log_open("test_cellular_collector", LOG_TO_STDERR);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_defaults),
+		cmocka_unit_test(t_replay_then_fail),
+		cmocka_unit_test(t_stop_while_hanging),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
