@@ -56,9 +56,11 @@ class Stub:
             f.write(mode + "\n")
 
     def calls(self):
+        """Discovery's calls: the cellular collector's own (`call gsm.modem0 ...`, the
+        RutOS provider of the mob1s1a1 member) go through the same stand-in and are left out."""
         try:
             with open(self.log) as f:
-                return f.read().splitlines()
+                return [l for l in f.read().splitlines() if not l.startswith("call gsm.")]
         except FileNotFoundError:
             return []
 
