@@ -44,7 +44,11 @@ qemu_of() {
 # Tests that qemu-user (Debian 12: 7.2) runs wrongly, skipped on that
 # architecture with the reason printed: "ARCH TEST REASON".
 SKIPS="mipsel test_probe_lo qemu-mipsel returns the host's errno from SO_ERROR (ECONNREFUSED 111, not MIPS's 146): a refused TCP probe reads as lost
-mipsel test_starlink_collector qemu-mipsel returns the host's errno from SO_ERROR: a refused dish connection reads as another error"
+mipsel test_starlink_collector qemu-mipsel returns the host's errno from SO_ERROR: a refused dish connection reads as another error
+armhf test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary the controller execs as a child: qemu-user without binfmt_misc cannot run it
+arm64 test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary the controller execs as a child: qemu-user without binfmt_misc cannot run it
+mipsel test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary the controller execs as a child: qemu-user without binfmt_misc cannot run it
+s390x test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary the controller execs as a child: qemu-user without binfmt_misc cannot run it"
 
 # MQTT (libmosquitto) and the webhook (libcurl) are left out of the cross
 # builds: both need libssl3:ARCH, and Debian 12's foreign architectures lag
