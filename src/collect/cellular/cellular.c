@@ -175,7 +175,7 @@ static void report_fault(struct cellular *c, bool good)
 	char why[COLLECT_FAULT_REASON_MAX] = "no modem tool answered";
 	for (int i = 0; i < __CELL_PROV_MAX; i++) {
 		if (c->prov[i].failing) {
-			snprintf(why, sizeof(why), "no modem tool answered; %s: %s", cell_provider_names[i],
+			snprintf(why, sizeof(why), "no modem tool answered; %s: %.100s", cell_provider_names[i],
 				 c->prov[i].reason);
 			break;
 		}
