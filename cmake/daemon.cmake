@@ -58,4 +58,9 @@ if(SF_TESTS)
   add_test(NAME daemon_discovery_netns COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_discovery.py DiscoveryNetns)
   set_tests_properties(daemon_discovery_netns PROPERTIES LABELS net TIMEOUT 60 RUN_SERIAL ON
                        ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
+  # the mwan3 controller end to end: real starfaild (not dry-run), the seed's config, stand-in
+  # ubus/uci/hotplug-call/mwan3 (mwan3_standin); starfaild in a namespace of its own (root)
+  add_test(NAME daemon_mwan3 COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_mwan3_daemon.py)
+  set_tests_properties(daemon_mwan3 PROPERTIES LABELS net TIMEOUT 90 RUN_SERIAL ON
+                       ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}")
 endif()

@@ -321,6 +321,15 @@ static bool plan_metric(struct controller *c, const char *primary)
 	return true;
 }
 
+/* Some mwan3 member section uses iface (it can be in a policy). */
+static bool uci_has_member(const struct m3_uci *u, const char *iface)
+{
+	for (int i = 0; i < u->n; i++)
+		if (strcmp(u->s[i].iface, iface) == 0)
+			return true;
+	return false;
+}
+
 static bool plan_state(struct controller *c, const struct ctl_target *t)
 {
 	struct m3_priv *p = c->priv;
@@ -354,8 +363,12 @@ static bool plan_state(struct controller *c, const struct ctl_target *t)
 	int before = p->actions;
 	for (int i = 0; i < c->n_members; i++) {
 		const struct ctl_member *m = &c->members[i];
-		if (!m->iface[0] || strcmp(m->iface, t->iface) == 0 || !m3_status_find(&p->st, m->iface) ||
-		    !m3_policies_use(&p->po, m->iface))
+		if (!m->iface[0] || strcmp(m->iface, t->iface) == 0 || !m3_status_find(&p->st, m->iface))
+			continue;
+		/* used now, or a standby mwan3 could use (online, an mwan3 member) not held down yet */
+		if (!m3_policies_use(&p->po, m->iface) &&
+		    (m3_record_demoted(&p->rec, m->iface) || !m3_iface_usable(m3_status_find(&p->st, m->iface)) ||
+		     !uci_has_member(&p->uci, m->iface)))
 			continue;
 		if (!m3_record_demoted(&p->rec, m->iface) && p->rec.n_demoted < CTL_MEMBERS_MAX) {
 			snprintf(p->rec.demoted[p->rec.n_demoted], M3_NAME_MAX, "%s", m->iface);
