@@ -66,5 +66,5 @@ sf_unit_test(test_caps tests/unit/test_caps.c)
 if(SF_TESTS)
   add_test(NAME net_caps COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_caps.sh ${CMAKE_BINARY_DIR}
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-  set_tests_properties(net_caps PROPERTIES LABELS net TIMEOUT 120 RUN_SERIAL ON SKIP_RETURN_CODE 77)
+  set_tests_properties(net_caps PROPERTIES LABELS net TIMEOUT 200 RUN_SERIAL ON SKIP_RETURN_CODE 77)
 endif()
