@@ -177,9 +177,15 @@ static bool member_tick(struct daemon_caps *c, struct member *m, int64_t now_s)
 			     "used_mb=%.1f cap_mb=%d pct=%.0f alert_pct=%d", mb(u->used_bytes),
 			     mc->data_cap_mb, 100.0 * (double)u->used_bytes / (double)cap,
 			     mc->data_alert_pct);
-	if (st == CAPS_CAPPED && u->state != CAPS_CAPPED)
+	if (st >= CAPS_ALERT && u->state < CAPS_ALERT)
+		log_info("data cap: alert member=%s used_mb=%.1f cap_mb=%d alert_pct=%d", mc->name,
+			 mb(u->used_bytes), mc->data_cap_mb, mc->data_alert_pct);
+	if (st == CAPS_CAPPED && u->state != CAPS_CAPPED) {
 		daemon_event(d, "data_cap", action, mc->name, "used_mb=%.1f cap_mb=%d action=%s",
 			     mb(u->used_bytes), mc->data_cap_mb, action);
+		log_warn("data cap: reached member=%s used_mb=%.1f cap_mb=%d action=%s", mc->name,
+			 mb(u->used_bytes), mc->data_cap_mb, action);
+	}
 	/* a cap raised or removed by a reload: the gate opens, no event */
 	u->state = st;
 
