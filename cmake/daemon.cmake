@@ -1,7 +1,7 @@
 # cmake/daemon.cmake - src/: the daemon (members, the loop, the API methods)
 # on top of every stage, and starfaild.
 add_library(sfcore STATIC src/daemon.c src/daemon_ctl.c src/daemon_disc.c src/member.c src/api_methods.c
-            src/api_metrics.c src/daemon_export.c src/daemon_mqtt.c src/explain.c src/api_explain.c)
+            src/api_metrics.c src/daemon_caps.c src/daemon_export.c src/daemon_mqtt.c src/explain.c src/api_explain.c)
 target_include_directories(sfcore PUBLIC ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(sfcore PUBLIC sfconfig sfapi sfexport sfcollect sfcontrol sfengine sftelemetry sfutil
                       ${M_LIBRARY})
@@ -63,4 +63,13 @@ if(SF_TESTS)
   add_test(NAME daemon_mwan3 COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_mwan3_daemon.py)
   set_tests_properties(daemon_mwan3 PROPERTIES LABELS net TIMEOUT 90 RUN_SERIAL ON
                        ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}")
+endif()
+
+# data caps: cycle arithmetic, counter growth, options (unit); the counters
+# moved by traffic between namespaces, events and the engine's gate (net, root)
+sf_unit_test(test_caps tests/unit/test_caps.c)
+if(SF_TESTS)
+  add_test(NAME net_caps COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_caps.sh ${CMAKE_BINARY_DIR}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(net_caps PROPERTIES LABELS net TIMEOUT 200 RUN_SERIAL ON SKIP_RETURN_CODE 77)
 endif()

@@ -23,6 +23,7 @@
 #include "api_metrics.h"
 #include "daemon.h"
 #include "daemon_export.h"
+#include "daemon_caps.h"
 #include "explain.h"
 #include "log.h"
 #include "member.h"
@@ -150,6 +151,13 @@ static void member_view_fill(const struct daemon *d, const struct member *m, boo
 		v->fault_for_s = (double)(daemon_now_ms(d) - since_ms) / 1000.0;
 		v->fault_failures = failures > INT64_MAX ? INT64_MAX : (int64_t)failures;
 	}
+	struct caps_view cv;
+	bool caps = daemon_caps_view(d, m, &cv);
+	v->data_used_mb = caps ? cv.used_mb : NAN;
+	v->data_pct = caps ? cv.pct : NAN;
+	v->data_cap_mb = c->data_cap_mb;
+	v->data_cycle_start = caps ? cv.cycle_start : -1;
+	v->data_state = caps ? cv.state : NULL;
 	if (!detail)
 		return;
 	link_view_fill(member_link(m), &v->link);

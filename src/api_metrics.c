@@ -98,6 +98,17 @@ const struct metric_desc member_metrics[] = {
 	{ METRIC("fault_failures", METRIC_INT64, M(fault_failures), "attempts", G,
 		 "Failed attempts (polls, socket opens) since those faults began; null when none."),
 	  .flags = METRIC_F_NEG_UNKNOWN },
+	{ METRIC("data_used_mb", METRIC_DOUBLE, M(data_used_mb), "MB", G,
+		 "Bytes received and sent on the device this billing cycle, MB of 10^6 bytes "
+		 "(docs/DATA_CAPS.md); null before the first reading.") },
+	{ METRIC("data_cap_mb", METRIC_INT, M(data_cap_mb), "MB", G, "Its data_cap_mb; null when none."),
+	  .flags = METRIC_F_ZERO_UNKNOWN },
+	{ METRIC("data_pct", METRIC_DOUBLE, M(data_pct), "%", G, "Share of the cap used; null without a cap.") },
+	{ METRIC("data_cycle_start", METRIC_INT64, M(data_cycle_start), "s", I,
+		 "Unix time (UTC) the billing cycle began; null before the first reading."),
+	  .flags = METRIC_F_NEG_UNKNOWN },
+	{ METRIC("data_state", METRIC_STRPTR, M(data_state), NULL, I,
+		 "ok, alert (past data_alert_pct) or capped; null without a cap.") },
 	METRIC_END
 };
 

@@ -68,6 +68,11 @@ struct member_view {
 	int netifd_up;			/* enum tri */
 	const char *mwan3_member;
 	int mwan3_metric, mwan3_weight;	/* 0: no mwan3 member */
+	/* data cap (daemon_caps.h): NAN / 0 / -1 / NULL when unknown or none */
+	double data_used_mb, data_pct;
+	int data_cap_mb;
+	int64_t data_cycle_start;
+	const char *data_state;
 };
 
 struct config_view {

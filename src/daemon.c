@@ -14,6 +14,7 @@
 #include "api.h"
 #include "clock.h"
 #include "daemon_export.h"
+#include "daemon_caps.h"
 #include "explain.h"
 #include "linkmon.h"
 #include "log.h"
@@ -495,6 +496,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		 ctl_changed);
 	log_effective(d);
 	daemon_export_reload(d, &old);
+	daemon_caps_poll(d);	/* the engine's cap gates for the new member list */
 	daemon_decide(d);
 	return 0;
 }
@@ -601,6 +603,8 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 		goto oom;
 	daemon_disc_kick(d, "start");
 	daemon_export_start(d);
+	if (daemon_caps_start(d) < 0)
+		goto oom;
 
 
 	log_info("starfaild %s started: pid=%d socket=%s", SF_VERSION, (int)getpid(), path);
@@ -620,6 +624,7 @@ void daemon_fini(struct daemon *d)
 {
 	daemon_disc_fini(d);	/* no discovery callback after this */
 	daemon_export_stop(d);	/* MQTT says offline while the members and the loop are there */
+	daemon_caps_stop(d);
 	for (int i = 0; i < d->n_members; i++)
 		member_free(d->members[i]);
 	d->n_members = 0;

@@ -45,6 +45,7 @@ struct api_error;
 struct json_object;
 struct linkmon;
 struct daemon_export;
+struct daemon_caps;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -81,6 +82,7 @@ struct daemon {
 	uint64_t flow_seq;			/* the apply that must be done first */
 	struct ctl_target flow_left;
 	struct tel_ring decisions;		/* struct explain_record (explain.h) */
+	struct daemon_caps *caps;		/* data caps (daemon_caps.h) */
 };
 
 /* clock_mono_ms(): the one time base of samples, engine and events. */

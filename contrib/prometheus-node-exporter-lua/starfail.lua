@@ -34,7 +34,7 @@ local skip = {
 }
 
 -- numbers in seconds whose key does not say so (Unix times, the dish's history counter)
-local seconds = { ["since"] = true, ["fault_since"] = true, ["time"] = true, ["current"] = true }
+local seconds = { ["since"] = true, ["fault_since"] = true, ["data_cycle_start"] = true, ["time"] = true, ["current"] = true }
 
 local function base_unit(name, key)
   if key:sub(-3) == "_at" or seconds[key] then

@@ -30,6 +30,9 @@ static const char *const class_names[] = { "auto", "starlink", "cellular", "wifi
 static const char *const failback_names[] = { "window", "immediate", "manual", NULL };
 /* in the order of enum member_flow_failback */
 static const char *const flow_failback_names[] = { "move", "keep", "metered", NULL };
+/* in the order of enum member_data_cycle / member_data_action */
+static const char *const data_cycle_names[] = { "daily", "monthly", NULL };
+static const char *const data_action_names[] = { "avoid", "stop", NULL };
 
 #define CORE(f) offsetof(struct core_params, f)
 static const struct cfg_option core_options[] = {
@@ -99,6 +102,17 @@ static const struct cfg_option member_options[] = {
 	{ "flow_failback", CFG_ENUM, MEMB(flow_failback), 0, 0, "metered", flow_failback_names, NULL,
 	  "When Starfail leaves this member while it still works (failback to a preferred one): `move` "
 	  "(delete its flows so they follow), `keep` (they stay, sticky) or `metered` (move when this member is metered)." },
+	{ "data_cap_mb", CFG_INT, MEMB(data_cap_mb), 0, 100000000, "0", NULL, "MB",
+	  "Data cap per billing cycle, MB of 1,000,000 bytes received plus sent on the member's device "
+	  "(all traffic, probes included); 0: none. See docs/DATA_CAPS.md." },
+	{ "data_cycle", CFG_ENUM, MEMB(data_cycle), 0, 0, "monthly", data_cycle_names, NULL,
+	  "Billing cycle of data_cap_mb: `daily` (resets at 00:00 UTC) or `monthly` (at data_reset_day)." },
+	{ "data_reset_day", CFG_INT, MEMB(data_reset_day), 1, 28, "1", NULL, "day",
+	  "Monthly cycle: day of the month the count restarts, at 00:00 UTC." },
+	{ "data_alert_pct", CFG_INT, MEMB(data_alert_pct), 1, 100, "80", NULL, "%",
+	  "A data_alert event when the cycle's use reaches this share of data_cap_mb." },
+	{ "data_cap_action", CFG_ENUM, MEMB(data_cap_action), 0, 0, "avoid", data_action_names, NULL,
+	  "At the cap: `avoid` (chosen only when no other member is usable) or `stop` (never chosen until the cycle resets)." },
 	CFG_OPT_END
 };
 

@@ -76,7 +76,17 @@ struct member_config {
 	int line;			/* line of the section in the file (0: from mwan3) */
 	struct uplink_info up;		/* discovery's facts (discover.h); not an option */
 	int flow_failback;		/* enum member_flow_failback */
+	/* metered data cap (src/daemon_caps.c, docs/DATA_CAPS.md) */
+	int data_cap_mb;		/* 0: none; MB = 1,000,000 bytes */
+	int data_cycle;			/* enum member_data_cycle */
+	int data_reset_day;		/* monthly: day of the month (1-28), 00:00 UTC */
+	int data_alert_pct;		/* data_alert event at this share of the cap */
+	int data_cap_action;		/* enum member_data_action */
 };
+
+/* Member options data_cycle and data_cap_action. */
+enum member_data_cycle { DATA_CYCLE_DAILY, DATA_CYCLE_MONTHLY };
+enum member_data_action { DATA_CAP_AVOID, DATA_CAP_STOP };
 
 /* Member option flow_failback: its flows when left while it works. */
 enum member_flow_failback { FLOW_MOVE, FLOW_KEEP, FLOW_METERED };

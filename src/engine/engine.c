@@ -25,6 +25,10 @@
  * its restore window, flap backoff included; a recurring member also
  * recurring_quiet_ms after its last drop; `manual` never by itself). Members
  * below the cellular radio floor are chosen only when no member above it is.
+ * Data caps (engine_member_set_cap): a `stop` member is not usable (a stop
+ * primary leaves as for a hard failure, reason data_cap); an `avoid` member
+ * passes no filter while an uncapped member is usable, and an avoid primary
+ * leaves at once (rule 1c) for the best uncapped usable member.
  */
 #include "engine_impl.h"
 
@@ -347,7 +351,24 @@ static void update_member(struct engine *e, int idx, int64_t now_ms)
 
 static bool usable(const struct eng_member *m)
 {
-	return m->cfg.enabled && !m->down && !isnan(m->instant);
+	return m->cfg.enabled && !m->down && !isnan(m->instant) && m->datacap != ENGINE_CAP_STOP;
+}
+
+/* Is a member other than `except` without a data cap usable? */
+static bool uncapped_usable(const struct engine *e, int except)
+{
+	for (int i = 0; i < e->n; i++)
+		if (i != except && e->m[i].datacap == ENGINE_CAP_NONE && usable(&e->m[i]))
+			return true;
+	return false;
+}
+
+int engine_member_set_cap(struct engine *e, int idx, enum engine_cap cap)
+{
+	if (!e || idx < 0 || idx >= e->n || (unsigned)cap >= __ENGINE_CAP_MAX)
+		return -1;
+	e->m[idx].datacap = cap;
+	return 0;
 }
 
 static bool eligible(const struct engine *e, const struct eng_member *m, int64_t now_ms)
@@ -394,6 +415,8 @@ enum pick {
 static bool pick_ok(const struct engine *e, const struct eng_member *m, int64_t now_ms,
 		    enum pick f)
 {
+	if (m->datacap == ENGINE_CAP_AVOID && uncapped_usable(e, (int)(m - e->m)))
+		return false;
 	switch (f) {
 	case PICK_READY: return eligible(e, m, now_ms) && eng_failback_ready(e, m, now_ms);
 	case PICK_ELIGIBLE: return eligible(e, m, now_ms);
@@ -531,8 +554,9 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 
 	/* 1. hard failure: anything usable beats a dead link, restore waits
 	 * included; above the radio floor first */
-	if (c->down || !c->cfg.enabled) {
-		enum engine_reason r = c->cfg.enabled ? c->down_reason : RSN_STATE;
+	if (c->down || !c->cfg.enabled || c->datacap == ENGINE_CAP_STOP) {
+		enum engine_reason r = !c->cfg.enabled ? RSN_STATE :
+				       c->down ? c->down_reason : RSN_DATA_CAP;
 		int to = best_of(e, cur, now_ms, PICK_ELIGIBLE, false);
 		if (to < 0)
 			to = best_of(e, cur, now_ms, PICK_USABLE, false);
@@ -549,6 +573,20 @@ static void decide_rules(struct engine *e, int64_t now_ms, bool *suppressed)
 		}
 		do_switch(e, to, r, now_ms, detail);
 		return;
+	}
+	/* 1c. an avoid-capped primary leaves at once for an uncapped usable member */
+	if (c->datacap == ENGINE_CAP_AVOID && uncapped_usable(e, cur)) {
+		int to = best_member(e, cur, now_ms, PICK_ELIGIBLE);
+		if (to < 0)
+			to = best_member(e, cur, now_ms, PICK_NOT_BAD);
+		if (to < 0)
+			to = best_member(e, cur, now_ms, PICK_USABLE);
+		if (to >= 0) {
+			snprintf(detail, sizeof(detail), "cap=avoid target_state=%s",
+				 engine_state_name(e->m[to].state));
+			do_switch(e, to, RSN_DATA_CAP, now_ms, detail);
+			return;
+		}
 	}
 	if (c->restore_mult > 1 && c->promoted_ms != INT64_MIN &&
 	    now_ms - c->promoted_ms >= p->flap_memory_ms)

@@ -198,6 +198,7 @@ enum engine_reason {
 	RSN_NO_DATA,			/* primary has had no round for round_stale_ms */
 	RSN_RADIO_GATE,			/* cellular primary below the radio floor */
 	RSN_FAILBACK_WAIT,		/* would go back to a member still in its restore wait */
+	RSN_DATA_CAP,			/* primary reached its data cap (engine_member_set_cap) */
 	__RSN_MAX
 };
 
@@ -230,6 +231,14 @@ struct engine_decision {
 	enum engine_reason reason;	/* why the current primary holds (or was chosen) */
 	char text[ENGINE_TEXT_MAX];
 };
+
+/*
+ * Data cap gate of a member (the daemon counts the bytes, daemon_caps.c):
+ * AVOID: chosen only when no uncapped member is usable (a capped primary
+ * leaves at once for one that is); STOP: never chosen, as if down (a pin
+ * does not hold it either).
+ */
+enum engine_cap { ENGINE_CAP_NONE, ENGINE_CAP_AVOID, ENGINE_CAP_STOP, __ENGINE_CAP_MAX };
 
 struct engine_score_info {
 	double instant, ewma, window, final;	/* 0..100, NAN = unknown */
@@ -268,6 +277,7 @@ struct engine_score_info {
 	int64_t restore_need_ms;	/* good this long before it may be restored: restore
 					 * window times the flap backoff */
 	int restore_backoff;		/* flap backoff multiplier of the restore window (1 none) */
+	enum engine_cap cap;		/* data cap gate (engine_member_set_cap) */
 };
 
 struct engine;
@@ -313,6 +323,11 @@ int engine_decide(struct engine *e, int64_t now_ms, struct engine_decision *out)
 int engine_pin(struct engine *e, int idx, int64_t now_ms);
 void engine_unpin(struct engine *e, int64_t now_ms);
 int engine_pinned(const struct engine *e);	/* -1 none */
+
+/* Set member idx's data cap gate; takes effect at the next engine_decide().
+ * Kept across engine_set_members() for a name that remains while the ring
+ * sizes stay (the daemon sets it again after every reload). -1 on bad args. */
+int engine_member_set_cap(struct engine *e, int idx, enum engine_cap cap);
 
 int engine_primary(const struct engine *e);
 int engine_member_count(const struct engine *e);

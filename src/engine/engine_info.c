@@ -43,6 +43,7 @@ const char *const eng_reason_names[__RSN_MAX] = {
 	[RSN_NO_DATA] = "no_data",
 	[RSN_RADIO_GATE] = "radio_below_floor",
 	[RSN_FAILBACK_WAIT] = "failback_wait_suppressed",
+	[RSN_DATA_CAP] = "data_cap",
 };
 
 static const char *const failback_names[__FAILBACK_MAX] = {
@@ -174,7 +175,7 @@ int engine_member_score(const struct engine *e, int idx, struct engine_score_inf
 		.good_since_ms = m->good_since_ms, .bad_since_ms = m->bad_since_ms,
 		.restore_need_ms = m->cfg.failback == FAILBACK_IMMEDIATE ? 0 :
 				   (int64_t)e->p.restore_window_ms * m->restore_mult,
-		.restore_backoff = m->restore_mult,
+		.restore_backoff = m->restore_mult, .cap = m->datacap,
 	};
 	out->suspect = m->suspect;
 	out->recurring = eng_recurring(e, m, m->last_t_ms);

@@ -35,6 +35,7 @@ int eng_member_alloc(struct eng_member *m, const struct engine_params *p)
 	if (!m->ring)
 		return -1;
 	m->cap = cap;
+	m->datacap = ENGINE_CAP_NONE;
 	eng_member_reset(m);
 	return 0;
 }
