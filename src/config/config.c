@@ -85,7 +85,8 @@ static const struct cfg_option member_options[] = {
 	  "Uplink class; `auto` from evidence: cellular netifd proto or RutOS mob<m>s<s>a<a> name, "
 	  "Starlink dish answering through the device or a 100.64.0.0/10 address, wireless station, else lan." },
 	{ "priority", CFG_INT, MEMB(priority), 1, 255, "10", NULL, NULL,
-	  "Preference tier, lower is preferred (like a route metric)." },
+	  "Preference tier, lower is preferred (like a route metric). Not written, for a member of an "
+	  "mwan3 interface: its mwan3 metric." },
 	{ "weight", CFG_INT, MEMB(weight), 0, 100, "50", NULL, "points",
 	  "Preference within a tier; see docs/ENGINE.md for how it enters the score." },
 	{ "metered", CFG_BOOL, MEMB(metered), 0, 0, "0", NULL, NULL,
@@ -306,8 +307,11 @@ static void load_member(struct ctx *c, struct sf_config *cfg, const struct uci_s
 
 	struct table_ref tabs[MEMBER_TABLES_MAX];
 	size_t n_tabs = member_tables(tabs);
-	for (int i = 0; i < s->n_options; i++)
+	for (int i = 0; i < s->n_options; i++) {
 		apply_option(c, tabs, n_tabs, &m, s, &s->options[i]);
+		if (!strcmp(s->options[i].name, "priority"))
+			m.priority_set = true;
+	}
 
 	/* anonymous `config member`: named after its interface, else its device */
 	const char *name = s->anonymous ? (*m.interface ? m.interface : m.device) : s->name;

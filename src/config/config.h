@@ -76,6 +76,7 @@ struct member_config {
 	int line;			/* line of the section in the file (0: from mwan3) */
 	struct uplink_info up;		/* discovery's facts (discover.h); not an option */
 	int flow_failback;		/* enum member_flow_failback */
+	bool priority_set;		/* `option priority` written; else discovery may take mwan3's metric */
 	/* metered data cap (src/daemon_caps.c, docs/DATA_CAPS.md) */
 	int data_cap_mb;		/* 0: none; MB = 1,000,000 bytes */
 	int data_cycle;			/* enum member_data_cycle */

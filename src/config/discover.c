@@ -184,6 +184,9 @@ void discover_merge(const struct discover_input *in, struct sf_config *out,
 		fill_mwan3(in->mwan3, m->interface, &m->up.mwan3);
 		if (m->up.mwan3.present)
 			m->up.from |= UPLINK_FROM_MWAN3;
+		/* mwan3's metric is the user's preference there, unless the config says otherwise */
+		if (m->up.mwan3.present && !m->priority_set && m->up.mwan3.metric > 0)
+			m->priority = m->up.mwan3.metric > 255 ? 255 : m->up.mwan3.metric;
 	}
 	if (in->mwan3 && in->mwan3->loaded)
 		add_mwan3_members(in, out, rep);

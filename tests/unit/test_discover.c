@@ -108,6 +108,7 @@ static void test_seed_rutos(void **state)
 	assert_int_equal(m->up.from, UPLINK_FROM_CONFIG | UPLINK_FROM_MWAN3);
 	assert_string_equal(m->up.mwan3.member, "wan_m1_w1");
 	assert_int_equal(m->up.mwan3.metric, 1);
+	assert_int_equal(m->priority, 1);	/* ... the metric: Starlink first, as in mwan3 */
 	assert_string_equal(m->up.netifd.gw4, "100.64.0.1");
 	assert_int_equal(m->cls, CLASS_STARLINK);
 	assert_string_equal(m->up.class_reason,
@@ -119,7 +120,7 @@ static void test_seed_rutos(void **state)
 	assert_string_equal(m->interface, "mob1s1a1");
 	assert_string_equal(m->device, "qmimux0");
 	assert_true(m->metered);	/* the config's own option */
-	assert_int_equal(m->priority, 10);	/* config members keep their options */
+	assert_int_equal(m->priority, 2);	/* no `option priority`: its mwan3 metric */
 	assert_int_equal(m->cls, CLASS_CELLULAR);
 	assert_string_equal(m->up.class_reason, "cellular: netifd proto 'wwan' of interface 'mob1s1a1'");
 
@@ -138,6 +139,20 @@ static void test_seed_rutos(void **state)
 	assert_int_equal(m->cls, CLASS_WIFI);
 	assert_string_equal(m->up.class_reason,
 			    "wifi: wlan0-1 is a wireless station (sysfs wireless/phy80211)");
+}
+
+/* A priority written in the config wins over mwan3's metric. */
+static void test_written_priority_wins(void **state)
+{
+	load_file("config starfail 'main'\n\toption use_mwan3 '1'\n"
+		  "config member 'starlink'\n\toption interface 'wan'\n\toption priority '10'\n");
+	assert_int_equal(mwan3cfg_load("tests/data/mwan3/rutos", &mw, &rep), 0);
+	load_dump("tests/data/netifd/rutos-rutx50.json");
+	struct discover_input in = input();
+	discover_merge(&in, &out, &rep);
+	const struct member_config *m = member("starlink");
+	assert_int_equal(m->up.mwan3.metric, 1);
+	assert_int_equal(m->priority, 10);
 }
 
 static void test_openwrt_default_qmi(void **state)
@@ -301,6 +316,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_rutos),
+		cmocka_unit_test(test_written_priority_wins),
 		cmocka_unit_test(test_openwrt_default_qmi),
 		cmocka_unit_test(test_netifd_alone),
 		cmocka_unit_test(test_bad_inputs),
