@@ -55,7 +55,6 @@ s390x test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary
 # the host's security update of it (seen: libssl3 3.0.22 on amd64, 3.0.20 on
 # s390x), which Multi-Arch: same refuses to co-install. Their code is plain
 # C over those libraries, built and tested in the host builds.
-CROSS_OFF="-DSF_MQTT=OFF -DSF_WEBHOOK=OFF"
 
 deps() {
 	sudo=""
@@ -91,7 +90,7 @@ test_arch() {	# $1 arch, $2 ON|OFF (UBSan)
 	q=$(qemu_of "$a")
 	mkdir -p "$b"
 	cmake -S . -B "$b" -DCMAKE_TOOLCHAIN_FILE="cmake/toolchains/$a.cmake" \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSF_UBSAN="$2" $CROSS_OFF >"$b/configure.log" 2>&1 ||
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSF_UBSAN="$2" -DSF_MQTT=OFF -DSF_WEBHOOK=OFF >"$b/configure.log" 2>&1 ||
 		{ cat "$b/configure.log"; return 1; }
 	cmake --build "$b" -j "$JOBS" --target sf_unit_tests starfaild starfailctl >"$b/build.log" 2>&1 ||
 		{ grep -B2 -A8 -E 'error|Error' "$b/build.log" | head -60; return 1; }
@@ -128,7 +127,7 @@ size_arch() {	# $1 arch or arch:arm
 	t=$(triplet "$a")
 	b=build-size-$a$mode
 	mkdir -p "$b"
-	cmake -S . -B "$b" -DCMAKE_TOOLCHAIN_FILE="cmake/toolchains/$a.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel $CROSS_OFF \
+	cmake -S . -B "$b" -DCMAKE_TOOLCHAIN_FILE="cmake/toolchains/$a.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel -DSF_MQTT=OFF -DSF_WEBHOOK=OFF \
 		-DSF_TESTS=OFF -DCMAKE_C_FLAGS="$flags" >"$b/configure.log" 2>&1 || { cat "$b/configure.log"; return 1; }
 	cmake --build "$b" -j "$JOBS" --target starfaild starfailctl >"$b/build.log" 2>&1 ||
 		{ grep -B2 -A8 -E 'error|Error' "$b/build.log" | head -40; return 1; }
