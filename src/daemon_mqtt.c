@@ -316,8 +316,9 @@ void daemon_mqtt_start(struct daemon_export *x)
 		.port = p->port, .tls = p->tls, .tls_insecure = p->tls_insecure,
 		.keepalive_s = p->keepalive_s, .connect_timeout_ms = 10000,
 		.retry_min_ms = p->retry_min_ms, .retry_max_ms = p->retry_max_ms,
-		.max_inflight = p->max_inflight,
+		.max_inflight = p->max_inflight, .resolve_timeout_ms = p->resolve_timeout_ms,
 	};
+	snprintf(o.resolver, sizeof(o.resolver), "/proc/self/exe");	/* starfaild --resolve NAME */
 	snprintf(o.host, sizeof(o.host), "%s", p->host);
 	if (*p->client_id)
 		snprintf(o.client_id, sizeof(o.client_id), "%s", p->client_id);

@@ -4,7 +4,14 @@
  *   starfaild -config /etc/config/starfail -log-level debug
  *
  * Flags take one or two dashes (Go-style as the seed used, or GNU-style).
+ *
+ * Hidden: `starfaild --resolve NAME` prints the numeric addresses of NAME
+ * (getaddrinfo, one a line) and exits 0, or prints the resolver's error on
+ * stderr and exits 2. The daemon runs it as a child (util/proc, with a
+ * timeout) so that a broker name never blocks its loop (export/mqtt.h).
  */
+#include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +57,31 @@ static int check_mwan3(const struct sf_config *cfg)
 	return rc;
 }
 
+static int resolve_main(const char *name)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_ADDRCONFIG }, *res = NULL;
+	int rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc) {
+		fprintf(stderr, "%s\n", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return 2;
+	}
+	int n = 0;
+	for (const struct addrinfo *a = res; a; a = a->ai_next) {
+		char host[NI_MAXHOST];
+		if (getnameinfo(a->ai_addr, a->ai_addrlen, host, sizeof(host), NULL, 0, NI_NUMERICHOST) == 0) {
+			printf("%s\n", host);
+			n++;
+		}
+	}
+	freeaddrinfo(res);
+	if (!n) {
+		fprintf(stderr, "no address\n");
+		return 2;
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* "-x" and "--x" are the same flag. */
 static bool flag(const char *arg, const char *name)
 {
@@ -63,6 +95,9 @@ int main(int argc, char **argv)
 {
 	struct daemon_opts opts = { .config_path = DEFAULT_CONFIG, .log_level = -1 };
 	bool check = false, use_syslog = false;
+
+	if (argc == 3 && flag(argv[1], "resolve"))
+		return resolve_main(argv[2]);
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

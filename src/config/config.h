@@ -114,6 +114,7 @@ struct mqtt_params {
 	bool discovery;
 	char discovery_prefix[CFG_STR_MAX];
 	int retry_min_ms, retry_max_ms, max_inflight;
+	int resolve_timeout_ms;
 };
 
 /* `config starfail 'main'` notify_* options (config_export.c, docs/NOTIFICATIONS.md). */

@@ -31,7 +31,7 @@ const struct cfg_option mqtt_options[] = {
 	{ "mqtt_enable", CFG_BOOL, MQ(enable), 0, 0, "0", NULL, NULL,
 	  "Publish state, metrics and events to an MQTT broker (docs/MQTT.md)." },
 	{ "mqtt_host", CFG_STRING, MQ(host), 0, 0, "127.0.0.1", NULL, NULL,
-	  "Broker address. A name is resolved with getaddrinfo(), which can hold the daemon while DNS is down: prefer an address." },
+	  "Broker address or name. A name is resolved by a child process (never in the daemon's loop) within mqtt_resolve_timeout_ms before each connection attempt; with mqtt_tls the name is looked up once more right after, from the resolver's cache (docs/MQTT.md)." },
 	{ "mqtt_port", CFG_INT, MQ(port), 1, 65535, "1883", NULL, NULL, "Broker port (8883 is usual with TLS)." },
 	{ "mqtt_client_id", CFG_STRING, MQ(client_id), 0, 0, "", NULL, NULL,
 	  "MQTT client id; empty: starfail-<node id>." },
@@ -64,6 +64,8 @@ const struct cfg_option mqtt_options[] = {
 	  "Longest wait between connection attempts." },
 	{ "mqtt_max_inflight", CFG_INT, MQ(max_inflight), 1, 1000, "100", NULL, "messages",
 	  "Messages queued towards the broker at most; more are dropped (counted in status.mqtt)." },
+	{ "mqtt_resolve_timeout_ms", CFG_INT, MQ(resolve_timeout_ms), 500, 60000, "5000", NULL, "ms",
+	  "Longest wait for the resolution of a broker name (a failure with backoff after it)." },
 	CFG_OPT_END
 };
 

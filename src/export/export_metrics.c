@@ -37,7 +37,7 @@ const struct metric_desc prom_status_metrics[] = {
 const struct metric_desc mqtt_status_metrics[] = {
 	{ METRIC("enabled", METRIC_BOOL, MS(enabled), NULL, G, "mqtt_enable is set.") },
 	{ METRIC("state", METRIC_STRPTR, MS(state), NULL, I,
-		 "off, connecting, connected or backoff (waiting to try again); unavailable: not in this build.") },
+		 "off, resolving (the broker's name, in a child process), connecting, connected or backoff (waiting to try again); unavailable: not in this build.") },
 	{ METRIC("broker", METRIC_STRPTR, MS(broker), NULL, I, "host:port of the broker; null when off.") },
 	{ METRIC("last_error", METRIC_STRPTR, MS(last_error), NULL, I,
 		 "Why the last connection failed or ended; null when none did.") },

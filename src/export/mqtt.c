@@ -1,6 +1,7 @@
 /* mqtt.c - libmosquitto on the libev loop; see mqtt.h */
 #include "mqtt.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,8 +14,13 @@
 
 #include "clock.h"
 #include "log.h"
+#include "proc.h"
+#include "text.h"
 
 #define MQTT_MISC_MIN_S 1.0		/* loop_misc at most this often */
+#define MQTT_ADDRS_MAX 8		/* addresses of a name kept and tried in turn */
+#define MQTT_RESOLVE_OUT_CAP 2048
+#define MQTT_RESOLVE_ERR_CAP 256
 
 struct mqtt_client {
 	struct ev_loop *loop;
@@ -36,13 +42,19 @@ struct mqtt_client {
 	time_t since, last_error_at;
 	uint64_t connects, failures, published, dropped;
 	int inflight;
+	/* a broker name: resolved by a child before the attempts (see mqtt.h) */
+	bool numeric;			/* o.host is an IPv4/IPv6 address */
+	struct proc_pool *pool;
+	struct proc_job *resolve_job;
+	char addrs[MQTT_ADDRS_MAX][INET6_ADDRSTRLEN];
+	int n_addrs, addr_next;
 };
 
 static int lib_users;
 
 static const char *const state_names[__MQTT_STATE_MAX] = {
 	[MQTT_OFF] = "off", [MQTT_CONNECTING] = "connecting", [MQTT_CONNECTED] = "connected",
-	[MQTT_BACKOFF] = "backoff",
+	[MQTT_BACKOFF] = "backoff", [MQTT_RESOLVING] = "resolving",
 };
 
 static void set_state(struct mqtt_client *c, enum mqtt_state s)
@@ -66,7 +78,7 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents);
 /* Watch libmosquitto's socket for what it needs now (its fd changes on reconnect). */
 static void io_update(struct mqtt_client *c)
 {
-	int fd = c->state == MQTT_OFF || c->state == MQTT_BACKOFF ? -1 : mosquitto_socket(c->mosq);
+	int fd = c->state == MQTT_CONNECTING || c->state == MQTT_CONNECTED ? mosquitto_socket(c->mosq) : -1;
 	int ev = EV_READ | (mosquitto_want_write(c->mosq) ? EV_WRITE : 0);
 	if (fd == c->io_fd && ev == c->io_events)
 		return;
@@ -139,6 +151,7 @@ static void after_call(struct mqtt_client *c, int rc, int err, const char *what)
 		c->failures_in_row = 0;
 		c->connects++;
 		c->inflight = 0;	/* a clean session: what was queued before is gone */
+		c->n_addrs = c->addr_next = 0;	/* after a loss: resolve the name again */
 		set_state(c, MQTT_CONNECTED);
 		log_info("mqtt: connected broker=%s:%d client_id=%s", c->o.host, c->o.port, c->o.client_id);
 		double every = c->o.keepalive_s / 4.0;
@@ -185,11 +198,12 @@ static void misc_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	after_call(c, rc == MOSQ_ERR_NO_CONN ? MOSQ_ERR_CONN_LOST : rc, errno, "keepalive");
 }
 
-static void try_connect(struct mqtt_client *c)
+/* One attempt towards target (an address, or the name when TLS checks it). */
+static void connect_to(struct mqtt_client *c, const char *target)
 {
 	errno = 0;
-	int rc = c->started ? mosquitto_reconnect_async(c->mosq)
-			    : mosquitto_connect_async(c->mosq, c->o.host, c->o.port, c->o.keepalive_s);
+	int rc = c->started && c->numeric ? mosquitto_reconnect_async(c->mosq)
+					  : mosquitto_connect_async(c->mosq, target, c->o.port, c->o.keepalive_s);
 	c->started = true;
 	c->connack = false;
 	c->refused = 0;
@@ -205,6 +219,82 @@ static void try_connect(struct mqtt_client *c)
 	ev_timer_set(&c->misc, c->o.connect_timeout_ms / 1000.0, 0);
 	ev_timer_start(c->loop, &c->misc);
 	io_update(c);
+}
+
+/* The numeric addresses the child printed, one a line; anything else is skipped. */
+static int parse_addrs(struct mqtt_client *c, const char *out)
+{
+	c->n_addrs = c->addr_next = 0;
+	while (*out && c->n_addrs < MQTT_ADDRS_MAX) {
+		size_t n = strcspn(out, "\n");
+		char line[INET6_ADDRSTRLEN];
+		unsigned char bin[sizeof(struct in6_addr)];
+		if (n < sizeof(line)) {
+			memcpy(line, out, n);
+			line[n] = '\0';
+			if (inet_pton(AF_INET, line, bin) == 1 || inet_pton(AF_INET6, line, bin) == 1)
+				memcpy(c->addrs[c->n_addrs++], line, n + 1);
+		}
+		out += n;
+		if (*out)
+			out++;
+	}
+	return c->n_addrs;
+}
+
+static void on_resolved(const struct proc_result *res, void *ctx)
+{
+	struct mqtt_client *c = ctx;
+	c->resolve_job = NULL;
+	if (!res->ok) {
+		char why[MQTT_RESOLVE_ERR_CAP];
+		if (res->exited && res->exit_code == 2 && res->err_len) {
+			snprintf(why, sizeof(why), "%.*s", (int)strcspn(res->err, "\n"), res->err);
+			text_sanitize(why);
+		} else {
+			snprintf(why, sizeof(why), "%s", res->reason);
+		}
+		set_error(c, "resolve %s: %s", c->o.host, why);
+		fail(c);
+		return;
+	}
+	if (!parse_addrs(c, res->out)) {
+		set_error(c, "resolve %s: no address in the resolver's answer", c->o.host);
+		fail(c);
+		return;
+	}
+	log_debug("mqtt: resolved broker=%s addresses=%d first=%s in %llu ms", c->o.host, c->n_addrs,
+		  c->addrs[0], (unsigned long long)res->duration_ms);
+	if (c->o.tls) {
+		c->n_addrs = 0;		/* the name, right after it was resolved: from the cache */
+		connect_to(c, c->o.host);
+	} else {
+		connect_to(c, c->addrs[c->addr_next++]);
+	}
+}
+
+static void resolve_start(struct mqtt_client *c)
+{
+	const char *argv[] = { c->o.resolver, "--resolve", c->o.host, NULL };
+	struct proc_spec sp = { .argv = argv, .timeout_ms = c->o.resolve_timeout_ms,
+				.out_cap = MQTT_RESOLVE_OUT_CAP, .err_cap = MQTT_RESOLVE_ERR_CAP };
+	set_state(c, MQTT_RESOLVING);
+	io_update(c);
+	c->resolve_job = proc_run(c->pool, &sp, on_resolved, c);
+	if (!c->resolve_job) {
+		set_error(c, "resolve %s: %s", c->o.host, proc_pool_last_error(c->pool));
+		fail(c);
+	}
+}
+
+static void try_connect(struct mqtt_client *c)
+{
+	if (c->numeric)
+		connect_to(c, c->o.host);
+	else if (c->addr_next < c->n_addrs)
+		connect_to(c, c->addrs[c->addr_next++]);	/* the next address of the list */
+	else
+		resolve_start(c);
 }
 
 static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -243,6 +333,20 @@ struct mqtt_client *mqtt_new(struct ev_loop *loop, const struct mqtt_opts *opts,
 	c->host = *host;
 	c->io_fd = -1;
 	c->since = time(NULL);
+	unsigned char bin[sizeof(struct in6_addr)];
+	c->numeric = inet_pton(AF_INET, opts->host, bin) == 1 || inet_pton(AF_INET6, opts->host, bin) == 1;
+	if (!c->numeric) {
+		if (!*opts->resolver || opts->resolve_timeout_ms < 1 ||
+		    opts->resolve_timeout_ms > PROC_TIMEOUT_MS_MAX) {
+			snprintf(err, errlen, "broker name '%s': no resolver or a bad resolve timeout", opts->host);
+			goto fail;
+		}
+		c->pool = proc_pool_new(loop, 1, 0);
+		if (!c->pool) {
+			snprintf(err, errlen, "resolver pool: %s", strerror(errno));
+			goto fail;
+		}
+	}
 	c->mosq = mosquitto_new(opts->client_id, true, c);
 	if (!c->mosq) {
 		snprintf(err, errlen, "mosquitto_new: %s", strerror(errno));
@@ -278,6 +382,8 @@ struct mqtt_client *mqtt_new(struct ev_loop *loop, const struct mqtt_opts *opts,
 fail:
 	if (c && c->mosq)
 		mosquitto_destroy(c->mosq);
+	if (c && c->pool)
+		proc_pool_free(c->pool);
 	free(c);
 	if (!--lib_users)
 		mosquitto_lib_cleanup();
@@ -301,6 +407,10 @@ void mqtt_free(struct mqtt_client *c)
 		ev_io_stop(c->loop, &c->io);
 	ev_timer_stop(c->loop, &c->misc);
 	ev_timer_stop(c->loop, &c->retry);
+	if (c->resolve_job)
+		proc_abandon(c->resolve_job);
+	if (c->pool)
+		proc_pool_free(c->pool);
 	mosquitto_destroy(c->mosq);
 	free(c);
 	if (!--lib_users)

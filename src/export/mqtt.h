@@ -18,9 +18,16 @@
  * more than max_inflight messages are queued and not yet sent or acked:
  * memory stays bounded whatever the broker does.
  *
- * Known limit: a broker given by name is resolved by libmosquitto with
- * getaddrinfo(), which blocks until the resolver answers; write an
- * address to avoid it.
+ * A broker given by name (anything but a numeric IPv4/IPv6 address) is
+ * resolved off the loop before every attempt: `resolver --resolve NAME`
+ * runs as a child (util/proc: resolve_timeout_ms, output capped, killed on
+ * timeout) and prints one numeric address a line; a failure or a timeout
+ * is a failed attempt (last_error "resolve NAME: ...", then the backoff).
+ * Without TLS the connection goes to the address (the next one of the list
+ * on the next attempt, a new resolution when all were tried). With TLS
+ * libmosquitto needs the name to check the certificate: it is given the
+ * name right after the child resolved it, so the local resolver answers
+ * from its cache.
  */
 #ifndef SF_MQTT_H
 #define SF_MQTT_H
@@ -50,9 +57,11 @@ struct mqtt_opts {
 	int max_inflight;
 	char will_topic[MQTT_STR_MAX];
 	char will_payload[32], stop_payload[32];
+	char resolver[MQTT_STR_MAX];	/* program run as `resolver --resolve NAME` */
+	int resolve_timeout_ms;
 };
 
-enum mqtt_state { MQTT_OFF, MQTT_CONNECTING, MQTT_CONNECTED, MQTT_BACKOFF, __MQTT_STATE_MAX };
+enum mqtt_state { MQTT_OFF, MQTT_CONNECTING, MQTT_CONNECTED, MQTT_BACKOFF, MQTT_RESOLVING, __MQTT_STATE_MAX };
 
 /* The owner hears when a connection is up (publish retained state, discovery). */
 struct mqtt_host {
@@ -60,7 +69,8 @@ struct mqtt_host {
 	void *ctx;
 };
 
-/* Start connecting; NULL with err (bad options, libmosquitto refused them). */
+/* Start connecting; NULL with err (bad options, libmosquitto refused them).
+ * loop must be the default loop when host is a name (util/proc). */
 struct mqtt_client *mqtt_new(struct ev_loop *loop, const struct mqtt_opts *opts,
 			     const struct mqtt_host *host, char *err, size_t errlen);
 /* Publish stop_payload on will_topic if connected, disconnect, free. */
@@ -74,7 +84,7 @@ bool mqtt_connected(const struct mqtt_client *c);
 /* `status.mqtt` (mqtt_status_metrics). */
 struct mqtt_status_view {
 	bool enabled;
-	const char *state;		/* off, connecting, connected, backoff; "unavailable": not built */
+	const char *state;		/* off, resolving, connecting, connected, backoff; "unavailable": not built */
 	const char *broker;		/* host:port */
 	const char *last_error;		/* NULL: none since the daemon started */
 	int64_t since;			/* wall clock (Unix time) of the last state change */

@@ -5,7 +5,9 @@ Checked with mosquitto_sub (Debian packages mosquitto, mosquitto-clients):
 the retained state, active uplink and member metrics, the Home Assistant
 discovery configs, events, the last will after SIGKILL, a broker stopped
 and started again; and bounded, clear status with a broker that refuses,
-answers garbage or says nothing.
+answers garbage or says nothing; a broker name that resolves, one that
+does not, and (HangingDns, SF_NETNS_TESTS=1, root) one whose DNS server
+never answers while the API keeps answering.
 """
 import json
 import os
@@ -326,6 +328,159 @@ class BadBrokers(unittest.TestCase):
                       timeout=15)
         self.assertIn("no CONNACK within", st["last_error"])
         self.assertIsNone(d.proc.poll())
+
+
+def api_latencies(d, seconds, step=0.1):
+    """(max seconds of a status/version call, mqtt states seen) over seconds."""
+    worst, states = 0.0, []
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        for method in ("status", "version"):
+            t0 = time.monotonic()
+            r = d.call(method, timeout=2.0)
+            worst = max(worst, time.monotonic() - t0)
+            if method == "status":
+                states.append(r["result"]["mqtt"]["state"])
+        time.sleep(step)
+    return worst, states
+
+
+def stop_clean(test, d):
+    """Stop d with SIGTERM: a clean exit (under ASan: no leak, no error report)."""
+    rc = d.stop()
+    test.assertEqual(rc, 0, d.read_log()[-3000:])
+
+
+class BrokerNames(unittest.TestCase):
+    """mqtt_host a name: resolved by `starfaild --resolve` as a child, never in the loop."""
+
+    def test_name_that_resolves(self):
+        port = free_port()
+        broker = Broker(port)
+        self.addCleanup(broker.cleanup)
+        d = Daemon(config(port, "\toption mqtt_host 'localhost'\n"))
+        self.addCleanup(d.cleanup)
+        st = wait_for(lambda: (lambda s: s if s["state"] == "connected" else None)(d.call("status")["result"]["mqtt"]))
+        self.assertIsNotNone(st, d.read_log()[-2000:])
+        self.assertEqual(st["broker"], f"localhost:{port}")
+        self.assertEqual(st["connects"], 1)
+        got = sub(port, "starfail/r1/#", wait_s=1.5, retained_only=True)
+        self.assertEqual(got["starfail/r1/availability"], ["online"])
+        self.assertEqual(json.loads(got["starfail/r1/state"][-1])["mqtt"]["state"], "connected")
+        self.assertIn("mqtt: resolved broker=localhost addresses=1 first=127.0.0.1", d.read_log())
+        stop_clean(self, d)
+
+    def test_name_that_does_not_resolve(self):
+        d = Daemon(config(free_port(), "\toption mqtt_host 'no-such-broker.invalid'\n"))
+        self.addCleanup(d.cleanup)
+        st = wait_for(lambda: (lambda s: s if s["failures"] >= 2 else None)(d.call("status")["result"]["mqtt"]),
+                      timeout=15)
+        self.assertIsNotNone(st, d.read_log()[-2000:])
+        self.assertTrue(st["last_error"].startswith("resolve no-such-broker.invalid: "), st)
+        self.assertGreater(len(st["last_error"]), len("resolve no-such-broker.invalid: "))
+        self.assertIn(st["state"], ("backoff", "resolving"))
+        self.assertEqual(st["connects"], 0)
+        worst, _ = api_latencies(d, 2.0)
+        self.assertLess(worst, 0.3)
+        self.assertIsNone(d.proc.poll())
+        stop_clean(self, d)
+
+    def test_resolver_mode(self):
+        import sfdaemon
+        exe = sfdaemon.STARFAILD
+        p = subprocess.run([exe, "--resolve", "localhost"], capture_output=True, text=True, timeout=10)
+        self.assertEqual((p.returncode, p.stdout), (0, "127.0.0.1\n"), p.stderr)
+        p = subprocess.run([exe, "--resolve", "no-such-broker.invalid"], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual((p.returncode, p.stdout), (2, ""))
+        self.assertTrue(p.stderr.strip())
+
+
+NETNS_WRAPPER = """#!/bin/sh
+exec ip netns exec %s %s "$@"
+"""
+
+
+@unittest.skipUnless(os.environ.get("SF_NETNS_TESTS") == "1",
+                     "creates a network namespace: ctest -L net (mqtt_dns_netns), under the lab lock")
+class HangingDns(unittest.TestCase):
+    """A namespace whose resolv.conf names a local address where nft drops
+    every DNS query: getaddrinfo() hangs (10 s with glibc's defaults). The
+    daemon must keep answering."""
+    NAME = "broker.example.com"
+
+    def setUp(self):
+        if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("nft"):
+            self.skipTest("needs root, ip and nft")
+        import sfdaemon
+        self.ns = f"sf-dns-{os.getpid()}"
+        self.etc = f"/etc/netns/{self.ns}"
+        self.addCleanup(self.teardown_ns)
+        subprocess.run(["ip", "netns", "add", self.ns], check=True)
+        for cmd in ("link set lo up", "addr add 10.253.0.1/32 dev lo"):
+            subprocess.run(["ip", "-n", self.ns] + cmd.split(), check=True)
+        # the server's address is local, but every query to it is dropped on input: no answer, no error
+        subprocess.run(["ip", "netns", "exec", self.ns, "nft",
+                        "add table inet sfdns; add chain inet sfdns in { type filter hook input priority 0; }; "
+                        "add rule inet sfdns in meta l4proto { udp, tcp } th dport 53 drop"], check=True)
+        os.makedirs(self.etc, exist_ok=True)
+        with open(os.path.join(self.etc, "resolv.conf"), "w") as f:
+            f.write("nameserver 10.253.0.1\n")
+        self.tmp = tempfile.mkdtemp(prefix="sf-dns-")
+        self.addCleanup(shutil.rmtree, self.tmp)
+        wrapper = os.path.join(self.tmp, "starfaild")
+        with open(wrapper, "w") as f:
+            f.write(NETNS_WRAPPER % (self.ns, os.path.abspath(sfdaemon.STARFAILD)))
+        os.chmod(wrapper, 0o755)
+        saved = sfdaemon.STARFAILD
+        sfdaemon.STARFAILD = wrapper
+        try:
+            self.d = Daemon(config(free_port(), f"\toption mqtt_host '{self.NAME}'\n"))
+        finally:
+            sfdaemon.STARFAILD = saved
+        self.addCleanup(self.d.cleanup)
+
+    def teardown_ns(self):
+        subprocess.run(["ip", "netns", "del", self.ns], stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.etc, ignore_errors=True)
+
+    def resolver_children(self):
+        n = 0
+        for pid in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == self.d.proc.pid and b"--resolve" in argv:
+                n += 1
+        return n
+
+    def test_api_answers_while_dns_hangs(self):
+        # the first 4.5 s: the resolution (mqtt_resolve_timeout_ms 5000) is pending
+        worst, states = api_latencies(self.d, 4.5)
+        self.assertEqual(set(states), {"resolving"}, self.d.read_log()[-2000:])
+        self.assertEqual(self.resolver_children(), 1)
+        st = self.d.call("status")["result"]["mqtt"]
+        self.assertIsNone(st["last_error"])
+        # through the timeout and the next attempt: still answering at once
+        worst2, states = api_latencies(self.d, 5.5)
+        worst = max(worst, worst2)
+        print(f"HangingDns: worst status/version latency over 10 s: {worst * 1000:.1f} ms", file=sys.stderr)
+        self.assertLess(worst, 0.3)
+        st = self.d.call("status")["result"]["mqtt"]
+        self.assertEqual(st["last_error"], f"resolve {self.NAME}: timed out after 5000 ms", st)
+        self.assertGreaterEqual(st["failures"], 1)
+        self.assertEqual(st["connects"], 0)
+        self.assertIn("backoff", states)
+        self.assertLessEqual(self.resolver_children(), 1)	# the timed-out child was killed
+        self.assertIsNone(self.d.proc.poll())
+        # a stop with a resolution in flight: the child is killed and reaped, a clean exit
+        self.assertTrue(wait_for(lambda: self.d.call("status")["result"]["mqtt"]["state"] == "resolving",
+                                 timeout=3))
+        stop_clean(self, self.d)
 
 
 if __name__ == "__main__":
