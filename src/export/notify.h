@@ -9,8 +9,8 @@
  * mwan3.user or hotplug.d) runs once per event through util/proc: an argv
  * of its path and the event type, STARFAIL_* environment variables, no
  * shell, its own process group, killed after hook_timeout_ms; at most
- * NOTIFY_HOOKS_RUNNING at once and NOTIFY_HOOKS_QUEUED waiting, more are
- * dropped and counted.
+ * NOTIFY_HOOKS_RUNNING (1) at once, so in name order, and NOTIFY_HOOKS_QUEUED
+ * waiting; more are dropped and counted.
  *
  * Webhook: events within debounce_ms of the first are one message; at
  * most rate_per_hour messages an hour (more are dropped and counted); the
@@ -37,7 +37,7 @@ struct notifier;
 
 #define NOTIFY_STR_MAX 256
 #define NOTIFY_KINDS_MAX 8
-#define NOTIFY_HOOKS_RUNNING 2
+#define NOTIFY_HOOKS_RUNNING 1	/* one at a time: in name order, each done before the next */
 #define NOTIFY_HOOKS_QUEUED 16
 #define NOTIFY_HOOKS_MAX 16		/* scripts in hooks_dir */
 #define NOTIFY_REDIRECTS_MAX 3
