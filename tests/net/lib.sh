@@ -102,6 +102,23 @@ setup_topology() {
 }
 
 # blackhole: drop everything addressed to the target inside uplink ns $1
+# A LAN client namespace $NS_C behind the router: veth $RC (router side,
+# 10.210.0.1) - $CR (client, 10.210.0.2, default route via the router);
+# forwarding and conntrack accounting on in the router.
+lan_client_setup() {
+	ip netns add "$NS_C" || return 1
+	ip -n "$NS_C" link set lo up
+	ip link add "$RC" netns "$NS_R" type veth peer name "$CR" netns "$NS_C" || return 1
+	ip -n "$NS_R" addr add 10.210.0.1/24 dev "$RC"
+	ip -n "$NS_C" addr add 10.210.0.2/24 dev "$CR"
+	ip -n "$NS_R" link set "$RC" up
+	ip -n "$NS_C" link set "$CR" up
+	ip -n "$NS_C" route add default via 10.210.0.1
+	inr sysctl -qw net.ipv4.ip_forward=1
+	inr sysctl -qw net.netfilter.nf_conntrack_acct=1 2>/dev/null
+	return 0
+}
+
 impair() {
 	ip netns exec "$1" nft -f - <<NFT
 table inet sfn_impair {

@@ -19,16 +19,7 @@ OUT=$(mktemp /tmp/sfn-flows.XXXXXX)
 trap 'cleanup; ip netns del $NS_C 2>/dev/null; [ -n "$KEEP" ] || rm -f "$OUT" "$OUT".*' EXIT
 inc() { ip netns exec "$NS_C" "$@"; }
 
-ip netns add "$NS_C" || exit 1
-ip -n "$NS_C" link set lo up
-ip link add "$RC" netns "$NS_R" type veth peer name "$CR" netns "$NS_C" || exit 1
-ip -n "$NS_R" addr add 10.210.0.1/24 dev "$RC"
-ip -n "$NS_C" addr add 10.210.0.2/24 dev "$CR"
-ip -n "$NS_R" link set "$RC" up
-ip -n "$NS_C" link set "$CR" up
-ip -n "$NS_C" route add default via 10.210.0.1
-inr sysctl -qw net.ipv4.ip_forward=1
-inr sysctl -qw net.netfilter.nf_conntrack_acct=1 2>/dev/null
+lan_client_setup || exit 1
 [ -r /proc/net/nf_conntrack ] || inr modprobe nf_conntrack 2>/dev/null
 # one table per uplink behind fwmark rules, as mwan3 has them
 inr ip rule add fwmark 0x100/0x3f00 lookup 101 pref 2001

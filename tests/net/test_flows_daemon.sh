@@ -15,16 +15,7 @@ setup_topology
 NS_C=sfn-c-$ID RC=sfnrc$ID CR=sfncr$ID
 OUT=$(mktemp /tmp/sfn-flowsd.XXXXXX)
 trap 'cleanup; ip netns del $NS_C 2>/dev/null; [ -n "$KEEP" ] || rm -f "$OUT" "$OUT".*' EXIT
-ip netns add "$NS_C" || exit 1
-ip -n "$NS_C" link set lo up
-ip link add "$RC" netns "$NS_R" type veth peer name "$CR" netns "$NS_C" || exit 1
-ip -n "$NS_R" addr add 10.210.0.1/24 dev "$RC"
-ip -n "$NS_C" addr add 10.210.0.2/24 dev "$CR"
-ip -n "$NS_R" link set "$RC" up
-ip -n "$NS_C" link set "$CR" up
-ip -n "$NS_C" route add default via 10.210.0.1
-inr sysctl -qw net.ipv4.ip_forward=1
-inr sysctl -qw net.netfilter.nf_conntrack_acct=1 2>/dev/null
+lan_client_setup || exit 1
 inr nft -f - <<NFT || { echo "SKIP: nftables NAT not available in this kernel"; exit $SKIP; }
 table ip sfn_nat {
 	chain post {
