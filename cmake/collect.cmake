@@ -23,9 +23,9 @@ sf_unit_test(test_probe_sock tests/unit/test_probe_sock.c)
 sf_unit_test(test_collector tests/unit/test_collector.c)
 sf_unit_test(test_member_fault tests/unit/test_member_fault.c)
 foreach(t probe probe_isolation linkmon ctl_route failover)
-  add_test(NAME net_${t} COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_${t}.sh $<TARGET_FILE:sfnet_drv>
+  add_test(NAME net_${t} COMMAND ${SF_ISOLATE} sh ${CMAKE_SOURCE_DIR}/tests/net/test_${t}.sh $<TARGET_FILE:sfnet_drv>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-  set_tests_properties(net_${t} PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60 RUN_SERIAL ON)
+  set_tests_properties(net_${t} PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60)
 endforeach()
 
 # fuzz_probe with SF_FUZZ; otherwise ctest replays fuzz/corpus/probe/ through it
@@ -34,7 +34,7 @@ sf_fuzzer(probe fuzz/fuzz_probe.c sfcollect)
 sf_fuzzer(linkmon fuzz/fuzz_linkmon.c sfcollect)
 
 if(SF_TESTS)
-  add_test(NAME net_probe_unpriv COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_probe_unpriv.sh $<TARGET_FILE:test_probe_lo>
+  add_test(NAME net_probe_unpriv COMMAND ${SF_ISOLATE} sh ${CMAKE_SOURCE_DIR}/tests/net/test_probe_unpriv.sh $<TARGET_FILE:test_probe_lo>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(net_probe_unpriv PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60)
 endif()

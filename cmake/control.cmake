@@ -19,17 +19,17 @@ endif()
 # Reconciliation against the real kernel (network namespaces, root): what
 # others remove is put back. sfnet_drv is defined in cmake/collect.cmake.
 if(SF_TESTS)
-  add_test(NAME net_ctl_reconcile COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_ctl_reconcile.sh $<TARGET_FILE:sfnet_drv>
+  add_test(NAME net_ctl_reconcile COMMAND ${SF_ISOLATE} sh ${CMAKE_SOURCE_DIR}/tests/net/test_ctl_reconcile.sh $<TARGET_FILE:sfnet_drv>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-  set_tests_properties(net_ctl_reconcile PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60 RUN_SERIAL ON)
+  set_tests_properties(net_ctl_reconcile PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 60)
   # flows: conntrack + nftables NAT in the router namespace (tests/net/test_flows.sh)
   add_executable(sfct_drv tests/net/sfct_drv.c)
   target_link_libraries(sfct_drv PRIVATE sfcore)
-  add_test(NAME net_flows COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_flows.sh $<TARGET_FILE:sfct_drv>
+  add_test(NAME net_flows COMMAND ${SF_ISOLATE} sh ${CMAKE_SOURCE_DIR}/tests/net/test_flows.sh $<TARGET_FILE:sfct_drv>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-  set_tests_properties(net_flows PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 90 RUN_SERIAL ON)
+  set_tests_properties(net_flows PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 90)
   # the same through the real starfaild and the route controller (sfct_drv beside starfaild)
-  add_test(NAME net_flows_daemon COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_flows_daemon.sh
+  add_test(NAME net_flows_daemon COMMAND ${SF_ISOLATE} sh ${CMAKE_SOURCE_DIR}/tests/net/test_flows_daemon.sh
            $<TARGET_FILE:starfaild> $<TARGET_FILE:starfailctl> WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-  set_tests_properties(net_flows_daemon PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL ON)
+  set_tests_properties(net_flows_daemon PROPERTIES LABELS net SKIP_RETURN_CODE 77 TIMEOUT 120)
 endif()

@@ -18,8 +18,8 @@ if(SF_TESTS)
   add_test(NAME daemon_api COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py)
   set_tests_properties(daemon_api PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
   # the same file's tests that need a network namespace of their own (root)
-  add_test(NAME daemon_netns COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py DaemonNetns DaemonNetnsUnpriv)
-  set_tests_properties(daemon_netns PROPERTIES LABELS net TIMEOUT 60 RUN_SERIAL ON
+  add_test(NAME daemon_netns COMMAND ${SF_ISOLATE} /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py DaemonNetns DaemonNetnsUnpriv)
+  set_tests_properties(daemon_netns PROPERTIES LABELS net TIMEOUT 60
                        ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
   # explain and timeline: no decision, bad ids, rpcd (daemon_explain_api); every
   # kind of decision on stand-in uplinks in namespaces of their own, the
@@ -27,8 +27,8 @@ if(SF_TESTS)
   add_test(NAME daemon_explain_api COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_explain.py
            DaemonApiExplain)
   set_tests_properties(daemon_explain_api PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 60)
-  add_test(NAME daemon_explain COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_explain.py Explain)
-  set_tests_properties(daemon_explain PROPERTIES LABELS net TIMEOUT 240 RUN_SERIAL ON
+  add_test(NAME daemon_explain COMMAND ${SF_ISOLATE} /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_explain.py Explain)
+  set_tests_properties(daemon_explain PROPERTIES LABELS net TIMEOUT 240
                        ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
   # docs/METRICS.md must show exactly the metric tables the code has (all of
   # them only when the Starlink collector is built)
@@ -55,13 +55,13 @@ if(SF_TESTS)
   add_test(NAME daemon_discovery COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_discovery.py)
   set_tests_properties(daemon_discovery PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
   # the route controller in network namespaces, the dish answering through eth1 (root)
-  add_test(NAME daemon_discovery_netns COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_discovery.py DiscoveryNetns)
-  set_tests_properties(daemon_discovery_netns PROPERTIES LABELS net TIMEOUT 60 RUN_SERIAL ON
+  add_test(NAME daemon_discovery_netns COMMAND ${SF_ISOLATE} /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_discovery.py DiscoveryNetns)
+  set_tests_properties(daemon_discovery_netns PROPERTIES LABELS net TIMEOUT 60
                        ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
   # the mwan3 controller end to end: real starfaild (not dry-run), the seed's config, stand-in
   # ubus/uci/hotplug-call/mwan3 (mwan3_standin); starfaild in a namespace of its own (root)
-  add_test(NAME daemon_mwan3 COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_mwan3_daemon.py)
-  set_tests_properties(daemon_mwan3 PROPERTIES LABELS net TIMEOUT 90 RUN_SERIAL ON
+  add_test(NAME daemon_mwan3 COMMAND ${SF_ISOLATE} /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_mwan3_daemon.py)
+  set_tests_properties(daemon_mwan3 PROPERTIES LABELS net TIMEOUT 90
                        ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}")
 endif()
 
@@ -69,7 +69,7 @@ endif()
 # moved by traffic between namespaces, events and the engine's gate (net, root)
 sf_unit_test(test_caps tests/unit/test_caps.c)
 if(SF_TESTS)
-  add_test(NAME net_caps COMMAND sh ${CMAKE_SOURCE_DIR}/tests/net/test_caps.sh ${CMAKE_BINARY_DIR}
+  add_test(NAME net_caps COMMAND ${SF_ISOLATE} sh ${CMAKE_SOURCE_DIR}/tests/net/test_caps.sh ${CMAKE_BINARY_DIR}
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-  set_tests_properties(net_caps PROPERTIES LABELS net TIMEOUT 200 RUN_SERIAL ON SKIP_RETURN_CODE 77)
+  set_tests_properties(net_caps PROPERTIES LABELS net TIMEOUT 200 SKIP_RETURN_CODE 77)
 endif()

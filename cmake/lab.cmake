@@ -19,7 +19,7 @@ endif()
 if(SF_TESTS)
   foreach(scenario topology loss blackhole delay rate carrier flap cleanup netsvc)
     add_test(NAME lab_${scenario}
-             COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/lab/test_lab.py ${scenario}
+             COMMAND ${SF_ISOLATE} /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/lab/test_lab.py ${scenario}
              WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
     set_tests_properties(lab_${scenario} PROPERTIES
       LABELS lab SKIP_RETURN_CODE 77 TIMEOUT 90

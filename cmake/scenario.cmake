@@ -7,7 +7,7 @@
 if(SF_TESTS)
   foreach(scenario binding blackhole restore carrier alldown sigkill manual reconcile)
     add_test(NAME scenario_${scenario}
-             COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/scenario/test_scenario.py ${scenario}
+             COMMAND ${SF_ISOLATE} /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/scenario/test_scenario.py ${scenario}
              WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
     set_tests_properties(scenario_${scenario} PROPERTIES
       LABELS lab SKIP_RETURN_CODE 77 TIMEOUT 120
