@@ -205,9 +205,19 @@ class Hotplug(unittest.TestCase):
 
     def setUp(self):
         self.r = Root()
-        self.hp = self.r.script("starfail.hotplug", [("/usr/sbin/starfailctl",
-                                                      os.path.abspath(STARFAILCTL))])
+        # starfailctl behind a shim that writes each call's arguments to
+        # calls.log, so the test sees which requests the script makes
+        ctl = self.r.path("sbin/starfailctl")
+        with open(ctl, "w") as f:
+            f.write('#!/bin/sh\necho "starfailctl $*" >> "$SF_PKG_LOG"\nexec %s "$@"\n'
+                    % os.path.abspath(STARFAILCTL))
+        os.chmod(ctl, 0o755)
+        self.hp = self.r.script("starfail.hotplug", [("/usr/sbin/starfailctl", ctl)])
         self.d = None
+
+    def ctl_calls(self):
+        """The starfailctl requests so far, as their last argument (the method)."""
+        return [c.split()[-1] for c in self.r.calls() if c.startswith("starfailctl ")]
 
     def tearDown(self):
         if self.d:
@@ -252,12 +262,19 @@ class Hotplug(unittest.TestCase):
             while self.requests() - before < 3 and time.monotonic() < deadline:
                 time.sleep(0.05)        # status + recheck + this status
             self.assertGreaterEqual(self.requests() - before, 3, action)
+            # discover first (netifd's state), then recheck, once each
+            deadline = time.monotonic() + 3
+            while len(self.ctl_calls()) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(self.ctl_calls(), ["discover", "recheck"], action)
+            open(self.r.log, "w").close()
         # mwan3track's and netifd's other events: nothing sent
         for action in ("connected", "disconnected", "ifup-failed", "free", "iflink"):
             before = self.requests()
             self.hotplug(action)
             time.sleep(0.2)
             self.assertEqual(self.requests() - before, 1, action)
+            self.assertEqual(self.ctl_calls(), [], action)
 
     def test_bounded_with_daemon_down_or_hung(self):
         self.assertLess(self.hotplug("ifup"), self.BOUND_S)     # no socket at all
