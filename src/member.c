@@ -78,6 +78,27 @@ static const struct member_collector *essential_fault(const struct member *m)
 	return NULL;
 }
 
+/*
+ * Tell the engine whether the member can carry traffic: its link is up and
+ * no essential collector is in a fault (a prober that cannot run measures
+ * nothing, so the member is down for the engine at once, not after
+ * round_stale_ms without rounds). Only changes are sent.
+ */
+static void link_report(struct member *m)
+{
+	const struct member_collector *ef = essential_fault(m);
+	bool ok = link_ok(&m->link) && !ef;
+	enum tri up = ok ? TRI_TRUE : TRI_FALSE;
+	m->last.link_up = link_ok(&m->link) ? TRI_TRUE : TRI_FALSE;	/* the device's own state */
+	if (m->engine_up == up)
+		return;
+	m->engine_up = up;
+	struct sample s;
+	sample_init(&s, clock_mono_ms());
+	s.link_up = up;
+	observe(m, &s, MEMBER_OBS_LINK);
+}
+
 void member_link_changed(struct member *m, const struct link_info *li)
 {
 	bool was_ok = link_ok(&m->link);
@@ -86,15 +107,10 @@ void member_link_changed(struct member *m, const struct link_info *li)
 	for (int i = 0; i < COLLECT_SLOTS_MAX; i++)
 		if (m->coll[i].inst && m->coll[i].ops->set_link)
 			m->coll[i].ops->set_link(m->coll[i].inst, li);
-	if (was_ok != ok || m->last.link_up == TRI_UNKNOWN) {
+	if (was_ok != ok || m->last.link_up == TRI_UNKNOWN)
 		log_info("link: member=%s device=%s up=%d reason=\"%s\"", m->cfg.name, m->cfg.device, ok,
 			 ok ? "" : li->reason);
-		struct sample s;
-		sample_init(&s, clock_mono_ms());
-		s.link_up = ok ? TRI_TRUE : TRI_FALSE;
-		m->last.link_up = s.link_up;
-		observe(m, &s, MEMBER_OBS_LINK);
-	}
+	link_report(m);
 }
 
 /* ---- faults (collector_host.fault) -------------------------------------- */
@@ -177,6 +193,8 @@ static void on_fault(void *ctx, const char *reason)
 	fault_timer_arm(m);
 	if (m->host.fault)
 		m->host.fault(m->host.ctx, m, mc->ops, f);
+	if (mc->ops->essential && m->engine_up != TRI_UNKNOWN)
+		link_report(m);		/* before the first link report, that one says it */
 }
 
 int member_faults(const struct member *m, char *text, size_t len, int64_t *since_wall_s,
@@ -285,6 +303,7 @@ struct member *member_new(struct ev_loop *loop, const struct member_config *mc, 
 	ev_timer_init(&m->fault_timer, fault_timer_cb, 0., 0.);
 	m->fault_timer.data = m;
 	sample_init(&m->last, m->since_ms);
+	m->engine_up = TRI_UNKNOWN;
 	if (strlen(mc->device) < sizeof(m->link.ifname))	/* checked by config */
 		memcpy(m->link.ifname, mc->device, strlen(mc->device) + 1);
 	snprintf(m->link.reason, sizeof(m->link.reason), "link state not known yet");

@@ -90,6 +90,7 @@ struct member {
 	const struct collector_ops *const *registry;	/* `collectors` (tests: their own) */
 	struct member_collector coll[COLLECT_SLOTS_MAX];	/* by registry index */
 	struct sample last;		/* merged: probe window + class metrics + link */
+	enum tri engine_up;		/* last link_up told the engine: link up, no essential fault */
 	int64_t last_obs_ms;		/* time of the last sample handed up */
 	struct tel_ring samples;	/* struct tel_sample, filled by the daemon */
 	char collect_error[240];	/* a collector could not start */

@@ -470,8 +470,12 @@ class DaemonNetns(NetnsDaemonBase):
         self.assertEqual((m["state"], m["reason"]), ("unusable", why), m)
         self.assertEqual(m["fault"], "probe: " + why, m)
         self.assertLess(abs(m["fault_since"] - time.time()), 10, m)
-        # never in a state: how long it has been in it is unknown, not 1e16 s
-        self.assertIsNone(m["engine"]["state_for_s"], m["engine"])
+        # the engine is told at once (down, no round measured): in that state
+        # since the fault, seconds, not 1e16 s
+        self.assertEqual(m["engine"]["last_reason"], "hard_fail_link", m["engine"])
+        self.assertIsNotNone(m["engine"]["state_for_s"], m["engine"])
+        self.assertLess(m["engine"]["state_for_s"], 10, m["engine"])
+        self.assertFalse(m["engine"]["eligible"], m["engine"])
         self.assertEqual(m["engine"]["rounds"], 0)
         time.sleep(0.2)
         st = self.d.call("status")["result"]

@@ -2,7 +2,8 @@
  * test_member_fault.c - collector faults through a member (collector.h
  * collector_host.fault, member.h): raised, repeated (counted, not
  * announced), changed, cleared; the host hears each change once; an
- * essential collector's fault makes the member unusable, any other only
+ * essential collector's fault makes the member unusable (and down for the
+ * engine at once), any other only
  * shows beside the state; the "still
  * failing" summary comes from a timer while the fault lasts. Then the real
  * prober's unusable states: targets of a family the device has no address
@@ -166,25 +167,32 @@ static void test_fault_changes(void **state)
 	assert_int_equal(h.f[1].since_ms, h.f[0].since_ms);
 	assert_int_equal(h.f[1].failures, 7);
 
-	/* the essential one fails too: member unusable; the engine is told nothing it did not measure */
+	/* the essential one fails too: member unusable, and the engine is told at once
+	   (link_up false) instead of finding out after round_stale_ms without rounds;
+	   the device's own link state stays what the link monitor said */
 	hosts[0].fault(hosts[0].ctx, "no IPv6 address or default route on eth1 for the probe targets");
 	assert_int_equal(h.faults, 3);
 	assert_string_equal(member_unusable(m, &reason), "unusable");
 	assert_string_equal(reason, "no IPv6 address or default route on eth1 for the probe targets");
-	assert_int_equal(h.links, 1);
+	assert_int_equal(h.links, 2);
+	assert_int_equal(h.link_up[1], TRI_FALSE);
 	assert_int_equal(member_view(m)->link_up, TRI_TRUE);
+	hosts[0].fault(hosts[0].ctx, "no IPv6 address or default route on eth1 for the probe targets");
+	assert_int_equal(h.links, 2);		/* the same fault again: nothing new for the engine */
 	assert_int_equal(member_faults(m, text, sizeof(text), &since_wall, &since_ms, &failures), 2);
 	assert_non_null(strstr(text, "ess: no IPv6 address"));
 	assert_non_null(strstr(text, "; dish: dish API 192.168.100.1:9200 refused"));
-	assert_int_equal(failures, 8);
+	assert_int_equal(failures, 9);
 	/* a link report with the fault still there changes nothing */
 	member_link_changed(m, &li);
-	assert_int_equal(h.links, 1);
+	assert_int_equal(h.links, 2);
 	assert_string_equal(member_unusable(m, &reason), "unusable");
 
-	/* both clear: one event each */
+	/* both clear: one event each; the engine hears the member is up again */
 	hosts[0].fault(hosts[0].ctx, NULL);
 	assert_int_equal(h.faults, 4);
+	assert_int_equal(h.links, 3);
+	assert_int_equal(h.link_up[2], TRI_TRUE);
 	assert_false(h.f[3].active);
 	assert_string_equal(h.f[3].reason, "no IPv6 address or default route on eth1 for the probe targets");
 	assert_null(member_unusable(m, &reason));
@@ -214,7 +222,8 @@ static void test_fault_before_link(void **state)
 	struct link_info li = usable_link("eth1");
 	member_link_changed(m, &li);
 	assert_int_equal(h.links, 1);
-	assert_int_equal(h.link_up[0], TRI_TRUE);	/* the device is fine, the prober is not */
+	assert_int_equal(h.link_up[0], TRI_FALSE);	/* the device is fine, the prober is not */
+	assert_int_equal(member_view(m)->link_up, TRI_TRUE);
 	assert_string_equal(member_unusable(m, &reason), "unusable");
 	assert_string_equal(reason, "ICMP socket: Permission denied");
 	member_free(m);
