@@ -48,6 +48,7 @@ struct prober {
 	struct in_addr src4;
 	struct in6_addr src6;
 	char reason[PROBE_REASON_MAX];
+	bool denied;			/* the ICMP socket was refused for want of privilege */
 
 	struct psock icmp[NFAM], dns[NFAM];
 	struct tcp_probe tcp[PROBE_TARGETS_MAX];
@@ -706,6 +707,7 @@ void prober_set_link(struct prober *p, const struct link_info *li)
 			continue;
 		if ((needs(p, f, PROBE_ICMP) && open_icmp(p, f, why, sizeof(why))) ||
 		    (needs(p, f, PROBE_DNS) && open_dns(p, f, why, sizeof(why)))) {
+			p->denied = p->icmp[f].denied;
 			log_warn("probe: member=%s family=%s socket error=\"%s\"", p->cfg.name,
 				 f == F4 ? "ipv4" : "ipv6", why);
 			close_psock(p, &p->icmp[f]);
@@ -719,6 +721,7 @@ void prober_set_link(struct prober *p, const struct link_info *li)
 		return;
 	}
 	p->usable = true;
+	p->denied = false;
 	p->reason[0] = 0;
 	estimate_bytes(p);
 	probe_stall_init(&p->stall, p->cfg.passive_stall_ms);
@@ -797,6 +800,7 @@ void prober_summary(const struct prober *p, struct probe_summary *out)
 	out->boost_denied = p->boost.denied;
 	out->stall_fires = p->stall.fires;
 	out->usable = p->usable;
+	out->needs_privilege = !p->usable && p->denied;
 	snprintf(out->reason, sizeof(out->reason), "%s", p->reason);
 	out->mem_bytes = sizeof(*p) + probe_ring_mem_bytes(&p->ring);
 	out->rand_weak_draws = p->rng.weak_draws;

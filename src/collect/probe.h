@@ -143,6 +143,7 @@ struct probe_summary {
 	double bytes_per_round;		/* L3 bytes both ways, estimated */
 	double bytes_per_day;		/* at the current cadence */
 	bool usable;
+	bool needs_privilege;		/* not usable: no ICMP socket without CAP_NET_RAW/ping group */
 	char reason[PROBE_REASON_MAX];	/* why not usable */
 	int64_t last_round_ms;		/* monotonic ms; -1 = none yet */
 	size_t mem_bytes;		/* memory held by the prober */

@@ -52,10 +52,8 @@ static void report_fault(struct probe_inst *pi, const struct link_info *li)
 			 pi->device);
 	} else {
 		/* the prober's reason is its socket error; name what would allow it */
-		bool perm = strstr(ps.reason, "ICMP socket:") &&
-			    (strstr(ps.reason, "Permission denied") || strstr(ps.reason, "not permitted"));
 		snprintf(why, sizeof(why), "%s%s", ps.reason[0] ? ps.reason : "cannot open probe sockets",
-			 perm ? " (needs CAP_NET_RAW or a group in net.ipv4.ping_group_range)" : "");
+			 ps.needs_privilege ? " (needs CAP_NET_RAW or a group in net.ipv4.ping_group_range)" : "");
 	}
 	pi->host.fault(pi->host.ctx, why);
 }

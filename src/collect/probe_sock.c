@@ -131,8 +131,10 @@ int psock_open_icmp(struct psock *s, struct ev_loop *loop, int fam, const struct
 		fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	}
 	if (fd < 0) {
+		int raw_err = errno;
+		s->denied = (ping_err == EACCES || ping_err == EPERM) && (raw_err == EACCES || raw_err == EPERM);
 		snprintf(why, n, "ICMP socket: ping: %s (net.ipv4.ping_group_range), raw: %s", strerror(ping_err),
-			 strerror(errno));
+			 strerror(raw_err));
 		return -1;
 	}
 	if (probe_sock_bind(fd, fam, b, 0, why, n))

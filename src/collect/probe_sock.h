@@ -56,6 +56,7 @@ struct psock {
 	bool id_weak;		/* raw: icmp_id drawn without kernel entropy */
 	uint16_t icmp_id;	/* the id replies carry (the kernel's on ping sockets) */
 	void *owner;
+	bool denied;		/* the last open failed for want of privilege (EPERM/EACCES) */
 };
 
 /* What the round in progress (or the last one) expects. */
