@@ -45,12 +45,12 @@ test: deps
 	@./tools/test-summary.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(CROSS_CI_ARCHES:%=build-cross-%)
 
 # Tests without a network namespace two at a time (ctest-fast.log), then the
-# net and lab tests two at a time (ctest.log), each in namespaces of its own
+# net and lab tests three at a time (ctest.log; mostly waiting), each in namespaces of its own
 # (tests/isolate.sh).
 # The ASan build leaves out lab_*, the lab's own self-tests (Python and the
 # delay shim; no daemon code): the release build runs them.
 CTEST_FAST = ctest --output-on-failure --timeout 300 -LE 'net|lab' -j 2 -O ctest-fast.log
-CTEST_NET  = ctest --output-on-failure --timeout 300 -L 'net|lab' -j 2 -O ctest.log
+CTEST_NET  = ctest --output-on-failure --timeout 300 -L 'net|lab' -j 3 -O ctest.log
 
 test-release: build
 	cd $(BUILD) && $(CTEST_FAST) && $(CTEST_NET)
