@@ -13,7 +13,7 @@ target_link_libraries(sfsim PUBLIC sfengine)
 
 add_executable(starfail-sim sim/main.c)
 target_link_libraries(starfail-sim PRIVATE sfsim)
-add_executable(starfail-tracegen sim/tracegen.c sim/scenarios.c)
+add_executable(starfail-tracegen sim/tracegen.c sim/scenarios.c sim/scenarios_cell.c)
 target_link_libraries(starfail-tracegen PRIVATE sfsim sfcollect)
 
 sf_unit_test(test_engine tests/unit/test_engine.c)
