@@ -41,7 +41,6 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "tracegen.h"
 
@@ -105,8 +104,9 @@ static void put(struct gen *g, int64_t t, const char *kind, const char *member, 
 }
 
 /* Truth marks of the radio member (SINR over the last 5 s): bad while out
- * of sync or losing >= 5 %, warn while SINR is below 0 dB (interference and noise above the signal:
- * usable, not to be trusted; leaving it is no false switch), else good. */
+ * of sync or losing >= 5 %, warn while SINR is below 0 dB (interference and
+ * noise above the signal: usable, not to be trusted; leaving it is no false
+ * switch), else good. */
 static void radio_truth(struct gen *g)
 {
 	static const char *const names[] = { "good", "warn", "bad" };

@@ -37,7 +37,12 @@
  *     dish status every 2 s; cellular status every 5 s (RSRP +-2 dB noise);
  *     Wi-Fi status every 5 s;
  *   - truth/fault/goal lines state what really happened and what the engine
- *     must achieve (the goals of the issue at default settings).
+ *     must achieve (the goals of the issue at default settings);
+ *   - the cellular scenarios (scenarios_cell.c: up to 3 members, a modelled
+ *     radio) probe by role as the daemon does (the engine's primary and
+ *     members not good at the primary cadence), feed the engine the status
+ *     samples too, and report a link's return (up=1); the older scenarios
+ *     keep their fixed cadence and are byte-identical to before.
  * The same seed always gives byte-identical files.
  */
 #include <errno.h>
