@@ -76,41 +76,48 @@ for slope in 0 0.5 1; do
 done
 echo
 echo "RSRP-slope trigger on the cellular member (fires = rising edges; before a failure = the"
-echo "member truly bad within 60 s; 'bad' = fired while already bad), all traces, seeds 1-$seeds:"
-for slope in 0.5 1 2; do
-	s=1
-	while [ "$s" -le "$seeds" ]; do
-		for t in $traces; do
-			f="$out/$s/$t.trace"
-			"$build/starfail-sim" --events --set predict_rsrp_slope_db_per_s=$slope "$f" |
-				grep 'event=predict reason=predictive_signal member=lte' |
-				awk '{ print "fire", substr($1, 3) * 1000 }'
-			awk '$1 == "truth" && $3 == "lte" { print "truth", $2, $4 }' "$f"
-			echo "end"
-		done
-		s=$((s + 1))
-	done | awk -v slope="$slope" '
-		function flush(   i, j, hit) {
-			for (i = 0; i < nf; i++) {
-				if (state_at(fire[i]) == "bad") { during++; continue }
-				hit = 0
-				for (j = 0; j < nb; j++)
-					if (onset[j] > fire[i] && onset[j] <= fire[i] + 60000) hit = 1
-				if (hit) with++; else without++
+echo "member truly bad within 60 s; 'bad' = fired while already bad), seeds 1-$seeds:"
+# slope_stats LABEL TRACE...: the counts over those traces and all seeds
+slope_stats() {
+	label=$1
+	shift
+	for slope in 0.5 1 2; do
+		s=1
+		while [ "$s" -le "$seeds" ]; do
+			for t in "$@"; do
+				f="$out/$s/$t.trace"
+				"$build/starfail-sim" --events --set predict_rsrp_slope_db_per_s=$slope "$f" |
+					grep 'event=predict reason=predictive_signal member=lte' |
+					awk '{ print "fire", substr($1, 3) * 1000 }'
+				awk '$1 == "truth" && $3 == "lte" { print "truth", $2, $4 }' "$f"
+				echo "end"
+			done
+			s=$((s + 1))
+		done | awk -v slope="$slope" -v label="$label" '
+			function flush(   i, j, hit) {
+				for (i = 0; i < nf; i++) {
+					if (state_at(fire[i]) == "bad") { during++; continue }
+					hit = 0
+					for (j = 0; j < nb; j++)
+						if (onset[j] > fire[i] && onset[j] <= fire[i] + 60000) hit = 1
+					if (hit) with++; else without++
+				}
+				nf = 0; nb = 0; nt = 0
 			}
-			nf = 0; nb = 0; nt = 0
-		}
-		function state_at(t,   k, st) {
-			st = "good"
-			for (k = 0; k < nt; k++) if (tt[k] <= t) st = ts[k]
-			return st
-		}
-		$1 == "fire" { fire[nf++] = $2 }
-		$1 == "truth" { tt[nt] = $2; ts[nt++] = $3; if ($3 == "bad") onset[nb++] = $2 }
-		$1 == "end" { flush() }
-		END {
-			n = with + without
-			printf "  %3s dB/s: %3d fires: %3d before a failure, %3d without one (%.1fx), %3d while bad\n",
-				slope, n + during, with, without, with ? without / with : 0, during
-		}'
-done
+			function state_at(t,   k, st) {
+				st = "good"
+				for (k = 0; k < nt; k++) if (tt[k] <= t) st = ts[k]
+				return st
+			}
+			$1 == "fire" { fire[nf++] = $2 }
+			$1 == "truth" { tt[nt] = $2; ts[nt++] = $3; if ($3 == "bad") onset[nb++] = $2 }
+			$1 == "end" { flush() }
+			END {
+				printf "  %-10s %3s dB/s: %3d fires: %3d before a failure, %3d without one, %3d while bad\n",
+					label, slope, with + without + during, with, without, during
+			}'
+	done
+}
+# shellcheck disable=SC2086
+slope_stats all $traces
+slope_stats drive cellular_drive_1h_dc
