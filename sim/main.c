@@ -5,7 +5,7 @@
  *
  *   starfail-sim [--policy starfail|mwan3|rutos|dpinger|all]... [--quiet]
  *                [--events] [--utc] [--seed N] [--set option=value]...
- *                [--check] [--table] TRACE...
+ *                [--check] [--table] [--members] TRACE...
  */
 #include <errno.h>
 #include <math.h>
@@ -28,6 +28,7 @@ static void usage(FILE *f)
 		"  --set OPT=VAL  override an engine option (see docs/CONFIGURATION.md)\n"
 		"  --check        exit 1 unless the starfail policy meets each trace's goals\n"
 		"  --table        print one benchmark table for all traces (implies --quiet)\n"
+		"  --members      after each summary, the time each policy had each member as primary\n"
 		"  --options      print the engine's options as a Markdown table and exit\n");
 }
 
@@ -94,6 +95,18 @@ static void print_summary(const char *path, const struct sim_summary *s, double 
 	}
 }
 
+/* "on POLICY: a=12.0 b=3.5 none=0.0" (seconds as primary) */
+static void print_members(const struct sim_summary *s)
+{
+	for (int k = 0; k < s->n; k++) {
+		const struct sim_result *r = &s->r[k];
+		printf("on %s:", r->policy);
+		for (int i = 0; i < s->n_members; i++)
+			printf(" %s=%.1f", s->member_names[i], r->time_on_ms[i] / 1000.0);
+		printf(" none=%.1f\n", r->time_none_ms / 1000.0);
+	}
+}
+
 static void print_table_row(const char *path, const struct sim_summary *s)
 {
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -123,7 +136,7 @@ static void print_table_row(const char *path, const struct sim_summary *s)
 int main(int argc, char **argv)
 {
 	struct sim_opts o = { .out = stdout, .seed = 1 };
-	bool check = false, table = false, quiet = false;
+	bool check = false, table = false, quiet = false, members = false;
 	engine_params_defaults(&o.params);
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
@@ -154,6 +167,8 @@ int main(int argc, char **argv)
 			check = true;
 		} else if (!strcmp(a, "--table")) {
 			table = true;
+		} else if (!strcmp(a, "--members")) {
+			members = true;
 		} else if (!strcmp(a, "--options")) {
 			print_options();
 			return 0;
@@ -197,6 +212,8 @@ int main(int argc, char **argv)
 			print_table_row(argv[i], &s);
 		else
 			print_summary(argv[i], &s, wall_ms);
+		if (members && !table)
+			print_members(&s);
 		if (check && sim_check_goals(&s, stdout)) {
 			printf("FAIL %s\n", argv[i]);
 			rc = 1;

@@ -535,6 +535,10 @@ const struct scen scens[] = {
 	{ "flapping_dc", false, s_flap_dc },
 	{ "starlink_outage_dc", false, s_sl_outage_dc },
 	{ "cellular_fade_dc", false, s_cell_fade_dc },
+	{ "cellular_fade_wifi_dc", false, s_cell_fade_wifi_dc },
+	{ "bad_radio_backup_dc", false, s_bad_radio_backup_dc },
+	{ "bad_radio_only_backup_dc", false, s_bad_radio_only_backup_dc },
+	{ "cellular_drive_1h_dc", false, s_cell_drive_1h_dc },
 };
 
 const size_t n_scens = sizeof(scens) / sizeof(scens[0]);

@@ -46,6 +46,7 @@ struct run {
 	int np;
 	int primary[__POL_MAX];
 	int64_t since_ms[__POL_MAX];
+	bool chosen[__POL_MAX];		/* the policy has had a primary */
 	enum truth_state truth[ENGINE_MAX_MEMBERS];
 	int fault_member;
 	int64_t fault_from_ms;
@@ -86,10 +87,17 @@ static void decide_all(struct run *run, struct sim_summary *sum, const struct tr
 		int cur = run->primary[k];
 		if (cur >= 0 && run->truth[cur] == TRUTH_BAD && run->since_ms[k] != INT64_MIN)
 			sum->r[k].time_on_bad_ms += now_ms - run->since_ms[k];
+		if (run->since_ms[k] != INT64_MIN) {
+			if (cur >= 0)
+				sum->r[k].time_on_ms[cur] += now_ms - run->since_ms[k];
+			else if (run->chosen[k])
+				sum->r[k].time_none_ms += now_ms - run->since_ms[k];
+		}
 		run->since_ms[k] = now_ms;
 		char why[POLICY_WHY_MAX] = "";
 		int to = run->p[k]->decide(run->p[k], now_ms, why, sizeof(why));
 		judge(run, sum, tr, k, now_ms, to, why, out);
+		run->chosen[k] |= to >= 0;
 	}
 }
 
@@ -111,6 +119,9 @@ int sim_run(const char *path, const struct sim_opts *o, struct sim_summary *sum,
 		goto out;
 	}
 	sum->goals = tr->goals;
+	sum->n_members = tr->n;
+	for (int i = 0; i < tr->n; i++)
+		snprintf(sum->member_names[i], sizeof(sum->member_names[i]), "%s", tr->members[i].name);
 	run.fault_member = -1;
 	for (int pol = 0; pol < __POL_MAX; pol++) {
 		if (!(o->policies & (1u << pol)))

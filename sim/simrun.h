@@ -33,6 +33,8 @@ struct sim_result {
 	int64_t detect_t_ms;
 	bool all_bad_seen;
 	int64_t time_on_bad_ms;		/* time the primary was truly bad */
+	int64_t time_on_ms[ENGINE_MAX_MEMBERS];	/* time each member was primary */
+	int64_t time_none_ms;		/* time without a primary after the first choice */
 };
 
 struct sim_summary {
@@ -41,6 +43,8 @@ struct sim_summary {
 	int64_t fault_t_ms;
 	int64_t duration_ms;
 	long samples;
+	int n_members;
+	char member_names[ENGINE_MAX_MEMBERS][32];
 	struct trace_goals goals;
 	int n;
 	struct sim_result r[__POL_MAX];

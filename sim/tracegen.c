@@ -37,7 +37,12 @@
  *     dish status every 2 s; cellular status every 5 s (RSRP +-2 dB noise);
  *     Wi-Fi status every 5 s;
  *   - truth/fault/goal lines state what really happened and what the engine
- *     must achieve (the goals of the issue at default settings).
+ *     must achieve (the goals of the issue at default settings);
+ *   - the cellular scenarios (scenarios_cell.c: up to 3 members, a modelled
+ *     radio) probe by role as the daemon does (the engine's primary and
+ *     members not good at the primary cadence), feed the engine the status
+ *     samples too, and report a link's return (up=1); the older scenarios
+ *     keep their fixed cadence and are byte-identical to before.
  * The same seed always gives byte-identical files.
  */
 #include <errno.h>
@@ -88,7 +93,8 @@ static bool sl_boundary(struct gen *g, int64_t t)
 	return false;
 }
 
-static void feed_engine(struct gen *g, int mi, int64_t t, int lost, int nt, double rtt, bool up)
+static void feed_engine(struct gen *g, int mi, int64_t t, int lost, int nt, double rtt,
+			enum tri up)
 {
 	if (!g->eng)
 		return;
@@ -97,7 +103,7 @@ static void feed_engine(struct gen *g, int mi, int64_t t, int lost, int nt, doub
 	s.loss_pct = 100.0 * lost / nt;
 	s.probes_sent = nt;
 	s.latency_ms = lost < nt ? rtt : NAN;
-	s.link_up = up ? TRI_UNKNOWN : TRI_FALSE;
+	s.link_up = up;
 	engine_observe(g->eng, mi, &s);
 	engine_decide(g->eng, t, NULL);
 	/* what the daemon does after each decision (daemon_decide) */
@@ -121,8 +127,17 @@ static bool emit_round(struct gen *g, int mi, int64_t t)
 	if (!l.up) {
 		g->last_lost[mi] = m->targets;
 		fprintf(g->f, "%lld %s up=0 loss_pct=100 probes=%d\n", (long long)t, m->name, m->targets);
-		feed_engine(g, mi, t, m->targets, m->targets, NAN, false);
+		feed_engine(g, mi, t, m->targets, m->targets, NAN, TRI_FALSE);
+		g->link_down[mi] = g->follow_primary;
 		return true;
+	}
+	/* the link monitor reports the link's return (the older scenarios never
+	 * did: their link stays down for the engine once it went down) */
+	enum tri up = TRI_UNKNOWN;
+	if (g->link_down[mi]) {
+		up = TRI_TRUE;
+		g->link_down[mi] = false;
+		fprintf(g->f, "%lld %s up=1\n", (long long)t, m->name);
 	}
 	int nt = m->targets;
 	bool noise = l.sl_noise && sl_boundary(g, t);
@@ -143,7 +158,7 @@ static bool emit_round(struct gen *g, int mi, int64_t t)
 	else
 		fprintf(g->f, "%lld %s loss_pct=%.1f rtt_ms=%.1f probes=%d\n", (long long)t, m->name,
 			100.0 * lost / nt, sum / (nt - lost), nt);
-	feed_engine(g, mi, t, lost, nt, lost < nt ? sum / (nt - lost) : NAN, true);
+	feed_engine(g, mi, t, lost, nt, lost < nt ? sum / (nt - lost) : NAN, up);
 	g->last_lost[mi] = lost;
 	return lost == nt;
 }
@@ -154,23 +169,64 @@ static double round_bytes(const struct gmember *m)
 	return m->targets * 2.0 * (20 + 8 + 16);
 }
 
+/* A status sample to the engine (follow_primary scenarios: the engine's
+ * choice drives the cadence, so it must see what the daemon's would). */
+static void feed_status(struct gen *g, int mi, struct sample *s)
+{
+	if (!g->eng || !g->follow_primary)
+		return;
+	engine_observe(g->eng, mi, s);
+	engine_decide(g->eng, s->t_ms, NULL);
+}
+
 static void emit_status(struct gen *g, int mi, int64_t t)
 {
 	struct gmember *m = &g->m[mi];
 	struct link l = m->base;
+	struct sample s;
 	g->model(g, mi, t, &l);
+	sample_init(&s, t);
 	if (m->cls == CLASS_STARLINK) {
 		fprintf(g->f, "%lld %s obstruction_pct=%.2f obstructed=%d outage=%d update_state=%d",
 			(long long)t, m->name, l.obstruction_pct, l.obstructed, l.outage, l.update_state);
 		if (!isnan(l.reboot_in_s))
 			fprintf(g->f, " reboot_in_s=%.0f", l.reboot_in_s);
 		fputc('\n', g->f);
+		s.sl.obstruction_pct = l.obstruction_pct;
+		s.sl.currently_obstructed = l.obstructed ? TRI_TRUE : TRI_FALSE;
+		s.sl.outage_cause = l.outage;
+		s.sl.software_update_state = l.update_state;
+		s.sl.reboot_in_s = l.reboot_in_s;
 	} else if (m->cls == CLASS_CELLULAR) {
-		fprintf(g->f, "%lld %s rsrp_dbm=%.1f sinr_db=%.1f roaming=0\n", (long long)t, m->name,
-			l.rsrp_dbm + (sim_uniform(&g->rng) * 4 - 2), l.sinr_db);
+		/* what the trace says, rounded as written */
+		char line[128];
+		snprintf(line, sizeof(line), "rsrp_dbm=%.1f sinr_db=%.1f",
+			 l.rsrp_dbm + (sim_uniform(&g->rng) * 4 - 2), l.sinr_db);
+		fprintf(g->f, "%lld %s %s roaming=0\n", (long long)t, m->name, line);
+		if (sscanf(line, "rsrp_dbm=%lf sinr_db=%lf", &s.cell.rsrp_dbm, &s.cell.sinr_db) != 2)
+			return;
+		s.cell.roaming = TRI_FALSE;
 	} else if (m->cls == CLASS_WIFI) {
 		fprintf(g->f, "%lld %s signal_dbm=%.0f\n", (long long)t, m->name, l.wifi_dbm);
+		s.wifi.signal_dbm = round(l.wifi_dbm);
+	} else {
+		return;
 	}
+	feed_status(g, mi, &s);
+}
+
+/* The member's regular round interval: by role when the cadence follows the
+ * engine (the daemon's role_of(): the primary and a member that is not good
+ * are probed at the primary cadence), else its own. */
+static int round_interval(const struct gen *g, int mi)
+{
+	if (!g->follow_primary || !g->eng)
+		return g->m[mi].round_ms;
+	struct engine_score_info si;
+	bool primary = engine_primary(g->eng) == mi ||
+		       (engine_member_score(g->eng, mi, &si) == 0 && si.state != MS_GOOD &&
+			si.state != MS_DISABLED);
+	return primary ? g->m[0].round_ms : g->m[1].round_ms;
 }
 
 static int status_period(enum member_class c)
@@ -193,8 +249,10 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 	sc->setup(&g);
 	if (cad.targets > 0) {
 		g.m[0].round_ms = cad.round_ms;
-		g.m[1].round_ms = cad.standby_ms;
-		g.m[0].targets = g.m[1].targets = cad.targets;
+		for (int i = 0; i < g.n; i++) {
+			g.m[i].round_ms = i ? cad.standby_ms : cad.round_ms;
+			g.m[i].targets = cad.targets;
+		}
 		g.fast_rounds = true;
 	}
 	/* stable by time: marks are added in a meaningful order at equal times */
@@ -211,6 +269,7 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 	g.f = fopen(path, "w");
 	if (!g.f) {
 		fprintf(stderr, "starfail-tracegen: %s: %s\n", path, strerror(errno));
+		cell_radio_free(&g);
 		return -1;
 	}
 	fprintf(g.f, "starfail-trace 1\n# scenario %s, generated by starfail-tracegen --seed %llu\n",
@@ -223,7 +282,7 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 		fprintf(g.f, "goal %s\n", g.goals);
 	if (adaptive_ms > 0) {
 		struct engine_params ep;
-		struct engine_member em[2];
+		struct engine_member em[GEN_MAX_MEMBERS];
 		char err[128];
 		engine_params_defaults(&ep);
 		memset(em, 0, sizeof(em));
@@ -241,6 +300,7 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 		g.eng = engine_create(&ep, em, g.n, err, sizeof(err));
 		if (!g.eng) {
 			fprintf(stderr, "starfail-tracegen: engine: %s\n", err);
+			cell_radio_free(&g);
 			fclose(g.f);
 			return -1;
 		}
@@ -293,7 +353,8 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 			} else {
 				if (!all_lost)
 					m->fast_left = 3;
-				int64_t regular = t + m->round_ms + (int64_t)(sim_uniform(&g.rng) * 21) - 10;
+				int64_t regular = t + round_interval(&g, who) +
+						  (int64_t)(sim_uniform(&g.rng) * 21) - 10;
 				bool boosted = false;
 				m->next_round_ms = g.eng ? probe_boost_next(&g.boost[who], t, regular,
 									 round_bytes(m), t, &boosted) : regular;
@@ -313,6 +374,7 @@ static int generate(const struct scen *sc, const char *dir, uint64_t seed)
 				(double)g.boost[i].bytes * 86400000.0 / (double)g.duration_ms);
 		engine_destroy(g.eng);
 	}
+	cell_radio_free(&g);
 	if (fclose(g.f)) {
 		fprintf(stderr, "starfail-tracegen: %s: %s\n", path, strerror(errno));
 		return -1;

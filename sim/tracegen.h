@@ -18,7 +18,8 @@
 #define ROUND_MS 500
 #define TARGETS 3
 #define UTC_START_MS 1764115200000LL	/* 2025-11-26 00:00:00 UTC */
-#define MAX_MARKS 256
+#define MAX_MARKS 1024
+#define GEN_MAX_MEMBERS 3
 #define MAX_DROPS 64
 
 struct link {
@@ -54,7 +55,7 @@ struct gen {
 	const char *scenario;
 	int64_t duration_ms;
 	int n;
-	struct gmember m[2];
+	struct gmember m[GEN_MAX_MEMBERS];
 	model_fn model;
 	struct mark marks[MAX_MARKS];
 	int nmarks;
@@ -63,16 +64,22 @@ struct gen {
 	uint64_t seed;
 	int64_t drop_t[MAX_DROPS], drop_end[MAX_DROPS];	/* recurring obstruction schedule */
 	int ndrops;
+	struct cell_radio *radio;	/* cellular radio series (scenarios_cell.c), NULL: none */
+	int radio_member;		/* the member it drives */
+	bool follow_primary;		/* cadence by role, as the daemon's role_of(): the engine's
+					 * primary and members not good at m[0].round_ms, others at
+					 * m[1].round_ms; status samples fed to the engine too */
 	uint64_t rng;
 	FILE *f;
 	/* adaptive evidence (on unless --adaptive 0): the engine runs on the
 	 * generated rounds, and a member it marks suspect is probed by the
 	 * prober's own rule (src/collect/probe_boost.c, the daemon's defaults) */
 	struct engine *eng;
-	struct probe_boost boost[2];
-	bool confirm[2];		/* the member's next round is a confirmation round */
-	int last_lost[2];		/* probes lost in the member's newest round */
-	long rounds[2], probes[2], extra_probes[2];
+	struct probe_boost boost[GEN_MAX_MEMBERS];
+	bool confirm[GEN_MAX_MEMBERS];	/* the member's next round is a confirmation round */
+	int last_lost[GEN_MAX_MEMBERS];	/* probes lost in the member's newest round */
+	bool link_down[GEN_MAX_MEMBERS];	/* follow_primary: up=0 written, up=1 not yet */
+	long rounds[GEN_MAX_MEMBERS], probes[GEN_MAX_MEMBERS], extra_probes[GEN_MAX_MEMBERS];
 };
 
 struct scen {
@@ -82,6 +89,12 @@ struct scen {
 };
 
 extern const struct scen scens[];
+/* scenarios_cell.c: cellular fade and bad-radio backup on a modelled radio */
+void s_cell_fade_wifi_dc(struct gen *g);
+void s_bad_radio_backup_dc(struct gen *g);
+void s_bad_radio_only_backup_dc(struct gen *g);
+void s_cell_drive_1h_dc(struct gen *g);
+void cell_radio_free(struct gen *g);
 extern const size_t n_scens;
 
 #endif

@@ -48,7 +48,11 @@ mipsel test_starlink_collector qemu-mipsel returns the host's errno from SO_ERRO
 armhf test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary the controller execs as a child: qemu-user without binfmt_misc cannot run it
 arm64 test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary the controller execs as a child: qemu-user without binfmt_misc cannot run it
 mipsel test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary the controller execs as a child: qemu-user without binfmt_misc cannot run it
-s390x test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary the controller execs as a child: qemu-user without binfmt_misc cannot run it"
+s390x test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary the controller execs as a child: qemu-user without binfmt_misc cannot run it
+armhf test_sim_cell it execs starfail-tracegen, a target binary: qemu-user without binfmt_misc cannot run it
+arm64 test_sim_cell it execs starfail-tracegen, a target binary: qemu-user without binfmt_misc cannot run it
+mipsel test_sim_cell it execs starfail-tracegen, a target binary: qemu-user without binfmt_misc cannot run it
+s390x test_sim_cell it execs starfail-tracegen, a target binary: qemu-user without binfmt_misc cannot run it"
 
 # MQTT (libmosquitto) and the webhook (libcurl) are left out of the cross
 # builds: both need libssl3:ARCH, and Debian 12's foreign architectures lag

@@ -172,8 +172,9 @@ const struct cfg_option engine_options[] = {
 	INT("predict_reboot_lead_s", predict_reboot_lead_s, 0, 86400, "120", "s",
 	    "leave a Starlink member this long before an announced reboot"),
 	DBL("predict_rsrp_slope_db_per_s", predict_rsrp_slope_db_per_s, 0, 100, "0", "dB/s",
-	    "cellular RSRP falling faster than this is a predictive signal (0 = off: on drive "
-	    "traces it fired more often without a failure than with one; the radio floor gates)"),
+	    "cellular RSRP falling faster than this is a predictive signal (0 = off: on the "
+	    "modelled drive and fade traces it did not shorten the time on a bad cellular link; "
+	    "the radio floor gates)"),
 	DBL("predict_rsrp_max_dbm", predict_rsrp_max_dbm, -160, 0, "-100", "dBm",
 	    "...when the RSRP is at most this"),
 	DBL("predict_penalty", predict_penalty, 0, 100, "30", "points",
