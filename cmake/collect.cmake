@@ -49,7 +49,8 @@ sf_fuzzer(netifd fuzz/fuzz_netifd.c sfcollect)
 target_include_directories(sfcollect PUBLIC ${CMAKE_SOURCE_DIR}/src/collect/cellular)
 target_sources(sfcollect PRIVATE src/collect/cellular/cell_parse.c src/collect/cellular/cell_parse_json.c
                src/collect/cellular/cell_parse_text.c src/collect/cellular/cell_parse_at.c
-               src/collect/cellular/cellular.c src/collect/cellular/cellular_metrics.c)
+               src/collect/cellular/cellular.c src/collect/cellular/cellular_metrics.c
+               src/collect/cellular/cell_at_session.c src/collect/cellular/cell_at.c)
 sf_unit_test(test_cell_parse tests/unit/test_cell_parse.c)
 sf_unit_test(test_cellular_collector tests/unit/test_cellular_collector.c)
 if(SF_TESTS)
@@ -60,4 +61,7 @@ if(SF_TESTS)
   # stand-in modem tools on the daemon's PATH; starfaild comes from daemon.cmake
   add_test(NAME cellular_daemon COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_cellular.py)
   set_tests_properties(cellular_daemon PROPERTIES TIMEOUT 120 ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}")
+  # the AT provider end to end: a stand-in modem on a pty (tests/integration/at_modem.py)
+  add_test(NAME cellular_at_daemon COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_cellular_at.py)
+  set_tests_properties(cellular_at_daemon PROPERTIES TIMEOUT 120 ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}")
 endif()
