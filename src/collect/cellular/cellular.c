@@ -435,8 +435,11 @@ static void *cell_start(struct ev_loop *loop, const struct collector_args *args,
 		c->prov[i].last_duration_ms = -1;
 	}
 	c->p.at_port[CFG_STR_MAX - 1] = c->p.at_lock_dir[CFG_STR_MAX - 1] = '\0';
-	if (c->p.provider == CELL_PROV_AT + 1 && !c->p.at_port[0]) {
-		snprintf(err, errlen, "cellular: cell_provider at needs cell_at_port");
+	if ((c->p.provider == CELL_PROV_AT + 1 && !c->p.at_port[0]) ||
+	    (c->p.at_port[0] && (c->p.at_timeout_ms < 1 || c->p.at_timeout_ms > 60000))) {
+		snprintf(err, errlen, "cellular: %s", c->p.at_port[0] ? "cell_at_timeout_ms out of range"
+								   : "cell_provider at needs cell_at_port");
+		log_err("cellular member=%s %s", c->member, err);
 		free(c);
 		return NULL;
 	}
