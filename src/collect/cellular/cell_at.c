@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -143,7 +144,8 @@ static int lockfile_take(struct cell_at *a, char *reason, size_t len)
 		errno = 0;
 		long pid = strtol(buf, &end, 10);
 		bool parsed = end != buf && errno == 0 && pid > 0 && pid < (1L << 22);
-		if (parsed && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+		/* our own pid: another member of this daemon has the port */
+		if (parsed && (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
 			snprintf(reason, len, "port busy (lock file %s)", a->lock_path);
 			return -1;
 		}
@@ -314,6 +316,16 @@ static int cmd_send(struct cell_at *a)
 	return out_flush(a);
 }
 
+/* Does s contain w, ignoring case (ASCII)? */
+static bool contains_ci(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+	for (; *s; s++)
+		if (strncasecmp(s, w, n) == 0)
+			return true;
+	return false;
+}
+
 static void note_unsupported(struct cell_at *a, const char *cmd)
 {
 	size_t l = strlen(a->unsup_next);
@@ -349,7 +361,7 @@ static void cmd_done(struct cell_at *a)
 		log_debug("cellular member=%s at: %s answered %s", a->member, c->cmd, s->final_text);
 	} else if (c->flags & CMD_IDENT) {
 		if (s->reply_lines)
-			a->vendor = strcasestr(s->reply, "quectel") ? VENDOR_QUECTEL : VENDOR_OTHER;
+			a->vendor = contains_ci(s->reply, "quectel") ? VENDOR_QUECTEL : VENDOR_OTHER;
 	} else if (!(c->flags & CMD_SETUP) && s->reply_len) {
 		if (a->all_len + s->reply_len <= ROUND_MAX) {
 			memcpy(a->all + a->all_len, s->reply, s->reply_len);
