@@ -149,7 +149,17 @@ class CellularAt(unittest.TestCase):
             self.assertIn("not installed", c[p]["reason"], p)
         self.assertEqual(c["radio"]["rsrp_dbm"], -70)
 
-    def test_nsa_recording_other_vendor(self):
+    def test_off_without_port(self):
+        """No cell_at_port: auto never opens a tty, the at provider stays untried."""
+        self.make_modem()
+        self.start(cell_provider="auto", cell_at_port="")
+        c = self.wait(lambda c: c["polls_failed"] >= 2)
+        self.assertIsNone(c["at_port"])
+        self.assertEqual(c["at"]["status"], "untried")
+        self.assertEqual(self.modem.commands, [])
+        self.assertNotIn("at:", self.member()["fault"])
+
+
         """A module that is not Quectel gets no AT+QENG; the NSA recording then gives nothing."""
         self.start(recording="at_quectel_nsa.at", vendor="Quectel")
         c = self.wait(lambda c: c["polls_ok"] >= 1)
