@@ -159,8 +159,9 @@ class CellularAt(unittest.TestCase):
         self.assertEqual(self.modem.commands, [])
         self.assertNotIn("at:", self.member()["fault"])
 
-
-        """A module that is not Quectel gets no AT+QENG; the NSA recording then gives nothing."""
+    def test_nsa_recording_other_vendor(self):
+        """The NSA recording (multi-line +QENG) on a Quectel; a module that is not Quectel gets no AT+QENG,
+        and with this recording then nothing."""
         self.start(recording="at_quectel_nsa.at", vendor="Quectel")
         c = self.wait(lambda c: c["polls_ok"] >= 1)
         r = c["radio"]
