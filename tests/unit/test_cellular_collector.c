@@ -3,10 +3,13 @@
  * default loop, with stand-in tools (shell scripts) first on $PATH: the
  * option defaults, refused params, a replayed mmcli poll reaching the host
  * as sample.cell, a failed poll reaching it as all unknown, recheck
- * (poll_now) skipping the backoff, and stop() while a tool hangs (the
- * child is killed, nothing leaks: run it under ASan).
+ * (poll_now) skipping the backoff, stop() while a tool hangs (the
+ * child is killed, nothing leaks: run it under ASan), and stop() in the
+ * middle of an AT round on a pty (no callback, the port closed).
  */
+#include <errno.h>
 #include <ev.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <setjmp.h>
@@ -124,6 +127,51 @@ static void t_defaults(void **state)
 	struct host_log h = { 0 };
 	p.provider = 9;
 	assert_null(start(&p, &h));
+	/* the AT provider: off unless a port is named; alone it needs one */
+	defaults(&p);
+	assert_string_equal(p.at_port, "");
+	assert_string_equal(p.at_lock_dir, "/var/lock");
+	assert_int_equal(p.at_timeout_ms, 2000);
+	p.provider = CELL_PROV_AT + 1;
+	assert_null(start(&p, &h));
+}
+
+/* Stopped in the middle of an AT round: no callback, the port closed at once. */
+static void t_stop_mid_at_round(void **state)
+{
+	(void)state;
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	struct cellular_params p;
+	defaults(&p);
+	p.provider = CELL_PROV_AT + 1;
+	snprintf(p.at_port, sizeof(p.at_port), "%s", ptsname(m));
+	p.at_lock_dir[0] = '\0';
+	struct host_log h = { 0 };
+	void *c = start(&p, &h);
+	assert_non_null(c);
+	fcntl(m, F_SETFL, O_NONBLOCK);
+	char got[64] = "";
+	size_t n = 0;
+	ev_tstamp end = ev_time() + 3;
+	while (!strstr(got, "ATE0\r") && ev_time() < end) {
+		ev_run(EV_DEFAULT, EVRUN_NOWAIT);
+		ssize_t r = read(m, got + n, sizeof(got) - 1 - n);
+		if (r > 0)
+			got[n += (size_t)r] = '\0';
+		usleep(5000);
+	}
+	assert_non_null(strstr(got, "ATE0\r"));
+	cellular_collector.stop(c);
+	assert_int_equal(h.n, 0);
+	/* no slave end open any more: the master reads EIO */
+	char b[8];
+	errno = 0;
+	assert_int_equal(read(m, b, sizeof(b)), -1);
+	assert_int_equal(errno, EIO);
+	close(m);
 }
 
 static void t_replay_then_fail(void **state)
@@ -205,6 +253,7 @@ int main(void)
 		cmocka_unit_test(t_defaults),
 		cmocka_unit_test(t_replay_then_fail),
 		cmocka_unit_test(t_stop_while_hanging),
+		cmocka_unit_test(t_stop_mid_at_round),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cell_at.h"
 #include "cell_parse.h"
 #include "cellular_metrics.h"
 #include "clock.h"
@@ -30,13 +31,13 @@
 #define ARG_LEN CFG_STR_MAX
 #define ERR_CAP 1024
 
-const char *const cell_provider_names[__CELL_PROV_MAX] = { "rutos_ubus", "gsmctl", "mmcli", "uqmi" };
-static const char *const provider_option_names[] = { "auto", "rutos_ubus", "gsmctl", "mmcli", "uqmi", NULL };
+const char *const cell_provider_names[__CELL_PROV_MAX] = { "rutos_ubus", "gsmctl", "mmcli", "uqmi", "at" };
+static const char *const provider_option_names[] = { "auto", "rutos_ubus", "gsmctl", "mmcli", "uqmi", "at", NULL };
 
 #define P(f) offsetof(struct cellular_params, f)
 const struct cfg_option cellular_options[] = {
 	{ "cell_provider", CFG_ENUM, P(provider), 0, 0, "auto", provider_option_names, NULL,
-	  "Where radio figures come from: auto (the first that works of rutos_ubus, gsmctl, mmcli, uqmi) "
+	  "Where radio figures come from: auto (the first that works of rutos_ubus, gsmctl, mmcli, uqmi, at) "
 	  "or one of them." },
 	{ "cell_modem", CFG_INT, P(modem), 0, 15, "0", NULL, NULL,
 	  "Modem index: ubus gsm.modemN, mmcli -m N." },
@@ -48,6 +49,13 @@ const struct cfg_option cellular_options[] = {
 	  "Longest retry delay of a failing provider (starts at cell_interval_ms, doubles)." },
 	{ "cell_uqmi_device", CFG_STRING, P(uqmi_device), 0, 0, "/dev/cdc-wdm0", NULL, NULL,
 	  "QMI control device for the uqmi provider." },
+	{ "cell_at_port", CFG_STRING, P(at_port), 0, 0, "", NULL, NULL,
+	  "AT serial port of the modem (e.g. /dev/ttyUSB2) for the at provider, tried after uqmi; "
+	  "empty: no AT provider. Held for one query round at a time (docs/CELLULAR.md)." },
+	{ "cell_at_timeout_ms", CFG_INT, P(at_timeout_ms), 100, 30000, "2000", NULL, "ms",
+	  "Deadline of one AT command; a command without a final result code by then fails the round." },
+	{ "cell_at_lock_dir", CFG_STRING, P(at_lock_dir), 0, 0, "/var/lock", NULL, NULL,
+	  "Directory of UUCP lock files (LCK..ttyUSB2) honoured and taken for the AT port; empty: none." },
 	CFG_OPT_END
 };
 #undef P
@@ -99,6 +107,7 @@ struct cellular {
 	char member[CFG_STR_MAX];
 	struct proc_pool *pool;
 	struct proc_job *job;
+	struct cell_at *at;		/* the AT provider; NULL without cell_at_port */
 	ev_timer timer;
 	struct prov_state prov[__CELL_PROV_MAX];
 	int cur, step;			/* provider and step running; cur -1 idle */
@@ -138,6 +147,8 @@ static void fill_argv(struct prov_state *ps, int prov, const struct cellular_par
 
 static bool provider_allowed(const struct cellular *c, int prov)
 {
+	if (prov == CELL_PROV_AT && !c->at)
+		return false;
 	return c->p.provider == CELL_PROVIDER_AUTO || c->p.provider == prov + 1;
 }
 
@@ -329,9 +340,31 @@ static void on_done(const struct proc_result *res, void *ctx)
 		provider_ok(c);
 }
 
+static void at_done(void *ctx, const struct cell_info *ci, const char *reason)
+{
+	struct cellular *c = ctx;
+	char why[CELL_REASON_MAX];
+	if (!ci) {
+		snprintf(why, sizeof(why), "at: %.150s", reason);
+		provider_failed(c, why);
+		return;
+	}
+	c->poll_t_ms = clock_mono_ms();
+	cell_info_merge(&c->poll_info, ci);
+	provider_ok(c);
+}
+
 static void run_step(struct cellular *c)
 {
 	struct prov_state *ps = &c->prov[c->cur];
+	if (c->cur == CELL_PROV_AT) {
+		char reason[CELL_REASON_MAX], why[CELL_REASON_MAX];
+		if (cell_at_round(c->at, at_done, c, reason, sizeof(reason)) != 0) {
+			snprintf(why, sizeof(why), "at: %.150s", reason);
+			provider_failed(c, why);
+		}
+		return;
+	}
 	struct proc_spec spec = {
 		.argv = ps->argv[c->step],
 		.envp = NULL,
@@ -401,10 +434,26 @@ static void *cell_start(struct ev_loop *loop, const struct collector_args *args,
 		c->prov[i].failing_since_ms = -1;
 		c->prov[i].last_duration_ms = -1;
 	}
+	c->p.at_port[CFG_STR_MAX - 1] = c->p.at_lock_dir[CFG_STR_MAX - 1] = '\0';
+	if ((c->p.provider == CELL_PROV_AT + 1 && !c->p.at_port[0]) ||
+	    (c->p.at_port[0] && (c->p.at_timeout_ms < 1 || c->p.at_timeout_ms > 60000))) {
+		snprintf(err, errlen, "cellular: %s", c->p.at_port[0] ? "cell_at_timeout_ms out of range"
+								   : "cell_provider at needs cell_at_port");
+		log_err("cellular member=%s %s", c->member, err);
+		free(c);
+		return NULL;
+	}
+	if (c->p.at_port[0] &&
+	    !(c->at = cell_at_new(loop, c->member, c->p.at_port, c->p.at_lock_dir, c->p.at_timeout_ms))) {
+		snprintf(err, errlen, "out of memory");
+		free(c);
+		return NULL;
+	}
 	c->pool = proc_pool_new(loop, 1, 0);
 	if (!c->pool) {
 		snprintf(err, errlen, "cellular: cannot run tools: %s", strerror(errno));
 		log_err("cellular member=%s %s", c->member, err);
+		cell_at_free(c->at);
 		free(c);
 		return NULL;
 	}
@@ -412,8 +461,9 @@ static void *cell_start(struct ev_loop *loop, const struct collector_args *args,
 	ev_timer_init(&c->timer, on_timer, 0.05, c->p.interval_ms / 1000.0);
 	c->timer.data = c;
 	ev_timer_start(loop, &c->timer);
-	log_info("cellular member=%s provider=%s modem=%d interval_ms=%d timeout_ms=%d", c->member,
-		 provider_option_names[c->p.provider], c->p.modem, c->p.interval_ms, c->p.timeout_ms);
+	log_info("cellular member=%s provider=%s modem=%d interval_ms=%d timeout_ms=%d at_port=%s", c->member,
+		 provider_option_names[c->p.provider], c->p.modem, c->p.interval_ms, c->p.timeout_ms,
+		 c->p.at_port[0] ? c->p.at_port : "-");
 	return c;
 }
 
@@ -425,6 +475,7 @@ static void cell_stop(void *inst)
 	ev_timer_stop(c->loop, &c->timer);
 	if (c->job)
 		proc_abandon(c->job);
+	cell_at_free(c->at);
 	proc_pool_free(c->pool);
 	free(c);
 }
@@ -457,6 +508,11 @@ static void cell_metrics_json(const void *inst, struct json_object *out)
 	v.polls_failed = c->polls_failed;
 	v.last_ok_age_ms = c->last_ok_ms >= 0 ? now - c->last_ok_ms : -1;
 	v.radio = c->radio;
+	struct cell_at_view atv;
+	if (c->at) {
+		cell_at_view(c->at, &atv);
+		v.at = &atv;
+	}
 	for (int i = 0; i < __CELL_PROV_MAX; i++) {
 		const struct prov_state *ps = &c->prov[i];
 		struct cell_provider_view *pv = &v.prov[i];

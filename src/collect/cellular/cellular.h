@@ -5,7 +5,8 @@
  *
  * Providers, tried in this order when cell_provider is auto: RutOS ubus
  * (`ubus call gsm.modemN get_signal_query`), RutOS `gsmctl`, ModemManager
- * (`mmcli -J -m N`), uqmi (`uqmi -d DEV --get-signal-info`). One poll runs
+ * (`mmcli -J -m N`), uqmi (`uqmi -d DEV --get-signal-info`), and AT commands
+ * on a serial port when cell_at_port names one (cell_at.h). One poll runs
  * the first provider that is not backing off; when it fails (missing,
  * timed out, non-zero exit, output the parser refuses, no values) the
  * next one is tried in the same poll. A failing provider is retried after
@@ -27,6 +28,7 @@ enum cell_provider {
 	CELL_PROV_GSMCTL,
 	CELL_PROV_MMCLI,
 	CELL_PROV_UQMI,
+	CELL_PROV_AT,		/* AT commands on a serial port (cell_at.h); only with cell_at_port */
 	__CELL_PROV_MAX
 };
 
@@ -40,6 +42,9 @@ struct cellular_params {
 	int timeout_ms;			/* per tool run */
 	int backoff_max_ms;
 	char uqmi_device[CFG_STR_MAX];
+	char at_port[CFG_STR_MAX];	/* "": no AT provider */
+	int at_timeout_ms;		/* per AT command */
+	char at_lock_dir[CFG_STR_MAX];	/* UUCP lock files; "": none */
 };
 
 extern const struct cfg_option cellular_options[];

@@ -77,6 +77,10 @@ const struct metric_desc cellular_view_metrics[] = {
 		 "Provider `mmcli -J -m N --signal-get` and `mmcli -J -m N`."), .sub = provider_metrics },
 	{ METRIC("uqmi", METRIC_OBJECT, V(prov[CELL_PROV_UQMI]), NULL, G,
 		 "Provider `uqmi -d DEV --get-signal-info` and `--get-serving-system`."), .sub = provider_metrics },
+	{ METRIC("at", METRIC_OBJECT, V(prov[CELL_PROV_AT]), NULL, G,
+		 "Provider AT commands on the serial port cell_at_port (docs/CELLULAR.md)."), .sub = provider_metrics },
+	{ METRIC("at_port", METRIC_OBJPTR, V(at), NULL, G,
+		 "The AT port's round counters; null without cell_at_port."), .sub = cell_at_view_metrics },
 	METRIC_END
 };
 #undef V

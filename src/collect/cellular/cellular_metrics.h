@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "cell_at.h"
 #include "cell_parse.h"
 #include "cellular.h"
 #include "metric.h"
@@ -36,6 +37,7 @@ struct cellular_view {
 	int64_t last_ok_age_ms;		/* -1 never */
 	struct cell_info radio;		/* the latest good poll; unknown after a failed one */
 	struct cell_provider_view prov[__CELL_PROV_MAX];
+	const struct cell_at_view *at;	/* the AT port; NULL without cell_at_port */
 };
 
 extern const struct metric_desc cell_info_metrics[];
