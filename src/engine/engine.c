@@ -266,7 +266,17 @@ static void radio_gate(struct engine *e, int idx, int64_t now_ms)
 			     (!isnan(q) && q < p->radio_floor_sinr_db);
 		bool over = (isnan(r) || r >= p->radio_floor_rsrp_dbm + hy) &&
 			    (isnan(q) || q >= p->radio_floor_sinr_db + hy);
-		below = under || (m->below_floor && !over);
+		/* the dwell runs from the first reading under the floor until one
+		   clearly over it (floor + hysteresis) */
+		if (over)
+			m->under_floor_since_ms = INT64_MIN;
+		else if (under && m->under_floor_since_ms == INT64_MIN)
+			m->under_floor_since_ms = now_ms;
+		bool dwelt = m->under_floor_since_ms != INT64_MIN &&
+			     now_ms - m->under_floor_since_ms >= p->radio_floor_dwell_ms;
+		below = dwelt || (m->below_floor && !over);
+	} else {
+		m->under_floor_since_ms = INT64_MIN;
 	}
 	if (below != m->below_floor)
 		eng_emit(e, now_ms, EV_INFO, RSN_RADIO_GATE, idx, -1, -1,

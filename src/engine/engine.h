@@ -69,6 +69,7 @@ struct engine_params {
 	double radio_floor_rsrp_dbm;	/* below: a cellular member is less preferred */
 	double radio_floor_sinr_db;
 	double radio_floor_hysteresis_db;	/* back above the floor by this much to clear */
+	int radio_floor_dwell_ms;		/* under the floor this long before it counts */
 	/* scoring */
 	int short_window_ms;		/* window of the instant score */
 	int window_ms;			/* window of the window-average score and ring size */

@@ -96,6 +96,7 @@ struct eng_member {
 	bool drop_obstructed;		/* the newest drop came with dish obstruction */
 	bool was_obstructed;
 	bool below_floor;		/* cellular radio gate */
+	int64_t under_floor_since_ms;	/* first of the readings under the floor; INT64_MIN none */
 	enum engine_cap datacap;	/* data cap gate (engine_member_set_cap) */
 	/* latency evidence (engine_latency.c) */
 	double lat_base, lat_dev;	/* learned RTT baseline and mean deviation, ms */

@@ -57,6 +57,9 @@ const struct cfg_option engine_options[] = {
 	    "... or below this SINR (-30 = off)"),
 	DBL("radio_floor_hysteresis_db", radio_floor_hysteresis_db, 0, 30, "3", "dB",
 	    "a member below the floor is above it again at floor + this"),
+	INT("radio_floor_dwell_ms", radio_floor_dwell_ms, 0, 120000, "5000", "ms",
+	    "the radio must stay under the floor this long before the member counts as below "
+	    "it (one bad reading while driving is not enough)"),
 
 	INT("short_window_ms", short_window_ms, 500, 60000, "4000", "ms",
 	    "window of the instant score (latency median, loss, jitter)"),

@@ -91,6 +91,7 @@ void eng_member_reset(struct eng_member *m)
 	m->ndrops = m->drop_head = 0;
 	m->drop_obstructed = m->was_obstructed = false;
 	m->below_floor = false;
+	m->under_floor_since_ms = INT64_MIN;
 	eng_lat_reset(m);
 }
 

@@ -491,6 +491,40 @@ static void test_radio_floor_gates_the_backup(void **st)
 	engine_destroy(r->e);
 }
 
+/* One reading under the floor (a dip while driving) closes no gate: the
+ * radio must stay under it for radio_floor_dwell_ms; a reading clearly over
+ * it (floor + hysteresis) in between starts the dwell again. */
+static void test_radio_floor_dwell(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_CELLULAR, CLASS_WIFI);
+	int64_t t = 0;
+	assert_true(r->p.radio_floor_dwell_ms == 5000);
+	for (; t <= 60000; t += 5000) {	/* warm up above the floor */
+		rig_run(r, t, true);
+		rig_status(r, 0, fill_radio, -95);
+	}
+	for (int i = 0; i < 20; i++, t += 2500) {
+		/* under, then clearly over, alternately: never 5 s under in a row */
+		rig_run(r, t, true);
+		rig_status(r, 0, fill_radio, i % 2 ? r->p.radio_floor_rsrp_dbm + r->p.radio_floor_hysteresis_db
+						   : r->p.radio_floor_rsrp_dbm - 5);
+		assert_false(rig_info(r, 0).below_radio_floor);
+	}
+	rig_run(r, t, true);		/* the last reading (clearly over) seen */
+	assert_int_equal(r->switches, 0);
+	assert_int_equal(rig_count(r, EV_INFO, RSN_RADIO_GATE), 0);
+	/* now under and staying there: below once the dwell has passed */
+	int64_t t_under = r->t;
+	rig_status(r, 0, fill_radio, r->p.radio_floor_rsrp_dbm - 5);
+	rig_run(r, t_under + r->p.radio_floor_dwell_ms - 1500, false);
+	assert_false(rig_info(r, 0).below_radio_floor);	/* under for less than the dwell */
+	rig_status(r, 0, fill_radio, r->p.radio_floor_rsrp_dbm - 5);
+	rig_run(r, t_under + r->p.radio_floor_dwell_ms + 2000, false);
+	assert_true(rig_info(r, 0).below_radio_floor);
+	assert_int_equal(rig_count(r, EV_INFO, RSN_RADIO_GATE), 1);
+	engine_destroy(r->e);
+}
+
 static void test_radio_floor_moves_cellular_primary(void **st)
 {
 	struct rig *r = rig2(NULL, CLASS_CELLULAR, CLASS_WIFI);
@@ -508,7 +542,9 @@ static void test_radio_floor_moves_cellular_primary(void **st)
 	}
 	assert_int_equal(r->switches, 1);
 	assert_int_equal(r->d.reason, RSN_RADIO_GATE);
-	assert_true(r->t >= crossed && r->t <= crossed + 5000);
+	/* after the dwell (readings every 5 s here), not on the first reading under it */
+	assert_true(r->t >= crossed + r->p.radio_floor_dwell_ms &&
+		    r->t <= crossed + r->p.radio_floor_dwell_ms + 5000);
 	assert_int_equal(rig_count(r, EV_PREDICT, RSN_PREDICT_SIGNAL), 0);
 	assert_true(rig_count(r, EV_INFO, RSN_RADIO_GATE) >= 1);
 	/* back above the floor by less than the hysteresis: still under it */
@@ -685,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_obstructed_dish_drop_is_recurring_at_once),
 		cmocka_unit_test(test_radio_floor_gates_the_backup),
 		cmocka_unit_test(test_radio_floor_moves_cellular_primary),
+		cmocka_unit_test(test_radio_floor_dwell),
 		cmocka_unit_test(test_suspect_flag),
 		cmocka_unit_test(test_latency_healthy_jitter_day),
 		cmocka_unit_test(test_latency_step_is_bad_by_evidence),
