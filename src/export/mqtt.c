@@ -39,6 +39,7 @@ struct mqtt_client {
 	bool connack;
 	int refused;			/* CONNACK code != 0 */
 	char last_error[200];
+	char tls_detail[120];	/* libmosquitto's last "OpenSSL Error" log line, for MOSQ_ERR_TLS */
 	time_t since, last_error_at;
 	uint64_t connects, failures, published, dropped;
 	int inflight;
@@ -129,6 +130,38 @@ static const char *rc_text(int rc, int err)
 	}
 }
 
+/*
+ * libmosquitto's log: only its OpenSSL errors are kept, the reason a TLS
+ * handshake failed ("certificate verify failed", "tlsv13 alert certificate
+ * required"), which its return code (MOSQ_ERR_TLS) does not say. The text
+ * after the last ':' of OpenSSL's "error:XXXXXXXX:lib:func:reason" line.
+ */
+static void on_log(struct mosquitto *mosq, void *ctx, int level, const char *line)
+{
+	(void)mosq;
+	struct mqtt_client *c = ctx;
+	if (!(level & MOSQ_LOG_ERR) || !line || strncmp(line, "OpenSSL Error", 13))
+		return;
+	const char *r = strrchr(line, ':');
+	r = r && r[1] ? r + 1 : line;
+	while (*r == ' ')
+		r++;
+	if (!c->tls_detail[0])	/* the first of a burst is the cause */
+		text_copy_sanitized(c->tls_detail, sizeof(c->tls_detail), r);
+}
+
+/* What a failed libmosquitto call says, with OpenSSL's reason when it logged one. */
+static void set_call_error(struct mqtt_client *c, const char *what, int rc, int err)
+{
+	if (c->tls_detail[0] && rc == MOSQ_ERR_TLS)
+		set_error(c, "%s: TLS: %s", what, c->tls_detail);
+	else if (c->tls_detail[0])
+		set_error(c, "%s: %s (TLS: %s)", what, rc_text(rc, err), c->tls_detail);
+	else
+		set_error(c, "%s: %s", what, rc_text(rc, err));
+	c->tls_detail[0] = 0;
+}
+
 /* After every libmosquitto call: act on what its callbacks said, watch its socket. */
 static void after_call(struct mqtt_client *c, int rc, int err, const char *what)
 {
@@ -141,7 +174,7 @@ static void after_call(struct mqtt_client *c, int rc, int err, const char *what)
 		return;
 	}
 	if (rc != MOSQ_ERR_SUCCESS) {
-		set_error(c, "%s: %s", what, rc_text(rc, err));
+		set_call_error(c, what, rc, err);
 		c->connack = false;
 		fail(c);
 		return;
@@ -202,6 +235,7 @@ static void misc_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void connect_to(struct mqtt_client *c, const char *target)
 {
 	errno = 0;
+	c->tls_detail[0] = 0;
 	int rc = c->started && c->numeric ? mosquitto_reconnect_async(c->mosq)
 					  : mosquitto_connect_async(c->mosq, target, c->o.port, c->o.keepalive_s);
 	c->started = true;
@@ -210,8 +244,10 @@ static void connect_to(struct mqtt_client *c, const char *target)
 	set_state(c, MQTT_CONNECTING);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		int err = errno;
-		set_error(c, "connect: %s", rc == MOSQ_ERR_EAI ? "cannot resolve the broker's name"
-							   : rc_text(rc, err));
+		if (rc == MOSQ_ERR_EAI)
+			set_error(c, "connect: cannot resolve the broker's name");
+		else
+			set_call_error(c, "connect", rc, err);
 		fail(c);
 		return;
 	}
@@ -354,6 +390,8 @@ struct mqtt_client *mqtt_new(struct ev_loop *loop, const struct mqtt_opts *opts,
 	}
 	mosquitto_connect_callback_set(c->mosq, on_connect);
 	mosquitto_publish_callback_set(c->mosq, on_publish);
+	if (opts->tls)
+		mosquitto_log_callback_set(c->mosq, on_log);
 	int rc = MOSQ_ERR_SUCCESS;
 	if (*opts->username)
 		rc = mosquitto_username_pw_set(c->mosq, opts->username, *opts->password ? opts->password : NULL);

@@ -351,6 +351,109 @@ def stop_clean(test, d):
     test.assertEqual(rc, 0, d.read_log()[-3000:])
 
 
+def make_pki(d, server_names):
+    """A CA, a server certificate for server_names (DNS: and IP: SANs) and a
+    client certificate, all made with the openssl CLI in directory d.
+    Returns {name: path}."""
+    def run(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=d)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=sf-test-ca",
+        "-keyout", "ca.key", "-out", "ca.crt")
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=" + ",".join(server_names) + "\n")
+    for who, subj, ext in (("server", "/CN=sf-test-broker", ["-extfile", "ext.cnf"]),
+                           ("client", "/CN=sf-test-client", [])):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", subj, "-keyout", who + ".key",
+            "-out", who + ".csr")
+        run("x509", "-req", "-in", who + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-out", who + ".crt", *ext)
+    # a second CA that signed nothing of ours
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=sf-other-ca",
+        "-keyout", "other.key", "-out", "other.crt")
+    # mosquitto started as root reads its files as user mosquitto: test keys only
+    os.chmod(d, 0o755)
+    for n in os.listdir(d):
+        os.chmod(os.path.join(d, n), 0o644)
+    return {n: os.path.join(d, n) for n in ("ca.crt", "server.crt", "server.key", "client.crt",
+                                            "client.key", "other.crt")}
+
+
+@unittest.skipUnless(shutil.which("openssl"), "openssl CLI missing")
+class Tls(unittest.TestCase):
+    """TLS against a real mosquitto TLS listener: the chain and the broker's
+    name are checked, a client certificate is sent when configured."""
+
+    def broker(self, names, extra=""):
+        """The PKI and a mosquitto TLS listener whose certificate names names."""
+        d = tempfile.mkdtemp(prefix="sf-mqtt-pki-")
+        self.addCleanup(shutil.rmtree, d)
+        self.pki = make_pki(d, names)
+        self.port = free_port()
+        b = Broker(self.port, f"cafile {self.pki['ca.crt']}\ncertfile {self.pki['server.crt']}\n"
+                              f"keyfile {self.pki['server.key']}\n{extra}")
+        self.addCleanup(b.cleanup)
+
+    def daemon(self, ca, *more):
+        """A daemon with TLS on, trusting ca, plus more (option, value) pairs."""
+        extra = "\toption mqtt_tls '1'\n\toption mqtt_tls_ca_file '%s'\n" % self.pki[ca]
+        for k, v in more:
+            extra += "\toption %s '%s'\n" % (k, v)
+        self.d = Daemon(config(self.port, extra))
+        self.addCleanup(self.d.cleanup)
+
+    def mqtt(self):
+        return self.d.call("status")["result"]["mqtt"]
+
+    def connected(self):
+        st = wait_for(lambda: (lambda s: s if s["state"] == "connected" else None)(self.mqtt()))
+        self.assertEqual(st["state"], "connected", st)
+        self.assertGreaterEqual(st["connects"], 1)
+        return st
+
+    def refused(self, why):
+        st = wait_for(lambda: (lambda s: s if s["failures"] >= 2 else None)(self.mqtt()))
+        self.assertGreaterEqual(st["failures"], 2, st)
+        self.assertEqual(st["connects"], 0, st)
+        self.assertNotEqual(st["state"], "connected", st)
+        # OpenSSL's reason from libmosquitto's log, not "A TLS error occurred."
+        self.assertIn(why, st["last_error"], st)
+        self.d.stop()
+        return st
+
+    def test_verified_broker(self):
+        self.broker(["IP:127.0.0.1", "DNS:localhost"])
+        self.daemon("ca.crt")
+        self.connected()
+        # what it published came over TLS: a TLS subscriber sees the retained state
+        args = [SUB, "-h", "127.0.0.1", "-p", str(self.port), "--cafile", self.pki["ca.crt"],
+                "-t", "starfail/r1/#", "-v", "-W", "3", "--retained-only"]
+        out = wait_for(lambda: subprocess.run(args, capture_output=True, text=True,
+                                              timeout=15).stdout, timeout=10)
+        self.assertIn("starfail/r1/", out)
+
+    def test_unknown_ca_refused(self):
+        self.broker(["IP:127.0.0.1", "DNS:localhost"])
+        self.daemon("other.crt")
+        self.refused("TLS: certificate verify failed")
+
+    def test_wrong_name_refused_unless_insecure(self):
+        # the broker's certificate names another host: refused ...
+        self.broker(["DNS:broker.invalid"])
+        self.daemon("ca.crt")
+        self.refused("TLS: certificate verify failed")
+        # ... unless mqtt_tls_insecure (the chain is still checked)
+        self.daemon("ca.crt", ("mqtt_tls_insecure", "1"))
+        self.connected()
+
+    def test_client_certificate(self):
+        self.broker(["IP:127.0.0.1", "DNS:localhost"], "require_certificate true\n")
+        self.daemon("ca.crt")		# without one: the broker ends the handshake
+        self.refused("TLS: tlsv13 alert certificate required")
+        self.daemon("ca.crt", ("mqtt_tls_cert_file", self.pki["client.crt"]),
+                    ("mqtt_tls_key_file", self.pki["client.key"]))
+        self.connected()
+
+
 class BrokerNames(unittest.TestCase):
     """mqtt_host a name: resolved by `starfaild --resolve` as a child, never in the loop."""
 
