@@ -102,13 +102,13 @@ static void on_cmd_done(void *ctx, bool ok, const char *cmd, const char *reason)
 			     "from=%d to=%d cmd=\"%s\" verify_ms=%lld", from, to, cmd,
 			     (long long)e->sim.p.verify_ms);
 	else if (state == CELL_SIM_SWITCHING)
-		daemon_event(d, "sim_switch_failed", "command", e->member, "from=%d to=%d cmd=\"%s\" %s", from,
+		daemon_event(d, "sim_switch_fail", "command", e->member, "from=%d to=%d cmd=\"%s\" %s", from,
 			     to, cmd, reason);
 	else if (ok)
-		daemon_event(d, "sim_switch_reverted", "not_up", e->member, "from=%d to=%d cmd=\"%s\"", from, to,
+		daemon_event(d, "sim_switch_back", "not_up", e->member, "from=%d to=%d cmd=\"%s\"", from, to,
 			     cmd);
 	else
-		daemon_event(d, "sim_switch_failed", "revert", e->member, "from=%d to=%d cmd=\"%s\" %s", from, to,
+		daemon_event(d, "sim_switch_fail", "revert", e->member, "from=%d to=%d cmd=\"%s\" %s", from, to,
 			     cmd, reason);
 }
 
@@ -122,6 +122,21 @@ static void run_action(struct daemon *d, struct sim_entry *e, void *inst, const 
 		 out->action == CELL_SIM_ACT_SWITCH ? cell_sim_trigger_name(out->trigger) : "");
 	if (cellular_sim_exec(inst, out->slot, on_cmd_done, e, err, sizeof(err)) < 0)
 		on_cmd_done(e, false, "", err);
+}
+
+/* Another member the engine finds good or degraded: it could carry the traffic. */
+static bool other_usable(const struct daemon *d, const struct member *m)
+{
+	for (int i = 0; i < d->n_members; i++) {
+		struct engine_score_info si;
+		const char *why = NULL;
+		if (i == m->idx || member_unusable(d->members[i], &why))
+			continue;
+		if (d->engine && engine_member_score(d->engine, i, &si) == 0 &&
+		    (si.state == MS_GOOD || si.state == MS_DEGRADED))
+			return true;
+	}
+	return false;
 }
 
 void daemon_sim_observe(struct daemon *d, struct member *m, const struct sample *s, unsigned flags)
@@ -169,7 +184,7 @@ void daemon_sim_observe(struct daemon *d, struct member *m, const struct sample 
 		o.data = 0;
 	else if (d->engine && engine_member_score(d->engine, m->idx, &si) == 0)
 		o.data = si.state == MS_DOWN ? 0 : si.state == MS_GOOD || si.state == MS_DEGRADED ? 1 : -1;
-	o.carrying = d->primary == m->idx && o.data == 1;
+	o.carrying = d->primary == m->idx && o.data == 1 && other_usable(d, m);
 
 	struct cell_sim_out out;
 	const char *hold_before = e->sim.hold;
@@ -181,7 +196,7 @@ void daemon_sim_observe(struct daemon *d, struct member *m, const struct sample 
 		daemon_event(d, "sim_switch_ok", "verified", e->member, "slot=%d after_ms=%lld", e->sim.to,
 			     (long long)(o.t_ms - e->sim.cmd_done_ms));
 	else if (out.result == CELL_SIM_RES_NOT_UP)
-		daemon_event(d, "sim_switch_failed", "not_up", e->member,
+		daemon_event(d, "sim_switch_fail", "not_up", e->member,
 			     "slot=%d not registered with a probe round up within %lld ms: back to %d",
 			     out.from, (long long)e->sim.p.verify_ms, out.slot);
 	if (out.action != CELL_SIM_ACT_NONE)

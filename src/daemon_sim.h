@@ -11,9 +11,10 @@
  * its poll, through util/proc, with a deadline). Events:
  *   sim_switch (reason down|weak|roaming) - the switch command worked;
  *   sim_switch_ok - the new SIM is registered and a probe round was up;
- *   sim_switch_failed (reason command|not_up|revert) - the command failed,
+ *   sim_switch_fail (reason command|not_up|revert) - the command failed,
  *     the new SIM did not come up in cell_sim_verify_ms, or the revert failed;
- *   sim_switch_reverted - back on the old SIM.
+ *   sim_switch_back - back on the old SIM (after not_up).
+ * (Event types are at most 15 bytes: tel_event.type.)
  * The state is kept by member name across reloads (the cooldown too).
  */
 #ifndef SF_DAEMON_SIM_H

@@ -5,7 +5,8 @@
  * command, after a revert); the verification passes only with registration
  * and a probe round up after the command; a SIM that does not come up is
  * switched back once and not tried again while marked failed; weak and
- * roaming never cut a member carrying traffic; unknown slot and one slot
+ * roaming never cut a member carrying traffic (another one usable); a weak
+ * switch onto a SIM as weak is not verified; unknown slot and one slot
  * never switch.
  */
 #include <math.h>
@@ -290,6 +291,40 @@ static void test_not_up_reverts_once(void **state)
 	assert_int_equal(s.reverts, 1);
 }
 
+/* Slot 2 registered, probes up, but as weak as slot 1. */
+static struct cell_sim_obs weak_on_2(int64_t t)
+{
+	struct cell_sim_obs o = weak(t);
+	o.slot = 2;
+	return o;
+}
+
+static void test_weak_not_cured_reverts(void **state)
+{
+	(void)state;
+	struct cell_sim s;
+	struct cell_sim_params p = params();
+	struct cell_sim_out out;
+	cell_sim_init(&s, &p, -100000);
+	int64_t t = run(&s, weak, 0, 5, &out);
+	assert_int_equal(out.trigger, CELL_SIM_TRIG_WEAK);
+	cell_sim_done(&s, true, t + 1000);
+	int64_t u = run(&s, weak_on_2, t + POLL_MS, 20, &out);
+	assert_int_equal(out.result, CELL_SIM_RES_NOT_UP);
+	assert_int_equal(out.action, CELL_SIM_ACT_REVERT);
+	assert_true(u >= t + 1000 + 120000);
+	assert_true(u < t + 1000 + 120000 + POLL_MS);
+	assert_int_equal(s.verified, 0);
+	/* the same with a good radio on slot 2 is verified at the first poll */
+	cell_sim_init(&s, &p, -100000);
+	t = run(&s, weak, 0, 5, &out);
+	cell_sim_done(&s, true, t + 1000);
+	slot2_since = t + 1000;
+	struct cell_sim_obs o = up_on_2(t + POLL_MS);
+	cell_sim_step(&s, &o, &out);
+	assert_int_equal(out.result, CELL_SIM_RES_VERIFIED);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -306,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_triggers),
 		cmocka_unit_test(test_verify_and_cooldown),
 		cmocka_unit_test(test_not_up_reverts_once),
+		cmocka_unit_test(test_weak_not_cured_reverts),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,14 +47,19 @@ static bool registered(const struct cell_sim_obs *o)
 	       o->reg != CELL_REG_EMERGENCY;
 }
 
+static bool below_floor(const struct cell_sim *s, const struct cell_sim_obs *o)
+{
+	return (!isnan(o->rsrp_dbm) && o->rsrp_dbm < s->p.floor_rsrp_dbm) ||
+	       (!isnan(o->sinr_db) && o->sinr_db < s->p.floor_sinr_db);
+}
+
 static int trigger_of(const struct cell_sim *s, const struct cell_sim_obs *o)
 {
 	if ((o->answered && !registered(o)) || o->data == 0)
 		return CELL_SIM_TRIG_DOWN;
 	if (o->carrying || !o->answered)
 		return CELL_SIM_TRIG_NONE;
-	if (s->p.on_weak && ((!isnan(o->rsrp_dbm) && o->rsrp_dbm < s->p.floor_rsrp_dbm) ||
-			     (!isnan(o->sinr_db) && o->sinr_db < s->p.floor_sinr_db)))
+	if (s->p.on_weak && below_floor(s, o))
 		return CELL_SIM_TRIG_WEAK;
 	if (s->p.on_roaming && o->roaming == TRI_TRUE)
 		return CELL_SIM_TRIG_ROAMING;
@@ -78,7 +83,10 @@ static int target_of(const struct cell_sim *s, int64_t now)
 static void verify(struct cell_sim *s, const struct cell_sim_obs *o, struct cell_sim_out *out)
 {
 	bool on_slot = o->slot < 1 || o->slot == s->to;
-	if (registered(o) && on_slot && o->last_round_up_ms > s->cmd_done_ms) {
+	/* a switch for a weak radio or roaming must also have cured that */
+	bool cured = !(s->trigger == CELL_SIM_TRIG_WEAK && below_floor(s, o)) &&
+		     !(s->trigger == CELL_SIM_TRIG_ROAMING && o->roaming == TRI_TRUE);
+	if (registered(o) && on_slot && cured && o->last_round_up_ms > s->cmd_done_ms) {
 		s->state = CELL_SIM_IDLE;
 		s->bad_rounds = 0;
 		s->slot = s->to;

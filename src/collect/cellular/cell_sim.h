@@ -9,17 +9,20 @@
  * A trigger is one of: the active SIM is down (a provider answered and the
  * modem is not registered, or the member's probes say it is down), its
  * radio is below the engine's floor (RSRP < floor or SINR < floor; on_weak),
- * or it is roaming (on_roaming). Weak and roaming never cut a member that
- * carries traffic (the primary with good probes): the engine leaves such a
- * member for a better one first, after which it is a standby and may switch.
+ * or it is roaming (on_roaming). Weak and roaming do not cut a member that
+ * carries traffic while another member could take it (`carrying`: the
+ * primary, its probes good, another member usable): the engine moves the
+ * traffic first (its radio gate), after which the member is a standby and
+ * may switch. With nothing else usable the switch is the failover.
  *
  * A switch needs: the trigger in `rounds` polls in a row (one bad reading is
  * not enough), startup_ms since the logic started, cooldown_ms since the
  * previous switch or revert (every path: a failed command too), the active
  * slot known, another slot (slots >= 2) not marked failed. After the
  * command worked the new SIM must be registered (and on the target slot
- * when the provider tells the slot) and a probe round must be up after the
- * command, within verify_ms: else one revert to the old slot, the new one
+ * when the provider tells the slot), no longer below the floor (a weak
+ * switch) or roaming (a roaming switch), and a probe round must be up after
+ * the command, within verify_ms: else one revert to the old slot, the new one
  * marked failed for failed_hold_ms, and nothing more until the cooldown
  * (counted again from the revert) is over. A revert is never verified nor
  * reverted: at most one per switch, so nothing loops.
@@ -52,7 +55,7 @@ struct cell_sim_obs {
 	double rsrp_dbm, sinr_db;	/* NAN unknown */
 	enum tri roaming;
 	int data;			/* member's probes: 1 up, 0 down, -1 unknown */
-	bool carrying;			/* the primary, probes good */
+	bool carrying;			/* the primary, probes good, another member usable */
 	int64_t last_round_up_ms;	/* latest probe round that was up; -1 none */
 };
 
