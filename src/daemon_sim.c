@@ -161,6 +161,10 @@ void daemon_sim_observe(struct daemon *d, struct member *m, const struct sample 
 	} else {
 		cell_sim_set_params(&e->sim, &p);
 	}
+	if ((e->sim.state == CELL_SIM_SWITCHING || e->sim.state == CELL_SIM_REVERTING) && !v.busy) {
+		/* the collector was restarted (reload) with the command: it is lost */
+		on_cmd_done(e, false, "", "interrupted: the cellular collector was restarted");
+	}
 	if (!p.enabled || v.polls == e->polls_seen)
 		return;
 	e->polls_seen = v.polls;
