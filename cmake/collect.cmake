@@ -65,3 +65,5 @@ endif()
 # dual SIM: the switch decision (pure, unit-tested with a fake clock)
 target_sources(sfcollect PRIVATE src/collect/cellular/cell_sim.c)
 sf_unit_test(test_cell_sim tests/unit/test_cell_sim.c)
+# the engine's radio floor with the figures the collector makes of recorded output
+sf_unit_test(test_cell_floor tests/unit/test_cell_floor.c)
