@@ -184,8 +184,11 @@ void daemon_sim_observe(struct daemon *d, struct member *m, const struct sample 
 	};
 	struct engine_score_info si;
 	const char *why = NULL;
-	if (member_unusable(m, &why))
-		o.data = 0;
+	const char *st = member_unusable(m, &why);
+	if (st && strcmp(st, "disabled") == 0)
+		return;		/* switched off by the user: no SIM is to blame */
+	if (st && strcmp(st, "down") == 0)
+		o.data = 0;	/* the device is there without a usable link */
 	else if (d->engine && engine_member_score(d->engine, m->idx, &si) == 0)
 		o.data = si.state == MS_DOWN ? 0 : si.state == MS_GOOD || si.state == MS_DEGRADED ? 1 : -1;
 	o.carrying = d->primary == m->idx && o.data == 1 && other_usable(d, m);
