@@ -4,6 +4,7 @@
  */
 #include "daemon_sim.h"
 
+#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "cellular.h"
 #include "daemon.h"
 #include "log.h"
+#include "metric_impl.h"
 
 struct sim_entry {
 	bool used;
@@ -208,4 +210,16 @@ void daemon_sim_observe(struct daemon *d, struct member *m, const struct sample 
 			     out.from, (long long)e->sim.p.verify_ms, out.slot);
 	if (out.action != CELL_SIM_ACT_NONE)
 		run_action(d, e, inst, &out);
+}
+
+void daemon_sim_json(const struct daemon *d, const struct member *m, struct json_object *out)
+{
+	if (!d->sim)
+		return;
+	struct sim_entry *e = entry_of(d->sim, m->cfg.name, false);
+	if (!e || !e->d || !e->sim.p.enabled)
+		return;
+	struct cell_sim_view v;
+	cell_sim_view_fill(&e->sim, daemon_now_ms(d), &v);
+	json_object_object_add(out, "sim", metric_object(cell_sim_view_metrics, &v));
 }

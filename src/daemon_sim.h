@@ -29,6 +29,10 @@ struct sample;
 int daemon_sim_start(struct daemon *d);
 void daemon_sim_stop(struct daemon *d);
 
+/* Add `sim` (cell_sim_view_metrics) to a member's `metrics` reply when it has dual SIM on. */
+struct json_object;
+void daemon_sim_json(const struct daemon *d, const struct member *m, struct json_object *out);
+
 /* Every member sample (on_member_sample), after the engine saw it. */
 void daemon_sim_observe(struct daemon *d, struct member *m, const struct sample *s, unsigned flags);
 

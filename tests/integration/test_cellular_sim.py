@@ -161,6 +161,9 @@ class CellularSim(unittest.TestCase):
         self.fail("events %r, wanted %r; switches %r\nlog:\n%s"
                   % ([e["type"] for e in self.events()], types, self.switches(), self.d.read_log()[-4000:]))
 
+    def sim(self):
+        return self.d.call("metrics", {"member": "mob1s1a1"})["result"]["sim"]
+
     def test_weak_switch_verified_then_cooldown(self):
         self.start(cell_sim_cooldown_ms=60000)
         evs = self.wait_events(["sim_switch", "sim_switch_ok"], timeout=15)
@@ -176,12 +179,20 @@ class CellularSim(unittest.TestCase):
         c = self.d.call("metrics", {"member": "mob1s1a1"})["result"]["cellular"]
         self.assertEqual(c["radio"]["sim_slot"], 2)
         self.assertEqual(c["radio"]["rsrp_dbm"], -88)
+        sim = self.sim()
+        self.assertEqual((sim["state"], sim["slot"], sim["switches"], sim["verified"], sim["reverts"]),
+                         ("idle", 2, 1, 1, 0), sim)
+        self.assertIsNone(sim["verify_left_ms"])
+        self.assertGreater(sim["cooldown_left_ms"], 40000)
         # slot 2 weak as well: a second trigger inside the 60 s cooldown issues nothing
         self.put("signal2", WEAK)
         time.sleep(6)
         self.assertEqual(self.switches(), ["switch sim_switch change sim2"])
         self.assertEqual([e["type"] for e in self.events()], ["sim_switch", "sim_switch_ok"])
         self.assertIn('held="cooldown"', self.d.read_log())
+        sim = self.sim()
+        self.assertEqual((sim["trigger"], sim["hold"], sim["switches"]), ("weak", "cooldown", 1), sim)
+        self.assertGreaterEqual(sim["bad_rounds"], 2)
 
     def test_not_up_reverted_once(self):
         self.put("dead", "2\n")
@@ -196,6 +207,15 @@ class CellularSim(unittest.TestCase):
         time.sleep(5)
         self.assertEqual(len(self.switches()), 2)
         self.assertEqual(len(self.events()), 3)
+        # (the provider backs off after slot 2's failures: its first polls on slot 1 may not
+        # answer, so the rounds count again before the cooldown holds)
+        deadline = time.time() + 10
+        while time.time() < deadline and self.sim()["hold"] != "cooldown":
+            time.sleep(0.2)
+        sim = self.sim()
+        self.assertEqual((sim["slot"], sim["switches"], sim["not_up"], sim["reverts"], sim["hold"]),
+                         (1, 1, 1, 1, "cooldown"), sim)
+        self.assertEqual(len(self.switches()), 2)
 
     def test_command_fails_once(self):
         self.put("switch_fails", "")
@@ -205,6 +225,8 @@ class CellularSim(unittest.TestCase):
         self.assertIn("exited 1: sim_switch: modem busy", evs[0]["text"])
         time.sleep(5)
         self.assertEqual(self.switches(), ["switch sim_switch change sim2"], "no retry within the cooldown")
+        sim = self.sim()
+        self.assertEqual((sim["command_failures"], sim["slot"], sim["hold"]), (1, 1, "cooldown"), sim)
 
     def test_ubus_toggle_and_cooldown_over(self):
         """cell_sim_command ubus_sim toggles; after a short cooldown a weak slot 2 goes back to 1."""

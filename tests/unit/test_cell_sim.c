@@ -222,6 +222,14 @@ static void test_verify_and_cooldown(void **state)
 		assert_int_equal(out.action, CELL_SIM_ACT_NONE);
 	}
 	assert_string_equal(s.hold, "cooldown");
+	struct cell_sim_view v;
+	cell_sim_view_fill(&s, 610000, &v);
+	assert_string_equal(v.state, "idle");
+	assert_string_equal(v.hold, "cooldown");
+	assert_int_equal(v.slot, 2);
+	assert_int_equal(v.cooldown_left_ms, 10000);	/* 20 s + 600 s - 610 s */
+	assert_int_equal(v.verify_left_ms, -1);
+	assert_int_equal(v.verified, 1);
 	/* at 620 s the cooldown is over: back to 1 */
 	d2 = down(620000);
 	d2.slot = 2;

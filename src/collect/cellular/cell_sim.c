@@ -181,3 +181,51 @@ void cell_sim_done(struct cell_sim *s, bool ok, int64_t now_ms)
 		s->last_switch_ms = now_ms;	/* the cooldown counts from the revert */
 	}
 }
+
+void cell_sim_view_fill(const struct cell_sim *s, int64_t now_ms, struct cell_sim_view *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->state = cell_sim_state_name(s->state);
+	out->slot = s->slot;
+	out->trigger = cell_sim_trigger_name(s->trigger);
+	out->hold = s->hold[0] ? s->hold : NULL;
+	out->bad_rounds = s->bad_rounds;
+	int64_t left = s->last_switch_ms >= 0 ? s->last_switch_ms + s->p.cooldown_ms - now_ms : -1;
+	out->cooldown_left_ms = left > 0 ? left : -1;
+	out->verify_left_ms = s->state == CELL_SIM_VERIFYING && s->verify_until_ms > now_ms
+				      ? s->verify_until_ms - now_ms : -1;
+	out->switches = s->switches;
+	out->verified = s->verified;
+	out->not_up = s->not_up;
+	out->reverts = s->reverts;
+	out->cmd_failures = s->cmd_failures;
+}
+
+#define V(f) offsetof(struct cell_sim_view, f)
+#define NEG .flags = METRIC_F_NEG_UNKNOWN
+const struct metric_desc cell_sim_view_metrics[] = {
+	{ METRIC("state", METRIC_STRPTR, V(state), NULL, METRIC_INFO,
+		 "idle, switching (command running), verifying, reverting.") },
+	{ METRIC("slot", METRIC_INT, V(slot), NULL, METRIC_INFO, "Active SIM slot as last known."), NEG },
+	{ METRIC("trigger", METRIC_STRPTR, V(trigger), NULL, METRIC_INFO,
+		 "none, down, weak or roaming: the latest poll's (the switch's while one is under way).") },
+	{ METRIC("hold", METRIC_STRPTR, V(hold), NULL, METRIC_INFO,
+		 "Why that trigger did not switch: rounds, startup, cooldown, no other SIM, active slot "
+		 "unknown, other SIM failed; null none.") },
+	{ METRIC("bad_rounds", METRIC_INT, V(bad_rounds), "polls", METRIC_GAUGE,
+		 "Polls in a row with a trigger.") },
+	{ METRIC("cooldown_left_ms", METRIC_INT64, V(cooldown_left_ms), "ms", METRIC_GAUGE,
+		 "Until another switch may start; null none."), NEG },
+	{ METRIC("verify_left_ms", METRIC_INT64, V(verify_left_ms), "ms", METRIC_GAUGE,
+		 "Of the verification window; null when not verifying."), NEG },
+	{ METRIC("switches", METRIC_UINT64, V(switches), NULL, METRIC_COUNTER, "Switches started.") },
+	{ METRIC("verified", METRIC_UINT64, V(verified), NULL, METRIC_COUNTER, "Switches verified.") },
+	{ METRIC("not_up", METRIC_UINT64, V(not_up), NULL, METRIC_COUNTER,
+		 "Switches whose new SIM did not come up in the window.") },
+	{ METRIC("reverts", METRIC_UINT64, V(reverts), NULL, METRIC_COUNTER, "Switches back.") },
+	{ METRIC("command_failures", METRIC_UINT64, V(cmd_failures), NULL, METRIC_COUNTER,
+		 "Switch or switch-back commands that failed.") },
+	METRIC_END
+};
+#undef V
+#undef NEG

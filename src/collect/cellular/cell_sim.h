@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "metric.h"
 #include "sample.h"
 
 #define CELL_SIM_SLOTS_MAX 4
@@ -101,5 +102,19 @@ void cell_sim_done(struct cell_sim *s, bool ok, int64_t now_ms);
 
 const char *cell_sim_trigger_name(int trigger);
 const char *cell_sim_state_name(int state);
+
+/* What the `metrics` reply shows of it (`result.sim`, docs/METRICS.md). */
+struct cell_sim_view {
+	const char *state;		/* idle, switching, verifying, reverting */
+	int slot;			/* last known active slot; -1 unknown */
+	const char *trigger;		/* of the latest poll (or of the switch under way) */
+	const char *hold;		/* why that trigger did not switch; NULL none */
+	int bad_rounds;
+	int64_t cooldown_left_ms;	/* -1 none */
+	int64_t verify_left_ms;		/* -1 not verifying */
+	uint64_t switches, verified, not_up, reverts, cmd_failures;
+};
+void cell_sim_view_fill(const struct cell_sim *s, int64_t now_ms, struct cell_sim_view *out);
+extern const struct metric_desc cell_sim_view_metrics[];
 
 #endif
