@@ -69,3 +69,9 @@ if(SF_TESTS)
   add_test(NAME cellular_at_daemon COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_cellular_at.py)
   set_tests_properties(cellular_at_daemon PROPERTIES TIMEOUT 120 ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}")
 endif()
+
+# dual SIM: the switch decision (pure, unit-tested with a fake clock)
+target_sources(sfcollect PRIVATE src/collect/cellular/cell_sim.c)
+sf_unit_test(test_cell_sim tests/unit/test_cell_sim.c)
+# the engine's radio floor with the figures the collector makes of recorded output
+sf_unit_test(test_cell_floor tests/unit/test_cell_floor.c)

@@ -73,3 +73,12 @@ if(SF_TESTS)
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(net_caps PROPERTIES LABELS net TIMEOUT 200 SKIP_RETURN_CODE 77)
 endif()
+
+# dual SIM of cellular members (src/daemon_sim.c, docs/CELLULAR.md); its
+# integration test: stand-in sim_switch / ubus on the daemon's PATH
+target_sources(sfcore PRIVATE src/daemon_sim.c)
+if(SF_TESTS)
+  add_test(NAME cellular_sim_daemon COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_cellular_sim.py)
+  set_tests_properties(cellular_sim_daemon PROPERTIES LABELS net TIMEOUT 180 RUN_SERIAL ON
+                       ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
+endif()

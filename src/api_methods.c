@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "daemon_export.h"
 #include "daemon_caps.h"
+#include "daemon_sim.h"
 #include "explain.h"
 #include "log.h"
 #include "member.h"
@@ -295,6 +296,7 @@ static struct json_object *m_metrics(struct daemon *d, struct json_object *param
 	member_view_fill(d, m, true, &v);
 	struct json_object *o = metric_object(member_detail_metrics, &v);
 	member_collectors_json(m, o);
+	daemon_sim_json(d, m, o);
 	return o;
 }
 

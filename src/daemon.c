@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "daemon_export.h"
 #include "daemon_caps.h"
+#include "daemon_sim.h"
 #include "explain.h"
 #include "linkmon.h"
 #include "log.h"
@@ -192,6 +193,7 @@ static void on_member_sample(void *ctx, struct member *m, const struct sample *s
 	daemon_decide(d);
 	if (flags & MEMBER_OBS_ROUND)
 		record(d, m, s->t_ms, flags & MEMBER_OBS_ROUND_UP);
+	daemon_sim_observe(d, m, s, flags);
 }
 
 /*
@@ -605,6 +607,8 @@ int daemon_init(struct daemon *d, const struct daemon_opts *opts)
 	daemon_export_start(d);
 	if (daemon_caps_start(d) < 0)
 		goto oom;
+	if (daemon_sim_start(d) < 0)
+		goto oom;
 
 
 	log_info("starfaild %s started: pid=%d socket=%s", SF_VERSION, (int)getpid(), path);
@@ -628,6 +632,7 @@ void daemon_fini(struct daemon *d)
 	for (int i = 0; i < d->n_members; i++)
 		member_free(d->members[i]);
 	d->n_members = 0;
+	daemon_sim_stop(d);	/* after the members: no SIM command callback is left */
 	daemon_ctl_stop(d);	/* removes Starfail's routes: the system's own take over */
 	linkmon_free(d->linkmon);
 	d->linkmon = NULL;

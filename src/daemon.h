@@ -46,6 +46,7 @@ struct json_object;
 struct linkmon;
 struct daemon_export;
 struct daemon_caps;
+struct daemon_sim;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -83,6 +84,7 @@ struct daemon {
 	struct ctl_target flow_left;
 	struct tel_ring decisions;		/* struct explain_record (explain.h) */
 	struct daemon_caps *caps;		/* data caps (daemon_caps.h) */
+	struct daemon_sim *sim;			/* dual SIM (daemon_sim.h) */
 };
 
 /* clock_mono_ms(): the one time base of samples, engine and events. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "api_metrics.h"
+#include "cell_sim.h"
 #include "cellular_metrics.h"
 #include "metric_impl.h"
 #include "mqtt.h"
@@ -43,6 +44,8 @@ static const struct {
 #endif
 	{ "metrics.cellular", "The cellular collector of a cellular member (`metrics` method, "
 	  "`result.cellular`; docs/CELLULAR.md).", "cellular.", cellular_view_metrics },
+	{ "metrics.sim", "Dual SIM of a cellular member with `cell_sim_switch` on (`metrics` method, "
+	  "`result.sim`; docs/CELLULAR.md, Dual SIM).", "sim.", cell_sim_view_metrics },
 };
 
 int main(void)

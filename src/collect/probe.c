@@ -94,7 +94,11 @@ static int current_interval_ms(const struct prober *p)
 {
 	if (p->role == PROBE_ROLE_PRIMARY)
 		return p->cfg.interval_ms;
-	return p->cfg.metered ? p->cfg.metered_interval_ms : p->cfg.standby_interval_ms;
+	int iv = p->cfg.metered ? p->cfg.metered_interval_ms : p->cfg.standby_interval_ms;
+	/* warm backup: often enough that the radio does not fall idle */
+	if (p->cfg.keep_warm_ms > 0 && p->cfg.keep_warm_ms < iv)
+		iv = p->cfg.keep_warm_ms;
+	return iv;
 }
 
 static void set_reason(struct prober *p, const char *r)

@@ -18,7 +18,7 @@
  *
  * Cadence: the primary probes every interval_ms (the global poll_interval_ms);
  * standby members every standby_interval_ms, or metered_interval_ms when
- * metered. After a round that is down, the next round starts at once, up to
+ * metered, but at least every keep_warm_ms when set (warm backup). After a round that is down, the next round starts at once, up to
  * fast_rounds times in a row (fast confirmation of a hard outage); then the
  * normal cadence resumes. Rounds start on an absolute schedule (no drift),
  * the first one after a random offset so members do not probe in lockstep.
@@ -111,6 +111,7 @@ struct probe_member_cfg {
 	int boost_hold_ms;
 	int boost_budget_kb_day;
 	int passive_stall_ms;		/* 0 = no passive stall detection */
+	int keep_warm_ms;		/* standby cadence at most this (warm backup); 0 off */
 };
 
 /*

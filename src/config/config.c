@@ -114,6 +114,10 @@ static const struct cfg_option member_options[] = {
 	  "A data_alert event when the cycle's use reaches this share of data_cap_mb." },
 	{ "data_cap_action", CFG_ENUM, MEMB(data_cap_action), 0, 0, "avoid", data_action_names, NULL,
 	  "At the cap: `avoid` (chosen only when no other member is usable) or `stop` (never chosen until the cycle resets)." },
+	{ "keep_warm_ms", CFG_INT, MEMB(keep_warm_ms), 0, 60000, "0", NULL, "ms",
+	  "Warm backup: as a standby, probe at least this often (metered or not) so a cellular radio stays "
+	  "out of RRC idle and the first packets after a failover are not delayed; 0: off. It costs bytes: "
+	  "docs/CELLULAR.md, Warm backup." },
 	CFG_OPT_END
 };
 
@@ -449,9 +453,12 @@ void config_engine_member(const struct member_config *mc, struct engine_member *
 int config_probe_member(const struct sf_config *cfg, const struct member_config *mc,
 			struct probe_member_cfg *out, char *err, size_t errlen)
 {
-	return probe_member_cfg_build(out, &cfg->probe, mc->name, mc->device, &mc->probe_targets,
-				      mc->reliability, mc->metered, 0, cfg->core.poll_interval_ms,
-				      err, errlen);
+	int rc = probe_member_cfg_build(out, &cfg->probe, mc->name, mc->device, &mc->probe_targets,
+					mc->reliability, mc->metered, 0, cfg->core.poll_interval_ms,
+					err, errlen);
+	if (rc == 0)
+		out->keep_warm_ms = mc->keep_warm_ms;
+	return rc;
 }
 
 int config_collector_params(const struct sf_config *cfg, const struct member_config *mc,

@@ -83,6 +83,7 @@ struct member_config {
 	int data_reset_day;		/* monthly: day of the month (1-28), 00:00 UTC */
 	int data_alert_pct;		/* data_alert event at this share of the cap */
 	int data_cap_action;		/* enum member_data_action */
+	int keep_warm_ms;		/* standby probes at least this often; 0 off */
 };
 
 /* Member options data_cycle and data_cap_action. */

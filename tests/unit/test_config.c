@@ -282,10 +282,28 @@ static void test_tables_self_consistent(void **state)
 	assert_int_equal(cfg_parse_double(" 1", 0, 2, &d), -1);
 }
 
+/* keep_warm_ms (warm backup): off by default, range-checked, handed to the prober. */
+static void test_keep_warm(void **state)
+{
+	(void)state;
+	struct probe_member_cfg pc;
+	char err[160];
+	assert_int_equal(load("config member 'mob1s1a1'\n\toption device 'wwan0'\n\toption metered '1'\n"), 0);
+	assert_int_equal(cfg.members[0].keep_warm_ms, 0);
+	assert_int_equal(config_probe_member(&cfg, &cfg.members[0], &pc, err, sizeof(err)), 0);
+	assert_int_equal(pc.keep_warm_ms, 0);
+	assert_int_equal(load("config member 'mob1s1a1'\n\toption device 'wwan0'\n\toption keep_warm_ms '8000'\n"), 0);
+	assert_int_equal(config_probe_member(&cfg, &cfg.members[0], &pc, err, sizeof(err)), 0);
+	assert_int_equal(pc.keep_warm_ms, 8000);
+	assert_int_equal(load("config member 'mob1s1a1'\n\toption device 'wwan0'\n\toption keep_warm_ms '60001'\n"), -1);
+	assert_error("option 'keep_warm_ms'", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_keep_warm),
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_out_of_range),

@@ -358,6 +358,62 @@ static void test_boost_cadence(void **state)
 	ev_loop_destroy(loop);
 }
 
+/*
+ * Warm backup (keep_warm_ms): a metered standby probes at least that often,
+ * and the bytes/day figure follows from the cadence (docs/CELLULAR.md).
+ */
+static void test_keep_warm_cadence(void **state)
+{
+	(void)state;
+	struct ev_loop *loop = ev_loop_new(0);
+	struct rec rec = { 0 };
+	struct probe_member_cfg mc = cfg("127.0.0.1", 1, 1000, 50);
+	mc.metered = true;
+	struct prober *p = prober_new(loop, &mc, on_round, &rec);
+	struct link_info li = lo_link();
+	prober_set_link(p, &li);
+	skip_without_sockets(p);
+	struct probe_summary s;
+	prober_summary(p, &s);
+	assert_int_equal(s.interval_ms, 60000);
+	assert_float_equal(s.bytes_per_day, 88.0 * 1440, 1e-6);	/* 126720 bytes/day */
+	run_ms(loop, 1300);
+	assert_int_equal(rec.rounds, 1);	/* the first round, then a minute */
+	prober_free(p);
+
+	/* keep_warm 8 s (below the common 10 s RRC inactivity timer): 950400 bytes/day */
+	mc.keep_warm_ms = 8000;
+	p = prober_new(loop, &mc, on_round, &rec);
+	prober_set_link(p, &li);
+	prober_summary(p, &s);
+	assert_int_equal(s.interval_ms, 8000);
+	assert_float_equal(s.bytes_per_day, 88.0 * 86400 / 8, 1e-6);
+	prober_free(p);
+	/* the primary's cadence is not touched; a standby cadence already faster is kept */
+	mc.metered = false;
+	mc.keep_warm_ms = 20000;
+	p = prober_new(loop, &mc, on_round, &rec);
+	prober_set_link(p, &li);
+	prober_summary(p, &s);
+	assert_int_equal(s.interval_ms, 5000);
+	prober_set_role(p, PROBE_ROLE_PRIMARY);
+	prober_summary(p, &s);
+	assert_int_equal(s.interval_ms, 1000);
+	prober_free(p);
+
+	/* and the rounds really come at that cadence: 300 ms for 1.3 s = the first + 4 or so */
+	mc.metered = true;
+	mc.keep_warm_ms = 300;
+	rec.rounds = 0;
+	p = prober_new(loop, &mc, on_round, &rec);
+	prober_set_link(p, &li);
+	run_ms(loop, 1300);
+	assert_in_range(rec.rounds, 4, 6);
+	assert_true(rec.last.up);
+	prober_free(p);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_all_failed_ends_from_loop),
 		cmocka_unit_test(test_weak_entropy_reseeds),
 		cmocka_unit_test(test_boost_cadence),
+		cmocka_unit_test(test_keep_warm_cadence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

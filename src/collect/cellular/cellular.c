@@ -33,6 +33,7 @@
 
 const char *const cell_provider_names[__CELL_PROV_MAX] = { "rutos_ubus", "gsmctl", "mmcli", "uqmi", "at" };
 static const char *const provider_option_names[] = { "auto", "rutos_ubus", "gsmctl", "mmcli", "uqmi", "at", NULL };
+static const char *const sim_command_names[] = { "sim_switch", "ubus_sim", "at", NULL };
 
 #define P(f) offsetof(struct cellular_params, f)
 const struct cfg_option cellular_options[] = {
@@ -56,6 +57,31 @@ const struct cfg_option cellular_options[] = {
 	  "Deadline of one AT command; a command without a final result code by then fails the round." },
 	{ "cell_at_lock_dir", CFG_STRING, P(at_lock_dir), 0, 0, "/var/lock", NULL, NULL,
 	  "Directory of UUCP lock files (LCK..ttyUSB2) honoured and taken for the AT port; empty: none." },
+	{ "cell_sim_switch", CFG_BOOL, P(sim_switch), 0, 0, "0", NULL, NULL,
+	  "Switch the modem to its other SIM when the active one is down, below the radio floor "
+	  "(cell_sim_on_weak) or roaming (cell_sim_on_roaming); verified, switched back once if the "
+	  "new SIM does not come up (docs/CELLULAR.md, Dual SIM)." },
+	{ "cell_sim_command", CFG_ENUM, P(sim_command), 0, 0, "sim_switch", sim_command_names, NULL,
+	  "How: sim_switch (`sim_switch change simN`), ubus_sim (`ubus call sim change`, toggles), "
+	  "at (AT+QUIMSLOT=N through the AT provider)." },
+	{ "cell_sim_slots", CFG_INT, P(sim_slots), 1, 4, "2", NULL, NULL,
+	  "SIM slots holding a SIM (no provider reports the other slot's card)." },
+	{ "cell_sim_rounds", CFG_INT, P(sim_rounds), 1, 100, "3", NULL, "polls",
+	  "Polls in a row the active SIM must be down, weak or roaming before a switch." },
+	{ "cell_sim_cooldown_ms", CFG_INT, P(sim_cooldown_ms), 10000, 86400000, "600000", NULL, "ms",
+	  "No switch sooner than this after the previous switch, failed switch or revert." },
+	{ "cell_sim_verify_ms", CFG_INT, P(sim_verify_ms), 5000, 3600000, "120000", NULL, "ms",
+	  "The new SIM must be registered and a probe round up within this, else one switch back." },
+	{ "cell_sim_startup_ms", CFG_INT, P(sim_startup_ms), 0, 3600000, "60000", NULL, "ms",
+	  "No switch this long after start (the modem and the probes settle)." },
+	{ "cell_sim_failed_hold_ms", CFG_INT, P(sim_failed_hold_ms), 0, 86400000, "3600000", NULL, "ms",
+	  "A SIM that did not come up is not tried again for this long." },
+	{ "cell_sim_timeout_ms", CFG_INT, P(sim_timeout_ms), 1000, 600000, "30000", NULL, "ms",
+	  "Deadline of the switch command; then TERM, and KILL 500 ms later." },
+	{ "cell_sim_on_weak", CFG_BOOL, P(sim_on_weak), 0, 0, "1", NULL, NULL,
+	  "A standby below the engine's radio floor (radio_floor_rsrp_dbm, radio_floor_sinr_db) switches." },
+	{ "cell_sim_on_roaming", CFG_BOOL, P(sim_on_roaming), 0, 0, "0", NULL, NULL,
+	  "A standby that is roaming switches." },
 	CFG_OPT_END
 };
 #undef P
@@ -118,9 +144,18 @@ struct cellular {
 	int active;			/* provider of the latest good poll; -1 none */
 	uint64_t polls_ok, polls_failed;
 	int64_t last_ok_ms;
+	struct sim_cmd {		/* a SIM switch (cellular_sim_exec) */
+		bool queued;
+		struct proc_job *job;
+		char args[ARGS_MAX][ARG_LEN];
+		const char *argv[ARGS_MAX + 1];
+		cellular_sim_done_fn done;
+		void *ctx;
+	} sim;
 };
 
 static void run_step(struct cellular *c);
+static void sim_start(struct cellular *c);
 
 static void fill_argv(struct prov_state *ps, int prov, const struct cellular_params *p)
 {
@@ -212,6 +247,8 @@ static void poll_end(struct cellular *c, bool good)
 		emit(c, NULL, clock_mono_ms());
 	}
 	report_fault(c, good);
+	if (c->sim.queued)
+		sim_start(c);
 }
 
 /* Start the next eligible provider of this poll, or end the poll as failed. */
@@ -388,8 +425,8 @@ static void run_step(struct cellular *c)
 
 static void poll_begin(struct cellular *c)
 {
-	if (c->cur >= 0)
-		return;		/* the previous poll still runs (tools slower than the cadence) */
+	if (c->cur >= 0 || c->sim.job || c->sim.queued)
+		return;		/* the previous poll (tools slower than the cadence) or a SIM switch runs */
 	memset(c->tried_this_poll, 0, sizeof(c->tried_this_poll));
 	start_provider(c);
 }
@@ -476,6 +513,8 @@ static void cell_stop(void *inst)
 	if (c->job)
 		proc_abandon(c->job);
 	cell_at_free(c->at);
+	if (c->sim.job)
+		proc_abandon(c->sim.job);
 	proc_pool_free(c->pool);
 	free(c);
 }
@@ -483,7 +522,7 @@ static void cell_stop(void *inst)
 static void cell_poll_now(void *inst)
 {
 	struct cellular *c = inst;
-	if (c->cur >= 0)
+	if (c->cur >= 0 || c->sim.job || c->sim.queued)
 		return;
 	/* a recheck asks every provider again, backoff or not */
 	for (int i = 0; i < __CELL_PROV_MAX; i++)
@@ -541,3 +580,88 @@ const struct collector_ops cellular_collector = {
 	.poll_now = cell_poll_now,
 	.metrics_json = cell_metrics_json,
 };
+
+/* ---- SIM switch (cellular.h: cellular_sim_exec) ---------------------------- */
+
+void cellular_sim_view(const void *inst, struct cellular_sim_view *out)
+{
+	const struct cellular *c = inst;
+	out->polls = c->polls_ok + c->polls_failed;
+	out->answered = c->active >= 0;
+	out->radio = &c->radio;
+	out->params = &c->p;
+	out->busy = c->sim.queued || c->sim.job;
+}
+
+static void sim_on_done(const struct proc_result *res, void *ctx)
+{
+	struct cellular *c = ctx;
+	char cmd[160], reason[CELL_REASON_MAX];
+	proc_format_argv(cmd, sizeof(cmd), c->sim.argv);
+	c->sim.job = NULL;
+	if (res->ok)
+		snprintf(reason, sizeof(reason), "exited 0");
+	else
+		run_reason(reason, sizeof(reason), c->sim.argv[0], res);
+	log_info("cellular member=%s sim command=\"%s\" %s", c->member, cmd, reason);
+	c->sim.done(c->sim.ctx, res->ok, cmd, reason);
+}
+
+static void sim_start(struct cellular *c)
+{
+	c->sim.queued = false;
+	struct proc_spec spec = {
+		.argv = c->sim.argv,
+		.timeout_ms = c->p.sim_timeout_ms,
+		.out_cap = ERR_CAP,
+		.err_cap = ERR_CAP,
+	};
+	c->sim.job = proc_run(c->pool, &spec, sim_on_done, c);
+	if (!c->sim.job) {
+		char cmd[160], reason[CELL_REASON_MAX];
+		proc_format_argv(cmd, sizeof(cmd), c->sim.argv);
+		snprintf(reason, sizeof(reason), "%s: %s", c->sim.argv[0], proc_pool_last_error(c->pool));
+		c->sim.done(c->sim.ctx, false, cmd, reason);
+	}
+}
+
+int cellular_sim_exec(void *inst, int slot, cellular_sim_done_fn done, void *ctx, char *err, size_t errlen)
+{
+	struct cellular *c = inst;
+	if (c->sim.queued || c->sim.job) {
+		snprintf(err, errlen, "a SIM command is already under way");
+		return -1;
+	}
+	if (slot < 1 || slot > 9) {
+		snprintf(err, errlen, "slot %d out of range", slot);
+		return -1;
+	}
+	int n = 0;
+	switch (c->p.sim_command) {
+	case CELL_SIM_CMD_SIM_SWITCH:
+		snprintf(c->sim.args[n++], ARG_LEN, "sim_switch");
+		snprintf(c->sim.args[n++], ARG_LEN, "change");
+		snprintf(c->sim.args[n++], ARG_LEN, "sim%d", slot);
+		break;
+	case CELL_SIM_CMD_UBUS:
+		snprintf(c->sim.args[n++], ARG_LEN, "ubus");
+		snprintf(c->sim.args[n++], ARG_LEN, "call");
+		snprintf(c->sim.args[n++], ARG_LEN, "sim");
+		snprintf(c->sim.args[n++], ARG_LEN, "change");
+		break;
+	default:
+		/* AT+QUIMSLOT=slot goes through the AT provider's port (it alone may open it):
+		   that provider hooks in here once it exists */
+		snprintf(err, errlen, "AT+QUIMSLOT=%d: no AT provider in this build", slot);
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		c->sim.argv[i] = c->sim.args[i];
+	c->sim.argv[n] = NULL;
+	c->sim.done = done;
+	c->sim.ctx = ctx;
+	c->sim.queued = true;
+	if (c->cur < 0)
+		sim_start(c);	/* else after the poll (poll_end) */
+	return 0;
+}

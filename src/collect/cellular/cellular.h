@@ -45,10 +45,46 @@ struct cellular_params {
 	char at_port[CFG_STR_MAX];	/* "": no AT provider */
 	int at_timeout_ms;		/* per AT command */
 	char at_lock_dir[CFG_STR_MAX];	/* UUCP lock files; "": none */
+	/* dual SIM (cell_sim.h, daemon_sim.c); the floor is the engine's */
+	bool sim_switch;
+	int sim_command;		/* enum cell_sim_command */
+	int sim_slots, sim_rounds;
+	int sim_cooldown_ms, sim_verify_ms, sim_startup_ms, sim_failed_hold_ms, sim_timeout_ms;
+	bool sim_on_weak, sim_on_roaming;
 };
+
+/*
+ * How a SIM switch is made (cell_sim_command option):
+ * sim_switch: `sim_switch change simN` (Teltonika's own scripts, RUT9xx);
+ * ubus_sim: `ubus call sim change` (older RutOS: toggles the SIM);
+ * at: AT+QUIMSLOT=N through the AT provider (refused while there is none).
+ */
+enum cell_sim_command { CELL_SIM_CMD_SIM_SWITCH, CELL_SIM_CMD_UBUS, CELL_SIM_CMD_AT, __CELL_SIM_CMD_MAX };
 
 extern const struct cfg_option cellular_options[];
 extern const char *const cell_provider_names[];	/* __CELL_PROV_MAX entries */
 extern const struct collector_ops cellular_collector;
+
+/* What the SIM logic reads of a running collector (cellular_sim_view). */
+struct cell_info;
+struct cellular_sim_view {
+	uint64_t polls;			/* polls ended (good or not): a new one when it grows */
+	bool answered;			/* the latest poll had a provider answering */
+	const struct cell_info *radio;	/* its figures (valid until the next poll) */
+	const struct cellular_params *params;
+	bool busy;			/* a SIM command is queued or running */
+};
+void cellular_sim_view(const void *inst, struct cellular_sim_view *out);
+
+/*
+ * Switch the modem to slot (cell_sim_command, cell_sim_timeout_ms) through
+ * util/proc, after the poll that runs (never at the same time as a tool of
+ * the poll: one child on the modem at a time). done gets ok (exit 0) and a
+ * one-line reason, from the loop, unless the collector is stopped first
+ * (then never). -1 with reason in err when it cannot be started (a command
+ * is already queued, the AT provider is missing).
+ */
+typedef void (*cellular_sim_done_fn)(void *ctx, bool ok, const char *cmd, const char *reason);
+int cellular_sim_exec(void *inst, int slot, cellular_sim_done_fn done, void *ctx, char *err, size_t errlen);
 
 #endif
