@@ -78,7 +78,7 @@ endif()
 # integration test: stand-in sim_switch / ubus on the daemon's PATH
 target_sources(sfcore PRIVATE src/daemon_sim.c)
 if(SF_TESTS)
-  add_test(NAME cellular_sim_daemon COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_cellular_sim.py)
-  set_tests_properties(cellular_sim_daemon PROPERTIES LABELS net TIMEOUT 180 RUN_SERIAL ON
+  add_test(NAME cellular_sim_daemon COMMAND ${SF_ISOLATE} /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_cellular_sim.py)
+  set_tests_properties(cellular_sim_daemon PROPERTIES LABELS net TIMEOUT 180
                        ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR};SF_NETNS_TESTS=1")
 endif()
