@@ -16,6 +16,11 @@ to AT+QENG), gone (after answering AT+CSQ the modem closes its side: the
 port disappears), exclusive (the tty is in TIOCEXCL mode, as ModemManager
 leaves it), mute (never answers).
 
+Two SIM slots: `slot` is the active one (AT+QUIMSLOT? says it,
+AT+QUIMSLOT=N sets it and answers OK; `slot_commands` lists those); a slot
+in `dead_slots` is not registered (+CREG/+CEREG: 2,2 searching, QENG "SEARCH", no
+operator) whatever the recording says.
+
 The slave stays open here too, so the master does not read EIO between the
 daemon's rounds; `commands` lists every command line received.
 """
@@ -46,6 +51,9 @@ class PtyModem:
         self.mode = "replay"
         self.echo_on = True  # E1 is a module's default; ATE0 turns it off
         self.commands = []
+        self.slot = 1
+        self.dead_slots = set()
+        self.slot_commands = []
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         self.path = os.ttyname(self.slave)
@@ -87,6 +95,24 @@ class PtyModem:
             self._send("\r\nERROR\r\n")
             return
         prefix = "+" + up[3:].split("=")[0].rstrip("?")
+        if up.startswith("AT+QUIMSLOT="):
+            try:
+                n = int(up.split("=", 1)[1])
+            except ValueError:
+                n = 0
+            if n not in (1, 2):
+                self._send("\r\n+CME ERROR: 50\r\n")
+                return
+            self.slot_commands.append(cmd)
+            self.slot = n
+            self._send("\r\nOK\r\n")
+            return
+        if self.slot in self.dead_slots and prefix in ("+CREG", "+CEREG", "+QENG", "+COPS"):
+            # a SIM the network refuses: searching, no serving cell, no operator
+            self._send("\r\n%s\r\n\r\nOK\r\n" % {
+                "+CREG": "+CREG: 2,2", "+CEREG": "+CEREG: 2,2", "+QENG": '+QENG: "servingcell","SEARCH"',
+                "+COPS": "+COPS: 0"}[prefix])
+            return
         if mode == "stall" and prefix == "+CESQ":
             self._send("\r\n+CESQ: 99,99")  # half a line, then silence
             return
@@ -94,6 +120,8 @@ class PtyModem:
             self._send("\r\nERROR\r\n")
             return
         lines = self.answers.get(prefix)
+        if prefix == "+QUIMSLOT" and lines:
+            lines = ["+QUIMSLOT: %d" % self.slot]
         if not lines:
             self._send("\r\nERROR\r\n")
             return

@@ -8,6 +8,8 @@ A stand-in `ubus` answers get_signal_query / get_sim_slot from the SIM slot
 in $CTL/slot (slot 1 below the radio floor, slot 2 good; a slot listed in
 $CTL/dead answers "Command failed"); a stand-in `sim_switch` (and `ubus
 call sim change`) records its argv in $CTL/calls.log and changes the slot.
+With cell_sim_command 'at' a pty stand-in modem (at_modem.py) is the AT
+port: AT+QUIMSLOT=2 when slot 1 is not registered.
 Asserted: exactly the expected command once, the cooldown (a second trigger
 within it issues nothing), the verification (sim_switch_ok), the revert
 when the new SIM does not come up, a failing command. Run by ctest
@@ -21,7 +23,10 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import sfdaemon  # noqa: E402
+from at_modem import PtyModem  # noqa: E402
 from sfdaemon import Daemon  # noqa: E402
+
+DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "cellular"))
 
 WRAPPER = """#!/bin/sh
 exec unshare -n sh -c 'set -e
@@ -163,6 +168,29 @@ class CellularSim(unittest.TestCase):
 
     def sim(self):
         return self.d.call("metrics", {"member": "mob1s1a1"})["result"]["sim"]
+
+    def test_at_quimslot(self):
+        """cell_sim_command 'at': AT+QUIMSLOT=2 on the modem's AT port (a pty
+        stand-in), the active SIM not registered; verified on slot 2."""
+        modem = PtyModem(os.path.join(DATA, "at_quectel_lte.at"))
+        self.addCleanup(modem.stop)
+        modem.dead_slots = {1}
+        self.start(cell_provider="at", cell_at_port=modem.path, cell_at_timeout_ms=1000,
+                   cell_at_lock_dir=os.path.join(self.dir, "lock"), cell_sim_command="at",
+                   cell_sim_cooldown_ms=60000)
+        evs = self.wait_events(["sim_switch", "sim_switch_ok"], timeout=20)
+        self.assertEqual(modem.slot_commands, ["AT+QUIMSLOT=2"])
+        self.assertEqual(evs[0]["reason"], "down")
+        self.assertIn("from=1 to=2", evs[0]["text"])
+        self.assertIn('cmd="AT+QUIMSLOT=2"', evs[0]["text"])
+        self.assertEqual(self.switches(), [], "no tool run: the AT port did it")
+        # verified on slot 2 and nothing more within the cooldown
+        time.sleep(3)
+        self.assertEqual(modem.slot_commands, ["AT+QUIMSLOT=2"])
+        sim = self.sim()
+        self.assertEqual(sim["slot"], 2, sim)
+        c = self.d.call("metrics", {"member": "mob1s1a1"})["result"]["cellular"]
+        self.assertEqual(c["active"], "at", c)
 
     def test_weak_switch_verified_then_cooldown(self):
         self.start(cell_sim_cooldown_ms=60000)

@@ -55,6 +55,7 @@ static const struct at_cmd round_cmds[] = {
 	{ "AT+QUIMSLOT?", "+QUIMSLOT", CMD_QUECTEL },
 };
 #define NCMDS ((int)(sizeof(round_cmds) / sizeof(round_cmds[0])))
+#define CMD_ACTION 0x20		/* cell_at_command's own: its OK is the result */
 
 enum vendor { VENDOR_UNKNOWN = -1, VENDOR_OTHER, VENDOR_QUECTEL };
 
@@ -69,6 +70,11 @@ struct cell_at {
 	bool lock_held;		/* we created lock_path */
 	ev_io io;
 	ev_timer timer;
+	const struct at_cmd *cmds;	/* this round's: round_cmds, or one[] for cell_at_command */
+	int ncmds;
+	struct at_cmd one[2];		/* ATE0 and the command of cell_at_command */
+	char one_cmd[AT_CMD_MAX];
+	bool action_ok;			/* the command answered OK */
 	int idx;		/* command running */
 	struct at_session sess;
 	char out[AT_CMD_MAX + 2];
@@ -249,12 +255,13 @@ static void round_end(struct cell_at *a, const struct cell_info *ci, const char 
 {
 	port_release(a);
 	a->last_round_ms = clock_mono_ms() - a->started_ms;
-	snprintf(a->unsupported, sizeof(a->unsupported), "%s", a->unsup_next);
+	if (a->cmds != a->one)	/* a query round's list; a command leaves it */
+		snprintf(a->unsupported, sizeof(a->unsupported), "%s", a->unsup_next);
 	cell_at_done_fn done = a->done;
 	a->done = NULL;
 	if (ci)
 		a->rounds_ok++;
-	else
+	else if (reason)
 		log_debug("cellular member=%s at: round failed: %s", a->member, reason);
 	done(a->ctx, ci, reason);
 }
@@ -295,7 +302,7 @@ static int out_flush(struct cell_at *a)
 
 static bool cmd_applies(const struct cell_at *a, int i)
 {
-	unsigned f = round_cmds[i].flags;
+	unsigned f = a->cmds[i].flags;
 	if ((f & CMD_IF_UNKNOWN) && a->vendor != VENDOR_UNKNOWN)
 		return false;
 	if ((f & CMD_QUECTEL) && a->vendor != VENDOR_QUECTEL)
@@ -306,7 +313,7 @@ static bool cmd_applies(const struct cell_at *a, int i)
 /* Send command idx; 0 or -1 with errno. */
 static int cmd_send(struct cell_at *a)
 {
-	const struct at_cmd *c = &round_cmds[a->idx];
+	const struct at_cmd *c = &a->cmds[a->idx];
 	at_session_begin(&a->sess, c->cmd, c->prefix, (c->flags & CMD_TEXT) != 0);
 	a->out_len = (size_t)snprintf(a->out, sizeof(a->out), "%s\r", c->cmd);
 	a->out_off = 0;
@@ -335,6 +342,13 @@ static void note_unsupported(struct cell_at *a, const char *cmd)
 
 static void round_finish(struct cell_at *a)
 {
+	if (a->cmds == a->one) {	/* cell_at_command: OK or what it answered */
+		if (a->action_ok)
+			round_end(a, NULL, NULL);
+		else
+			round_fail(a, "%s answered %s", a->one_cmd, a->all[0] ? a->all : "nothing");
+		return;
+	}
 	struct cell_info ci;
 	cell_info_init(&ci);
 	char err[120] = "";
@@ -350,12 +364,15 @@ static void round_finish(struct cell_at *a)
 /* The running command got its final result code. */
 static void cmd_done(struct cell_at *a)
 {
-	const struct at_cmd *c = &round_cmds[a->idx];
+	const struct at_cmd *c = &a->cmds[a->idx];
 	const struct at_session *s = &a->sess;
 	a->echoes += s->echoes;
 	a->urcs += s->urcs;
 	a->dropped += s->dropped + s->reply_cut;
-	if (s->final != AT_FINAL_OK) {
+	if (c->flags & CMD_ACTION) {
+		a->action_ok = s->final == AT_FINAL_OK;
+		snprintf(a->all, sizeof(a->all), "%s", s->final_text);
+	} else if (s->final != AT_FINAL_OK) {
 		if (!(c->flags & CMD_SETUP))
 			note_unsupported(a, c->cmd);
 		log_debug("cellular member=%s at: %s answered %s", a->member, c->cmd, s->final_text);
@@ -371,13 +388,13 @@ static void cmd_done(struct cell_at *a)
 	}
 	do
 		a->idx++;
-	while (a->idx < NCMDS && !cmd_applies(a, a->idx));
-	if (a->idx >= NCMDS) {
+	while (a->idx < a->ncmds && !cmd_applies(a, a->idx));
+	if (a->idx >= a->ncmds) {
 		round_finish(a);
 		return;
 	}
 	if (cmd_send(a) != 0)
-		round_fail(a, "%s: write: %s", round_cmds[a->idx].cmd, strerror(errno));
+		round_fail(a, "%s: write: %s", a->cmds[a->idx].cmd, strerror(errno));
 }
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
@@ -385,7 +402,7 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	struct cell_at *a = w->data;
 	if ((revents & EV_WRITE) && out_flush(a) != 0) {
-		round_fail(a, "%s: write: %s", round_cmds[a->idx].cmd, strerror(errno));
+		round_fail(a, "%s: write: %s", a->cmds[a->idx].cmd, strerror(errno));
 		return;
 	}
 	if (!(revents & EV_READ))
@@ -398,13 +415,13 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n == 0) {
-			round_fail(a, "port gone (hung up) during %s", round_cmds[a->idx].cmd);
+			round_fail(a, "port gone (hung up) during %s", a->cmds[a->idx].cmd);
 			return;
 		}
 		if (n < 0) {
 			int e = errno;
 			if (e == EIO || e == ENXIO || e == ENODEV)
-				round_fail(a, "port gone (%s) during %s", strerror(e), round_cmds[a->idx].cmd);
+				round_fail(a, "port gone (%s) during %s", strerror(e), a->cmds[a->idx].cmd);
 			else
 				round_fail(a, "read: %s", strerror(e));
 			return;
@@ -423,14 +440,42 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct cell_at *a = w->data;
-	const char *cmd = round_cmds[a->idx].cmd;
+	const char *cmd = a->cmds[a->idx].cmd;
 	if (a->idx == 0)
 		round_fail(a, "%s: no answer within %d ms (not an AT port?)", cmd, a->cmd_timeout_ms);
 	else
 		round_fail(a, "%s: no answer within %d ms", cmd, a->cmd_timeout_ms);
 }
 
+/* Take the port and send the first of cmds[0..n). 0, or -1 with the reason. */
+static int round_start(struct cell_at *a, const struct at_cmd *cmds, int n, cell_at_done_fn done, void *ctx,
+		       char *reason, size_t len);
+
 int cell_at_round(struct cell_at *a, cell_at_done_fn done, void *ctx, char *reason, size_t len)
+{
+	return round_start(a, round_cmds, NCMDS, done, ctx, reason, len);
+}
+
+int cell_at_command(struct cell_at *a, const char *cmd, cell_at_done_fn done, void *ctx, char *reason,
+		    size_t len)
+{
+	if (a->done) {
+		snprintf(reason, len, "a round is running");
+		return -1;
+	}
+	if (strlen(cmd) + 1 > sizeof(a->one_cmd) || strncmp(cmd, "AT", 2) || strpbrk(cmd, "\r\n")) {
+		snprintf(reason, len, "not one AT command: %.40s", cmd);
+		return -1;
+	}
+	snprintf(a->one_cmd, sizeof(a->one_cmd), "%s", cmd);
+	a->one[0] = (struct at_cmd){ "ATE0", NULL, CMD_SETUP };
+	a->one[1] = (struct at_cmd){ a->one_cmd, NULL, CMD_ACTION };
+	a->action_ok = false;
+	return round_start(a, a->one, 2, done, ctx, reason, len);
+}
+
+static int round_start(struct cell_at *a, const struct at_cmd *cmds, int n, cell_at_done_fn done, void *ctx,
+		       char *reason, size_t len)
 {
 	if (a->done) {
 		snprintf(reason, len, "a round is running");
@@ -447,13 +492,15 @@ int cell_at_round(struct cell_at *a, cell_at_done_fn done, void *ctx, char *reas
 	a->io.data = a;
 	ev_timer_init(&a->timer, on_timeout, 1., 0.);
 	a->timer.data = a;
+	a->cmds = cmds;
+	a->ncmds = n;
 	a->idx = 0;
 	a->all_len = 0;
 	a->all[0] = '\0';
 	a->unsup_next[0] = '\0';
 	a->vendor = VENDOR_UNKNOWN;	/* asked again each round: the module may have been swapped */
 	if (cmd_send(a) != 0) {
-		snprintf(reason, len, "%s: write: %s", round_cmds[0].cmd, strerror(errno));
+		snprintf(reason, len, "%s: write: %s", a->cmds[0].cmd, strerror(errno));
 		port_release(a);
 		return -1;
 	}

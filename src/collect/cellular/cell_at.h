@@ -69,6 +69,16 @@ void cell_at_free(struct cell_at *a);
  */
 int cell_at_round(struct cell_at *a, cell_at_done_fn done, void *ctx, char *reason, size_t len);
 
+/*
+ * One command (e.g. AT+QUIMSLOT=2, the SIM switch) in a round of its own:
+ * the same port, lock and deadline as a query round, ATE0 first. done()
+ * gets ci NULL and reason NULL when the command answered OK, else the
+ * reason ("AT+QUIMSLOT=2 answered +CME ERROR: 3", a stall, port busy).
+ * cmd is one line starting with "AT". Same return as cell_at_round.
+ */
+int cell_at_command(struct cell_at *a, const char *cmd, cell_at_done_fn done, void *ctx, char *reason,
+		    size_t len);
+
 bool cell_at_running(const struct cell_at *a);
 void cell_at_view(const struct cell_at *a, struct cell_at_view *v);
 

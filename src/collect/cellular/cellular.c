@@ -151,6 +151,9 @@ struct cellular {
 		const char *argv[ARGS_MAX + 1];
 		cellular_sim_done_fn done;
 		void *ctx;
+		bool at;		/* AT+QUIMSLOT through the AT provider, not a tool */
+		bool at_running;
+		char at_cmd[24];
 	} sim;
 };
 
@@ -227,6 +230,12 @@ static void report_fault(struct cellular *c, bool good)
 		}
 	}
 	c->host.fault(c->host.ctx, why);
+}
+
+/* A SIM command is queued or running (a tool or an AT command). */
+static bool sim_busy(const struct cellular *c)
+{
+	return c->sim.queued || c->sim.job || c->sim.at_running;
 }
 
 static void poll_end(struct cellular *c, bool good)
@@ -425,7 +434,7 @@ static void run_step(struct cellular *c)
 
 static void poll_begin(struct cellular *c)
 {
-	if (c->cur >= 0 || c->sim.job || c->sim.queued)
+	if (c->cur >= 0 || sim_busy(c))
 		return;		/* the previous poll (tools slower than the cadence) or a SIM switch runs */
 	memset(c->tried_this_poll, 0, sizeof(c->tried_this_poll));
 	start_provider(c);
@@ -522,7 +531,7 @@ static void cell_stop(void *inst)
 static void cell_poll_now(void *inst)
 {
 	struct cellular *c = inst;
-	if (c->cur >= 0 || c->sim.job || c->sim.queued)
+	if (c->cur >= 0 || sim_busy(c))
 		return;
 	/* a recheck asks every provider again, backoff or not */
 	for (int i = 0; i < __CELL_PROV_MAX; i++)
@@ -590,7 +599,7 @@ void cellular_sim_view(const void *inst, struct cellular_sim_view *out)
 	out->answered = c->active >= 0;
 	out->radio = &c->radio;
 	out->params = &c->p;
-	out->busy = c->sim.queued || c->sim.job;
+	out->busy = sim_busy(c);
 }
 
 static void sim_on_done(const struct proc_result *res, void *ctx)
@@ -607,9 +616,26 @@ static void sim_on_done(const struct proc_result *res, void *ctx)
 	c->sim.done(c->sim.ctx, res->ok, cmd, reason);
 }
 
+static void sim_at_done(void *ctx, const struct cell_info *ci, const char *reason)
+{
+	(void)ci;
+	struct cellular *c = ctx;
+	c->sim.at_running = false;
+	log_info("cellular member=%s sim command=\"%s\" %s", c->member, c->sim.at_cmd, reason ? reason : "OK");
+	c->sim.done(c->sim.ctx, !reason, c->sim.at_cmd, reason ? reason : "answered OK");
+}
+
 static void sim_start(struct cellular *c)
 {
 	c->sim.queued = false;
+	if (c->sim.at) {
+		char reason[CELL_REASON_MAX];
+		if (cell_at_command(c->at, c->sim.at_cmd, sim_at_done, c, reason, sizeof(reason)) != 0)
+			c->sim.done(c->sim.ctx, false, c->sim.at_cmd, reason);
+		else
+			c->sim.at_running = true;
+		return;
+	}
 	struct proc_spec spec = {
 		.argv = c->sim.argv,
 		.timeout_ms = c->p.sim_timeout_ms,
@@ -628,7 +654,7 @@ static void sim_start(struct cellular *c)
 int cellular_sim_exec(void *inst, int slot, cellular_sim_done_fn done, void *ctx, char *err, size_t errlen)
 {
 	struct cellular *c = inst;
-	if (c->sim.queued || c->sim.job) {
+	if (sim_busy(c)) {
 		snprintf(err, errlen, "a SIM command is already under way");
 		return -1;
 	}
@@ -650,11 +676,15 @@ int cellular_sim_exec(void *inst, int slot, cellular_sim_done_fn done, void *ctx
 		snprintf(c->sim.args[n++], ARG_LEN, "change");
 		break;
 	default:
-		/* AT+QUIMSLOT=slot goes through the AT provider's port (it alone may open it):
-		   that provider hooks in here once it exists */
-		snprintf(err, errlen, "AT+QUIMSLOT=%d: no AT provider in this build", slot);
-		return -1;
+		/* AT+QUIMSLOT=slot through the AT provider's port (it alone opens it) */
+		if (!c->at) {
+			snprintf(err, errlen, "AT+QUIMSLOT=%d: cell_sim_command 'at' needs cell_at_port", slot);
+			return -1;
+		}
+		break;
 	}
+	c->sim.at = c->p.sim_command == CELL_SIM_CMD_AT;
+	snprintf(c->sim.at_cmd, sizeof(c->sim.at_cmd), "AT+QUIMSLOT=%d", slot);
 	for (int i = 0; i < n; i++)
 		c->sim.argv[i] = c->sim.args[i];
 	c->sim.argv[n] = NULL;
