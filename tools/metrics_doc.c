@@ -15,6 +15,7 @@
 #ifdef SF_HAVE_STARLINK
 #include "starlink_metrics.h"
 #endif
+#include "wifi_metrics.h"
 
 static const struct {
 	const char *title;
@@ -43,6 +44,8 @@ static const struct {
 #endif
 	{ "metrics.cellular", "The cellular collector of a cellular member (`metrics` method, "
 	  "`result.cellular`; docs/CELLULAR.md).", "cellular.", cellular_view_metrics },
+	{ "metrics.wifi", "The Wi-Fi collector of a wifi member (`metrics` method, `result.wifi`; "
+	  "docs/WIFI.md).", "wifi.", wifi_view_metrics },
 };
 
 int main(void)
