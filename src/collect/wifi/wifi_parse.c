@@ -569,7 +569,7 @@ int wifi_parse_iwinfo(const char *text, size_t len, struct wifi_info *wi, char *
 		}
 	}
 	if (jint(o, "bitrate", &v, &wi->ignored)) {	/* kbit/s */
-		if (v > 0 && v / 1000.0 <= WIFI_RANGE_RATE_MAX_MBPS) {
+		if (v >= 100 && v / 1000.0 <= WIFI_RANGE_RATE_MAX_MBPS) {	/* 0.1 Mbit/s: nl80211's unit */
 			wi->tx.mbps = (double)v / 1000.0;
 			found++;
 		} else if (v != 0) {
