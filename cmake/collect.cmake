@@ -75,3 +75,23 @@ target_sources(sfcollect PRIVATE src/collect/cellular/cell_sim.c)
 sf_unit_test(test_cell_sim tests/unit/test_cell_sim.c)
 # the engine's radio floor with the figures the collector makes of recorded output
 sf_unit_test(test_cell_floor tests/unit/test_cell_floor.c)
+# The Wi-Fi collector (src/collect/wifi/, part of sfcollect): nl80211 over
+# util/nl, `ubus call iwinfo info` through util/proc; pure parsers, tests on
+# constructed nl80211 messages and recorded iwinfo output, fuzzer (docs/WIFI.md).
+target_include_directories(sfcollect PUBLIC ${CMAKE_SOURCE_DIR}/src/collect/wifi)
+target_sources(sfcollect PRIVATE src/collect/wifi/wifi_parse.c src/collect/wifi/wifi.c
+               src/collect/wifi/wifi_metrics.c)
+sf_unit_test(test_wifi_parse tests/unit/test_wifi_parse.c)
+sf_unit_test(test_wifi_collector tests/unit/test_wifi_collector.c)
+if(SF_TESTS)
+  set_tests_properties(test_wifi_parse test_wifi_collector PROPERTIES
+                       ENVIRONMENT "SF_WIFI_DATA=${CMAKE_SOURCE_DIR}/tests/data/wifi")
+endif()
+sf_fuzzer(wifi fuzz/fuzz_wifi.c sfcollect)
+if(SF_TESTS)
+  # a wifi member on a veth in a namespace of its own (no nl80211 there), a
+  # stand-in `ubus` on the daemon's PATH; starfaild comes from daemon.cmake
+  add_test(NAME wifi_daemon COMMAND ${SF_ISOLATE} /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_wifi.py)
+  set_tests_properties(wifi_daemon PROPERTIES LABELS net TIMEOUT 120
+                       ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}")
+endif()

@@ -23,6 +23,7 @@
 #ifdef SF_HAVE_STARLINK
 #include "starlink_metrics.h"
 #endif
+#include "wifi_metrics.h"
 
 #define PROM_REPLY_MAX (1024 * 1024)	/* 16 Starlink members are ~300 KB */
 
@@ -74,7 +75,8 @@ static const char *const status_skip[] = {
 };
 static const char *const member_skip[] = {
 	"name", "link.reason", "probe.reason", "starlink.last_error.message",
-	"starlink.last_history_error.message", "starlink.last_device_info_error.message", NULL
+	"starlink.last_history_error.message", "starlink.last_device_info_error.message",
+	"wifi.nl80211.reason", "wifi.iwinfo.reason", "wifi.radio.bssid", "wifi.radio.ssid", NULL
 };
 
 /* status, as its reply has it: its own table, the exporters' objects */
@@ -98,6 +100,7 @@ static const struct metric_desc member_reply_metrics[] = {
 	{ METRIC("starlink", METRIC_OBJPTR, 0, NULL, METRIC_GAUGE, "The dish."),
 	  .sub = starlink_view_metrics },
 #endif
+	{ METRIC("wifi", METRIC_OBJPTR, 0, NULL, METRIC_GAUGE, "The Wi-Fi station."), .sub = wifi_view_metrics },
 	METRIC_END
 };
 

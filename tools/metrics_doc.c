@@ -16,6 +16,7 @@
 #ifdef SF_HAVE_STARLINK
 #include "starlink_metrics.h"
 #endif
+#include "wifi_metrics.h"
 
 static const struct {
 	const char *title;
@@ -46,6 +47,8 @@ static const struct {
 	  "`result.cellular`; docs/CELLULAR.md).", "cellular.", cellular_view_metrics },
 	{ "metrics.sim", "Dual SIM of a cellular member with `cell_sim_switch` on (`metrics` method, "
 	  "`result.sim`; docs/CELLULAR.md, Dual SIM).", "sim.", cell_sim_view_metrics },
+	{ "metrics.wifi", "The Wi-Fi collector of a wifi member (`metrics` method, `result.wifi`; "
+	  "docs/WIFI.md).", "wifi.", wifi_view_metrics },
 };
 
 int main(void)

@@ -5,6 +5,7 @@
 #include "collector.h"
 
 #include "cellular.h"
+#include "wifi.h"
 
 #include <string.h>
 
@@ -18,6 +19,7 @@ const struct collector_ops *const collectors[] = {
 	&starlink_collector,
 #endif
 	&cellular_collector,
+	&wifi_collector,
 	NULL
 };
 

@@ -1,0 +1,48 @@
+/*
+ * wifi_metrics.h - what the Wi-Fi collector reports, described once: a
+ * snapshot of the collector (struct wifi_view, filled by wifi.c), the
+ * metric tables of it, of each provider and of the radio figures (struct
+ * wifi_info). The "wifi" object of the `metrics` reply is
+ * metric_object(wifi_view_metrics) (docs/METRICS.md).
+ */
+#ifndef SF_WIFI_METRICS_H
+#define SF_WIFI_METRICS_H
+
+#include <stdint.h>
+
+#include "metric.h"
+#include "sample.h"
+#include "wifi.h"
+#include "wifi_parse.h"
+
+#define WIFI_REASON_MAX 120
+
+struct wifi_provider_view {
+	const char *status;		/* untried | ok | failing */
+	char reason[WIFI_REASON_MAX];	/* why failing; "" when ok */
+	int64_t failing_for_ms;		/* -1 when not failing */
+	int64_t next_try_in_ms;		/* -1 when not backing off */
+	uint64_t runs, ok, failures;
+	int64_t consecutive_failures;
+	int64_t last_duration_ms;	/* -1 before the first run */
+};
+
+struct wifi_view {
+	const char *provider;		/* the wifi_provider option */
+	const char *active;		/* provider of the latest good poll; NULL none */
+	const char *state;		/* polling | idle */
+	const char *device;
+	int ifindex;			/* 0 unknown */
+	int interval_ms, timeout_ms;
+	uint64_t polls_ok, polls_failed;
+	int64_t last_ok_age_ms;		/* -1 never */
+	enum tri associated;		/* the latest good poll saw the AP */
+	int nl80211_family;		/* generic netlink id; 0 unknown */
+	struct wifi_info radio;		/* the latest good poll; unknown after a failed one */
+	struct wifi_provider_view prov[__WIFI_PROV_MAX];
+};
+
+extern const struct metric_desc wifi_info_metrics[];
+extern const struct metric_desc wifi_view_metrics[];
+
+#endif
