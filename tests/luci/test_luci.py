@@ -23,6 +23,7 @@ reason printed) without root, network namespaces, chromium or luci-base.
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -125,10 +126,16 @@ def settings(b, srv, admin, viewer, art, ok):
     set_input(b, JS_POLL_INPUT, "50")
     ok(b.eval(JS_POLL_INPUT + ".classList.contains('cbi-input-invalid')"), "settings: 50 ms refused (200 to 60000)")
     b.screenshot(os.path.join(art, "luci-settings.png"))
+    b.eval("document.querySelector('.cbi-page-actions .cbi-button-save').click()")
+    time.sleep(1)
+    ok(not srv.uci_changes, "settings: a form with 50 ms is not saved (%r)" % srv.uci_changes)
+    b.pump(0.2)
+    refused = [e for e in b.exceptions if "contains an invalid input value" in (e or "")]
+    ok(refused and "between 200 and 60000" in refused[0], "settings: LuCI says why (%s)" % (refused[0].splitlines()[0] if refused else "nothing"))
+    b.exceptions[:] = [e for e in b.exceptions if e not in refused]    # LuCI's form rejects the save that way
     set_input(b, JS_POLL_INPUT, "1000")
     set_input(b, "document.querySelector('[id=\"widget.cbid.starfail.lte.priority\"]')", "5")
     b.eval("document.querySelector('.cbi-page-actions .cbi-button-save').click()")
-    b.wait_for("true", 1)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and len(srv.uci_changes) < 2:
         time.sleep(0.1)
@@ -211,13 +218,31 @@ def run(b, srv, lab, art, ok):
     b.wait_for("!document.querySelector('.sf-problem').hidden", 3 * POLL_S, "the problem box")
     problem = b.eval("document.querySelector('.sf-problem').textContent")
     ok("not answering" in problem and "keeps asking" in problem, "daemon gone said in words: %r" % problem[:160])
-    ok(len(b.eval(JS_ROWS)) == len(MEMBERS), "the last figures stay on the page")
+    ok(len(b.eval(JS_ROWS)) == len(MEMBERS) and b.eval("document.querySelector('.sf-members-wrap.sf-stale') != null"),
+       "the last figures stay on the page, marked stale")
     text = b.eval(JS_VIEW_TEXT)
     ok("undefined" not in text and "NaN" not in text, "no undefined/NaN with the daemon gone")
     b.screenshot(os.path.join(art, "luci-status-daemon-down.png"))
     srv.sock = lab.d.sock
     b.wait_for("document.querySelector('.sf-problem').hidden", 3 * POLL_S + 2, "the problem cleared")
     ok(True, "the page recovers by itself once the daemon answers")
+
+    # the daemon hung (stopped): the plugin gives up after 3 s, the page says so
+    os.kill(lab.d.proc.pid, signal.SIGSTOP)
+    try:
+        b.wait_for("/no reply from starfaild/.test(document.querySelector('.sf-problem').textContent)", 4 * POLL_S + 4,
+                   "the hung daemon said")
+        ok(True, "a hung daemon is said in words")
+    finally:
+        os.kill(lab.d.proc.pid, signal.SIGCONT)
+    b.wait_for("document.querySelector('.sf-problem').hidden", 4 * POLL_S + 4, "the problem cleared")
+
+    # rpcd without the starfail object (package missing, rpcd not restarted)
+    srv.no_object = True
+    b.wait_for("/no ubus object/.test(document.querySelector('.sf-problem').textContent)", 3 * POLL_S, "no object said")
+    ok(True, "rpcd without the starfail object is said in words")
+    srv.no_object = False
+    b.wait_for("document.querySelector('.sf-problem').hidden", 3 * POLL_S + 2, "the problem cleared")
 
     # phone-sized, dark
     b.viewport(390, 844, mobile=True, dark=True)
@@ -236,7 +261,7 @@ def run(b, srv, lab, art, ok):
     forced = b.eval("L.require('rpc').then(rpc => rpc.declare({object: 'starfail', method: 'failover', "
                     "params: ['member'], reject: true})('lte')).then(r => 'accepted ' + JSON.stringify(r), "
                     "e => 'refused ' + e.message)")
-    ok(forced.startswith("refused") and "-32002" in forced, "read-only: a forced failover refused (%s)" % forced)
+    ok(forced.startswith("refused") and "-32002" in forced, "read-only: a forced failover refused (%s)" % forced.splitlines()[0])
     ok(("starfail", "failover", "denied") in srv.calls, "the refusal came from the ACL")
     ok(lab.call("status")["result"]["pinned"] is None, "nothing pinned by the viewer")
     b.screenshot(os.path.join(art, "luci-status-readonly.png"))
@@ -260,6 +285,9 @@ def main():
         return 77
     art = os.path.join(os.path.abspath(sfdaemon.BUILD), "luci-artefacts")
     os.makedirs(art, exist_ok=True)
+    for old in os.listdir(art):
+        if old.startswith("luci-") and old.endswith(".png"):
+            os.unlink(os.path.join(art, old))
     ok = Check()
     t0 = time.monotonic()
     lab = srv = b = None

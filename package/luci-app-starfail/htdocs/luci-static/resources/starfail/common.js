@@ -462,7 +462,7 @@ const Common = baseclass.extend({
 			'.sf-view .sf-st-bad,.sf-view .sf-st-down,.sf-view .sf-st-no_uplink{background:#b3261e}',
 			'.sf-view .sf-st-unusable,.sf-view .sf-st-disabled{background:#444}',
 			'.sf-view .sf-problem{border-left:4px solid #b3261e;background:rgba(179,38,30,.13);padding:.4em .8em;margin:.6em 0}',
-			'.sf-view .sf-problem p{margin:.2em 0}',
+			'.sf-view .sf-problem p{margin:.2em 0}.sf-view .sf-stale{opacity:.55}',
 			'.sf-view .sf-kv{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;margin:.6em 0}',
 			'.sf-view .sf-kv dt{font-weight:bold}.sf-view .sf-kv dd{margin:0;overflow-wrap:anywhere}',
 			'.sf-view .sf-current{font-weight:bold;font-size:115%}',

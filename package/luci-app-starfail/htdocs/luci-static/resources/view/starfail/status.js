@@ -248,6 +248,7 @@ return view.extend({
 			p.appendChild(E('p', {}, [ T(_('Below: what the daemon said at %s. The page keeps asking.').format(sf.clock(this.lastGoodAt))) ]));
 		else if (problems.length)
 			p.appendChild(E('p', {}, [ T(_('Nothing to show yet. The page keeps asking every few seconds.')) ]));
+		[ this.nodes.summary, this.nodes.members ].forEach(function(n) { n.classList.toggle('sf-stale', problems.length > 0); });
 		if (problems.length)
 			p.removeAttribute('hidden');
 		else
@@ -270,7 +271,7 @@ return view.extend({
 		const cur = sf.str(st.current);
 		const sw = evs.filter(function(e) { return L.isObject(e) && e.type == 'switch'; });
 		const last = sw.length ? sw[sw.length - 1] : null;
-		const x = last && sf.str(last.to) == cur ? this.explained[last.id] : null;
+		const x = last && sf.str(last.to) == cur && sf.str(last.reason) == sf.str(st.reason) ? this.explained[last.id] : null;
 		if (x && x.ok && sf.str(x.ok.summary))
 			return sf.str(x.ok.summary);
 		return sf.reasonWords(st.reason, st.reason_text);
