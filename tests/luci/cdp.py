@@ -34,11 +34,12 @@ class Browser:
         to_child_r, self._w = os.pipe()      # our commands -> chromium fd 3
         self._r, from_child_w = os.pipe()    # chromium fd 4 -> our replies
 
-        # chromium wants the pipe as fds 3 and 4: sh puts them there (a
-        # preexec_fn's dup2 would be undone by close_fds)
+        # chromium wants the pipe as fds 3 and 4: bash puts them there (a
+        # preexec_fn's dup2 would be undone by close_fds; dash takes only
+        # one-digit fds in a redirection)
         shim = 'exec "$0" "$@" 3<&%d 4>&%d' % (to_child_r, from_child_w)
         self.proc = subprocess.Popen(
-            ["sh", "-c", shim, exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            ["bash", "-c", shim, exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--disable-extensions", "--disable-features=Translate,MediaRouter", "--hide-scrollbars",
              "--user-data-dir=" + profile, "--remote-debugging-pipe", "--window-size=%d,%d" % (width, height),
