@@ -210,6 +210,9 @@ def run(b, srv, lab, art, ok):
     b.eval("document.querySelector('.sf-confirm').click()")
     b.wait_for("/pinned: no/.test(document.querySelector('.sf-action-result').textContent)", 10, "restore result")
     ok(lab.call("status")["result"]["pinned"] is None, "restore: nothing pinned")
+    if lab.call("status")["result"]["reason"] == "manual_pin":
+        b.wait_for("/pin has been removed/.test(document.querySelector('.sf-current-reason').textContent)", 3 * POLL_S,
+                   "the summary says the pin is gone")
     b.wait_for("document.querySelectorAll('g.switch').length >= 3", 3 * POLL_S, "three switch markers")
     b.screenshot(os.path.join(art, "luci-status.png"))
 

@@ -272,9 +272,11 @@ return view.extend({
 		const sw = evs.filter(function(e) { return L.isObject(e) && e.type == 'switch'; });
 		const last = sw.length ? sw[sw.length - 1] : null;
 		const x = last && sf.str(last.to) == cur && sf.str(last.reason) == sf.str(st.reason) ? this.explained[last.id] : null;
+		const after = st.pinned == null && sf.str(st.reason) == 'manual_pin'
+			? ' ' + _('The pin has been removed since: Starfail chooses by its rules again and keeps this uplink while it is good.') : '';
 		if (x && x.ok && sf.str(x.ok.summary))
-			return sf.str(x.ok.summary);
-		return sf.reasonWords(st.reason, st.reason_text);
+			return sf.str(x.ok.summary) + after;
+		return sf.reasonWords(st.reason, st.reason_text) + after;
 	},
 
 	renderSummary(st, evs) {
