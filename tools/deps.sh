@@ -6,6 +6,8 @@ set -eu
 here=$(dirname "$0")
 missing=$(grep -v '^#' "$here/debian-packages.txt" | while read -r p; do
 	[ -n "$p" ] || continue
+	# npm: also present as a command from a nodejs build that bundles it
+	[ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || printf ' %s' "$p"
 done)
 [ -z "$missing" ] && exit 0
