@@ -38,8 +38,24 @@ struct cfg_option {
 	const char *def;		/* default, in UCI text form; NULL = empty/0 */
 	const char *const *enum_names;	/* CFG_ENUM: NULL-terminated */
 	const char *unit;		/* "ms", "%", "points", ... for docs */
-	const char *help;		/* one line for docs and `config` output */
+	const char *help;		/* one line for docs; CFG_HELP("...") */
 };
+
+/*
+ * A row's help: CFG_HELP("text"). SF_HELP_TEXT 0 (CMake -DSF_HELP_TEXT=OFF,
+ * for router packages) compiles the texts out (help is NULL), as METRIC()
+ * does in metric.h. The rows are positional, so only the macro can drop the
+ * literal; tools/cfg-help-wrap.py wraps rows that lack it (and --check, the
+ * cfg_help_wrapped test, finds them).
+ */
+#ifndef SF_HELP_TEXT
+#define SF_HELP_TEXT 1
+#endif
+#if SF_HELP_TEXT
+#define CFG_HELP(h) (h)
+#else
+#define CFG_HELP(h) NULL
+#endif
 
 #define CFG_OPT_END { .name = NULL }
 

@@ -75,7 +75,7 @@ struct metric_desc {
 	size_t offset;			/* offsetof(struct ..., field) */
 	const char *unit;		/* "ms", "%", "s", "bytes", "bps", ...; NULL none */
 	enum metric_kind kind;
-	const char *help;		/* one line for the docs */
+	const char *help;		/* one line for the docs; NULL without SF_HELP_TEXT */
 	unsigned flags;			/* METRIC_F_* */
 	const struct metric_names *names;	/* METRIC_ENUM, METRIC_BITS */
 	const struct metric_desc *sub;		/* METRIC_OBJECT, METRIC_OBJPTR */
@@ -84,9 +84,21 @@ struct metric_desc {
 /*
  * One row: { METRIC("name", type, offsetof(...), unit, kind, help), .flags = ...,
  * .names = ..., .sub = ... } -- designated, so rows name only what they use.
+ *
+ * SF_HELP_TEXT 0 (CMake -DSF_HELP_TEXT=OFF, for router packages) compiles
+ * every help text out: .help is NULL, the literal never reaches the binary.
+ * The docs are generated from a build with the texts (the default).
  */
+#ifndef SF_HELP_TEXT
+#define SF_HELP_TEXT 1
+#endif
+#if SF_HELP_TEXT
+#define METRIC_HELP_(h) (h)
+#else
+#define METRIC_HELP_(h) NULL
+#endif
 #define METRIC(n, t, off, u, k, h) \
-	.name = (n), .type = (t), .offset = (off), .unit = (u), .kind = (k), .help = (h)
+	.name = (n), .type = (t), .offset = (off), .unit = (u), .kind = (k), .help = METRIC_HELP_(h)
 
 #define METRIC_END { .name = NULL }
 
