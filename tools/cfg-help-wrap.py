@@ -6,7 +6,7 @@ The rows of a `struct cfg_option` table (src/types/cfgtab.h) are positional:
 literal there always reaches the binary; wrapped in CFG_HELP() it does not
 when SF_HELP_TEXT is off (router packages). This rewrites the ninth element
 of every row that is not wrapped yet (idempotent); --check only lists them
-and exits 1 (ctest cfg_help_wrapped). Without FILEs: every .c under src/.
+and exits 1. Without FILEs: every .c under src/.
 """
 import pathlib
 import re

@@ -13,7 +13,9 @@
 #   tools/cross.sh size ARCH[:arm]...      build-size-ARCH: starfaild and
 #                                          starfailctl as OpenWrt builds the
 #                                          package (below), no tests; print
-#                                          stripped sizes and NEEDED libraries
+#                                          stripped sizes (and compressed:
+#                                          xz as squashfs, gzip as jffs2 and
+#                                          the .ipk) and NEEDED libraries
 #   tools/cross.sh where ARCH[:arm]        the bytes each stage library adds
 #                                          (tools/size-map.py; a size build
 #                                          without LTO)
@@ -187,7 +189,12 @@ size_arch() {	# $1 arch or arch:arm
 	size_build "$1" "$b" $SIZE_ARGS
 	for bin in starfaild starfailctl; do
 		needed=$("$(tool "$a" readelf)" -d "$b/$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
-		printf '%-12s %-11s %8d bytes stripped  NEEDED: %s\n' "$tag" "$bin" "$(stripped "$a" "$b/$bin")" "$needed"
+		sz=$(stripped "$a" "$b/$bin")
+		# compressed as on flash: squashfs (xz) of an image, jffs2/ubifs
+		# overlay or the .ipk (zlib) of an opkg install
+		xz=$(xz -9e --check=none -c "$b/$bin.stripped" | wc -c)
+		gz=$(gzip -9 -c "$b/$bin.stripped" | wc -c)
+		printf '%-12s %-11s %8d bytes stripped (xz %d, gzip %d)  NEEDED: %s\n' "$tag" "$bin" "$sz" "$xz" "$gz" "$needed"
 	done
 }
 

@@ -45,8 +45,8 @@ struct cfg_option {
  * A row's help: CFG_HELP("text"). SF_HELP_TEXT 0 (CMake -DSF_HELP_TEXT=OFF,
  * for router packages) compiles the texts out (help is NULL), as METRIC()
  * does in metric.h. The rows are positional, so only the macro can drop the
- * literal; tools/cfg-help-wrap.py wraps rows that lack it (and --check, the
- * cfg_help_wrapped test, finds them).
+ * literal; tools/cfg-help-wrap.py wraps rows that lack it (--check lists
+ * them).
  */
 #ifndef SF_HELP_TEXT
 #define SF_HELP_TEXT 1
