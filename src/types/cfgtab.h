@@ -30,10 +30,14 @@ struct cfg_list {
 	char v[CFG_LIST_MAX][CFG_STR_MAX];
 };
 
+/* Rows are positional ({ name, type, offset, min, max, def, enum_names, unit,
+ * help }), so the order stays; type and offset are narrow so that min lands
+ * on its 8-byte boundary without padding (40 bytes a row on 32-bit targets,
+ * not 48). An offset past 65535 does not compile (-Woverflow). */
 struct cfg_option {
 	const char *name;
-	enum cfg_type type;
-	size_t offset;			/* offsetof(struct ..., field) */
+	enum cfg_type type : 8;
+	unsigned short offset;		/* offsetof(struct ..., field) */
 	double min, max;		/* CFG_INT/CFG_DOUBLE range, inclusive */
 	const char *def;		/* default, in UCI text form; NULL = empty/0 */
 	const char *const *enum_names;	/* CFG_ENUM: NULL-terminated */
