@@ -11,9 +11,25 @@
 #                                          then the rpcd plugin test against
 #                                          this ARCH's daemon, both under qemu
 #   tools/cross.sh size ARCH[:arm]...      build-size-ARCH: starfaild and
-#                                          starfailctl as MinSizeRel (-Os, as
-#                                          OpenWrt builds), no tests; print
-#                                          stripped sizes and NEEDED libraries
+#                                          starfailctl as OpenWrt builds the
+#                                          package (below), no tests; print
+#                                          stripped sizes (and compressed:
+#                                          xz as squashfs, gzip as jffs2 and
+#                                          the .ipk) and NEEDED libraries
+#   tools/cross.sh where ARCH[:arm]        the bytes each stage library adds
+#                                          (tools/size-map.py; a size build
+#                                          without LTO)
+#   tools/cross.sh features ARCH[:arm]     what each build option costs:
+#                                          stripped starfaild of each variant
+#                                          (ARCH host: this machine, with MQTT
+#                                          and the webhook)
+#
+# The size builds are what the OpenWrt package builds: MinSizeRel (-Os),
+# SF_HELP_TEXT off, SF_LTO on (PKG_BUILD_FLAGS:=lto), OpenWrt's default hardening of a package (include/
+# hardening.mk: -fstack-protector, _FORTIFY_SOURCE=1, full RELRO) and no PIE:
+# Debian's gcc makes PIEs by default, OpenWrt's only for packages that set
+# PKG_ASLR_PIE_REGULAR:=1 (or with CONFIG_PKG_ASLR_PIE_ALL). SIZE_PIE=1
+# measures a PIE (Debian's default; ~20 KB more on armhf).
 #
 # ARCH: armhf (ARMv7, Thumb-2 by default; armhf:arm = ARM mode), arm64,
 # mipsel, s390x (64-bit big-endian: Debian 12 has no big-endian MIPS).
@@ -123,27 +139,105 @@ test_arch() {	# $1 arch, $2 ON|OFF (UBSan)
 		"$b/Testing/Temporary/LastTest.log"
 }
 
-size_arch() {	# $1 arch or arch:arm
+OW_CFLAGS="-fstack-protector -D_FORTIFY_SOURCE=1"
+OW_LDFLAGS="-Wl,-z,now -Wl,-z,relro"
+
+# size_build ARCH[:arm] DIR [cmake -D...]: starfaild and starfailctl in DIR
+size_build() {
 	a=${1%%:*}
-	mode=""
-	flags=""
-	case "$1" in *:arm) mode=-arm flags=-marm ;; esac
-	t=$(triplet "$a")
-	b=build-size-$a$mode
+	flags=$OW_CFLAGS
+	ldflags=$OW_LDFLAGS
+	case "$1" in *:arm) flags="-marm $flags" ;; esac
+	b=$2
+	shift 2
+	if [ "${SIZE_PIE:-0}" = 1 ]; then
+		flags="-fpie $flags" ldflags="-pie $ldflags"
+	else
+		flags="-fno-pie $flags" ldflags="-no-pie $ldflags"
+	fi
+	tc=""
+	[ "$a" = host ] || tc="-DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/$a.cmake"
 	mkdir -p "$b"
-	cmake -S . -B "$b" -DCMAKE_TOOLCHAIN_FILE="cmake/toolchains/$a.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel -DSF_MQTT=OFF -DSF_WEBHOOK=OFF \
-		-DSF_TESTS=OFF -DCMAKE_C_FLAGS="$flags" >"$b/configure.log" 2>&1 || { cat "$b/configure.log"; return 1; }
+	# shellcheck disable=SC2086 # $tc: no word or one
+	cmake -S . -B "$b" $tc -DCMAKE_BUILD_TYPE=MinSizeRel -DSF_TESTS=OFF -DSF_LINK_MAP=ON \
+		-DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" "$@" >"$b/configure.log" 2>&1 ||
+		{ cat "$b/configure.log"; return 1; }
 	cmake --build "$b" -j "$JOBS" --target starfaild starfailctl >"$b/build.log" 2>&1 ||
 		{ grep -B2 -A8 -E 'error|Error' "$b/build.log" | head -40; return 1; }
+}
+
+tool() {	# $1 arch, $2 tool: the target's binutils
+	if [ "$1" = host ]; then echo "$2"; else echo "$(triplet "$1")-$2"; fi
+}
+
+stripped() {	# $1 arch, $2 binary: bytes after strip as OpenWrt strips (and .comment, .note, MIPS .pdr)
+	"$(tool "$1" strip)" --strip-all -R .comment -R .note -R .pdr -o "$2.stripped" "$2"
+	stat -c %s "$2.stripped"
+}
+
+# the package's default: every option but MQTT and the webhook (see above) on, texts off
+SIZE_ARGS="-DSF_MQTT=OFF -DSF_WEBHOOK=OFF -DSF_HELP_TEXT=OFF -DSF_LTO=ON"
+
+size_dir() {	# $1 arch or arch:arm
+	mode=""
+	case "$1" in *:arm) mode=-arm ;; esac
+	echo "build-size-${1%%:*}$mode"
+}
+
+size_arch() {	# $1 arch or arch:arm
+	a=${1%%:*}
+	tag=$a
+	case "$1" in *:arm) tag="$a (-marm)" ;; esac
+	b=$(size_dir "$1")
+	# shellcheck disable=SC2086 # one word per argument
+	size_build "$1" "$b" $SIZE_ARGS
 	for bin in starfaild starfailctl; do
-		"$t-strip" -R .comment -R .note -R .pdr -o "$b/$bin.stripped" "$b/$bin"
-		needed=$("$t-readelf" -d "$b/$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
-		printf '%-12s %-11s %8d bytes stripped  NEEDED: %s\n' "$a${flags:+ ($flags)}" "$bin" \
-			"$(stat -c %s "$b/$bin.stripped")" "$needed"
+		needed=$("$(tool "$a" readelf)" -d "$b/$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
+		sz=$(stripped "$a" "$b/$bin")
+		# compressed as on flash: squashfs (xz) of an image, jffs2/ubifs
+		# overlay or the .ipk (zlib) of an opkg install
+		xz=$(xz -9e --check=none -c "$b/$bin.stripped" | wc -c)
+		gz=$(gzip -9 -c "$b/$bin.stripped" | wc -c)
+		printf '%-12s %-11s %8d bytes stripped (xz %d, gzip %d)  NEEDED: %s\n' "$tag" "$bin" "$sz" "$xz" "$gz" "$needed"
 	done
 }
 
-[ "$#" -ge 1 ] || { sed -n '2,20p' "$0"; exit 2; }
+where_arch() {	# $1 arch or arch:arm: bytes per library of the size build
+	# without LTO: its map names only the link-time partitions
+	b=$(size_dir "$1")-nolto
+	# shellcheck disable=SC2086 # one word per argument
+	size_build "$1" "$b" $SIZE_ARGS -DSF_LTO=OFF
+	echo "starfaild on $1 without LTO ($b/starfaild.map): bytes per library after --gc-sections"
+	/usr/bin/python3 tools/size-map.py "$b/starfaild.map"
+}
+
+features_arch() {	# $1 arch or arch:arm
+	a=${1%%:*}
+	base="-DSF_STARLINK=ON -DSF_PROMETHEUS=ON -DSF_MQTT=ON -DSF_WEBHOOK=ON -DSF_HELP_TEXT=OFF -DSF_LTO=ON"
+	[ "$a" = host ] || base="-DSF_STARLINK=ON -DSF_PROMETHEUS=ON -DSF_MQTT=OFF -DSF_WEBHOOK=OFF -DSF_HELP_TEXT=OFF -DSF_LTO=ON"
+	d=$(size_dir "$1")-feat
+	ref=""
+	echo "starfaild on $1, stripped, by build option (the package default first):"
+	variants="default: no-starlink:-DSF_STARLINK=OFF no-prometheus:-DSF_PROMETHEUS=OFF"
+	[ "$a" = host ] && variants="$variants no-mqtt:-DSF_MQTT=OFF no-webhook:-DSF_WEBHOOK=OFF"
+	variants="$variants help-text:-DSF_HELP_TEXT=ON no-lto:-DSF_LTO=OFF"
+	variants="$variants minimal:-DSF_STARLINK=OFF,-DSF_PROMETHEUS=OFF,-DSF_MQTT=OFF,-DSF_WEBHOOK=OFF"
+	for v in $variants; do
+		name=${v%%:*}
+		args=$(echo "${v#*:}" | tr ',' ' ')
+		# shellcheck disable=SC2086 # one word per argument
+		size_build "$1" "$d-$name" $base $args
+		sz=$(stripped "$a" "$d-$name/starfaild")
+		[ -n "$ref" ] || ref=$sz
+		printf '  %-14s %8d bytes  %+7d  %s\n' "$name" "$sz" $((sz - ref)) "${args:-$base}"
+	done
+	# shellcheck disable=SC2086 # one word per argument
+	SIZE_PIE=1 size_build "$1" "$d-pie" $base
+	sz=$(stripped "$a" "$d-pie/starfaild")
+	printf '  %-14s %8d bytes  %+7d  %s\n' pie "$sz" $((sz - ref)) "-fpie -pie (Debian's default)"
+}
+
+[ "$#" -ge 1 ] || { sed -n '2,34p' "$0"; exit 2; }
 cmd=$1
 shift
 case "$cmd" in
@@ -158,5 +252,7 @@ case "$cmd" in
 			echo "cross $a: $(( $(date +%s) - t0 )) s (UBSan $ubsan)"
 		done ;;
 	size) for a in "$@"; do size_arch "$a"; done ;;
+	where) for a in "$@"; do where_arch "$a"; done ;;
+	features) for a in "$@"; do features_arch "$a"; done ;;
 	*) echo "cross: unknown command '$cmd'" >&2; exit 2 ;;
 esac

@@ -17,37 +17,37 @@
 
 const struct cfg_option probe_options[] = {
 	{ "probe_timeout_ms", CFG_INT, offsetof(struct probe_params, timeout_ms), 50, 10000, "600",
-	  NULL, "ms", "wait for a probe's answer before counting it lost" },
+	  NULL, "ms", CFG_HELP("wait for a probe's answer before counting it lost") },
 	{ "probe_window_ms", CFG_INT, offsetof(struct probe_params, window_ms), 1000, 3600000, "60000",
-	  NULL, "ms", "window of latency, jitter and loss figures (ring = window / interval)" },
+	  NULL, "ms", CFG_HELP("window of latency, jitter and loss figures (ring = window / interval)") },
 	{ "standby_interval_ms", CFG_INT, offsetof(struct probe_params, standby_interval_ms), 100, 600000,
-	  "5000", NULL, "ms", "probe interval of members that are not the primary" },
+	  "5000", NULL, "ms", CFG_HELP("probe interval of members that are not the primary") },
 	{ "metered_interval_ms", CFG_INT, offsetof(struct probe_params, metered_interval_ms), 1000,
-	  3600000, "60000", NULL, "ms", "probe interval of metered standby members" },
+	  3600000, "60000", NULL, "ms", CFG_HELP("probe interval of metered standby members") },
 	{ "probe_reliability", CFG_INT, offsetof(struct probe_params, reliability), 1, PROBE_TARGETS_MAX,
-	  "1", NULL, "targets", "targets that must answer for a round to count as up" },
+	  "1", NULL, "targets", CFG_HELP("targets that must answer for a round to count as up") },
 	{ "probe_fast_rounds", CFG_INT, offsetof(struct probe_params, fast_rounds), 0, 10, "3", NULL,
-	  "rounds", "rounds re-probed at once after a lost round (fast outage confirmation)" },
+	  "rounds", CFG_HELP("rounds re-probed at once after a lost round (fast outage confirmation)") },
 	{ "probe_mark", CFG_INT, offsetof(struct probe_params, mark), 0, 2147483647, "0", NULL, NULL,
-	  "SO_MARK of probe packets, 0 = none" },
+	  CFG_HELP("SO_MARK of probe packets, 0 = none") },
 	{ "probe_payload_bytes", CFG_INT, offsetof(struct probe_params, payload_bytes), 0, 1400, "16",
-	  NULL, "bytes", "ICMP echo payload size" },
+	  NULL, "bytes", CFG_HELP("ICMP echo payload size") },
 	{ "probe_targets", CFG_LIST, offsetof(struct probe_params, targets), 0, 0,
 	  "1.1.1.1 8.8.8.8 9.9.9.9", NULL, NULL,
-	  "default targets: [icmp:|tcp:|dns:]address[:port], IPv4 or IPv6" },
+	  CFG_HELP("default targets: [icmp:|tcp:|dns:]address[:port], IPv4 or IPv6") },
 	{ "probe_dns_name", CFG_STRING, offsetof(struct probe_params, dns_name), 0, 0, ".", NULL, NULL,
-	  "name asked by DNS probes (SOA query)" },
+	  CFG_HELP("name asked by DNS probes (SOA query)") },
 	{ "probe_boost_interval_ms", CFG_INT, offsetof(struct probe_params, boost_interval_ms), 0, 10000,
-	  "200", NULL, "ms", "round interval of a member the engine suspects (a lost probe, evidence "
-	  "building up, a latency jump, a passive stall), to confirm or clear quickly; 0 = off" },
+	  "200", NULL, "ms", CFG_HELP("round interval of a member the engine suspects (a lost probe, evidence "
+	  "building up, a latency jump, a passive stall), to confirm or clear quickly; 0 = off") },
 	{ "probe_boost_hold_ms", CFG_INT, offsetof(struct probe_params, boost_hold_ms), 100, 60000,
-	  "3000", NULL, "ms", "a suspicion boosts the probing this long unless renewed or cleared" },
+	  "3000", NULL, "ms", CFG_HELP("a suspicion boosts the probing this long unless renewed or cleared") },
 	{ "probe_boost_budget_kb_day", CFG_INT, offsetof(struct probe_params, boost_budget_kb_day), 0,
-	  1000000, "1000", NULL, "kB/day", "extra probe bytes a member may spend on suspicion per day "
-	  "(a bucket holding 1/24 of it; empty: the normal cadence)" },
+	  1000000, "1000", NULL, "kB/day", CFG_HELP("extra probe bytes a member may spend on suspicion per day "
+	  "(a bucket holding 1/24 of it; empty: the normal cadence)") },
 	{ "probe_passive_stall_ms", CFG_INT, offsetof(struct probe_params, passive_stall_ms), 0, 10000,
-	  "500", NULL, "ms", "the primary's device sending (not probes) without receiving anything this "
-	  "long starts a confirmation round at once (interface counters; 0 = off)" },
+	  "500", NULL, "ms", CFG_HELP("the primary's device sending (not probes) without receiving anything this "
+	  "long starts a confirmation round at once (interface counters; 0 = off)") },
 	CFG_OPT_END
 };
 

@@ -37,87 +37,87 @@ static const char *const data_action_names[] = { "avoid", "stop", NULL };
 #define CORE(f) offsetof(struct core_params, f)
 static const struct cfg_option core_options[] = {
 	{ "enable", CFG_BOOL, CORE(enable), 0, 0, "1", NULL, NULL,
-	  "Master switch. 0: the daemon runs and answers the API but changes no routes." },
+	  CFG_HELP("Master switch. 0: the daemon runs and answers the API but changes no routes.") },
 	{ "use_mwan3", CFG_BOOL, CORE(use_mwan3), 0, 0, "0", NULL, NULL,
-	  "Work with mwan3: every enabled IPv4 interface of mwan3_config becomes a member (config members "
-	  "override or add), resolved through netifd. See docs/DEPLOYMENT.md." },
+	  CFG_HELP("Work with mwan3: every enabled IPv4 interface of mwan3_config becomes a member (config members "
+	  "override or add), resolved through netifd. See docs/DEPLOYMENT.md.") },
 	{ "poll_interval_ms", CFG_INT, CORE(poll_interval_ms), 200, 60000, "1500", NULL, "ms",
-	  "Probe interval of the primary uplink." },
+	  CFG_HELP("Probe interval of the primary uplink.") },
 	{ "log_level", CFG_ENUM, CORE(log_level), 0, 0, "info", log_level_names, NULL,
-	  "error, warn, info, debug or trace. The -log-level flag overrides it." },
+	  CFG_HELP("error, warn, info, debug or trace. The -log-level flag overrides it.") },
 	{ "api_socket", CFG_STRING, CORE(api_socket), 0, 0, "/var/run/starfail.sock", NULL, NULL,
-	  "Path of the JSON API unix socket. The -socket flag overrides it." },
+	  CFG_HELP("Path of the JSON API unix socket. The -socket flag overrides it.") },
 	{ "api_socket_mode", CFG_STRING, CORE(api_socket_mode), 0, 0, "0660", NULL, NULL,
-	  "Permissions of the socket, octal. Whoever can connect can read; see api_group for changes." },
+	  CFG_HELP("Permissions of the socket, octal. Whoever can connect can read; see api_group for changes.") },
 	{ "api_group", CFG_STRING, CORE(api_group), 0, 0, "", NULL, NULL,
-	  "Group owning the socket. Root and peers whose credentials hold this group may call mutating "
-	  "methods and take the api_admin_clients slots. Empty: the daemon's group owns the socket and only root may mutate." },
+	  CFG_HELP("Group owning the socket. Root and peers whose credentials hold this group may call mutating "
+	  "methods and take the api_admin_clients slots. Empty: the daemon's group owns the socket and only root may mutate.") },
 	{ "api_max_clients", CFG_INT, CORE(api_max_clients), 1, 64, "16", NULL, "clients",
-	  "API connections served at once; more are refused with an error reply." },
+	  CFG_HELP("API connections served at once; more are refused with an error reply.") },
 	{ "api_max_clients_per_uid", CFG_INT, CORE(api_max_clients_per_uid), 1, 64, "8", NULL, "clients",
-	  "API connections one peer uid (root included) may hold at once; more are refused with an error reply." },
+	  CFG_HELP("API connections one peer uid (root included) may hold at once; more are refused with an error reply.") },
 	{ "api_admin_clients", CFG_INT, CORE(api_admin_clients), 0, 16, "2", NULL, "clients",
-	  "Of api_max_clients, the last slots only root and api_group may take; other users always keep at least one." },
+	  CFG_HELP("Of api_max_clients, the last slots only root and api_group may take; other users always keep at least one.") },
 	{ "api_timeout_ms", CFG_INT, CORE(api_timeout_ms), 100, 60000, "5000", NULL, "ms",
-	  "A client that has not sent a complete request by then is dropped." },
+	  CFG_HELP("A client that has not sent a complete request by then is dropped.") },
 	{ "api_max_request_bytes", CFG_INT, CORE(api_max_request_bytes), 256, 1048576, "65536", NULL,
-	  "bytes", "Largest accepted API request." },
+	  "bytes", CFG_HELP("Largest accepted API request.") },
 	{ "mwan3_config", CFG_STRING, CORE(mwan3_config), 0, 0, "/etc/config/mwan3", NULL, NULL,
-	  "mwan3's UCI file, read at start and reload when use_mwan3 is 1." },
+	  CFG_HELP("mwan3's UCI file, read at start and reload when use_mwan3 is 1.") },
 	{ "discover_interval_ms", CFG_INT, CORE(discover_interval_ms), 5000, 3600000, "60000", NULL, "ms",
-	  "netifd is asked (ubus call network.interface dump) at start, on reload, on the API's `discover` "
-	  "(hotplug) and on this slow timer; never per probe." },
+	  CFG_HELP("netifd is asked (ubus call network.interface dump) at start, on reload, on the API's `discover` "
+	  "(hotplug) and on this slow timer; never per probe.") },
 	{ "discover_timeout_ms", CFG_INT, CORE(discover_timeout_ms), 500, 30000, "3000", NULL, "ms",
-	  "ubus is killed when it has not answered by then; the members keep what was known." },
+	  CFG_HELP("ubus is killed when it has not answered by then; the members keep what was known.") },
 	{ "classify_dish_address", CFG_STRING, CORE(classify_dish_address), 0, 0, "192.168.100.1:9200",
-	  NULL, NULL, "Class auto: a member whose device reaches a TCP listener here is Starlink." },
+	  NULL, NULL, CFG_HELP("Class auto: a member whose device reaches a TCP listener here is Starlink.") },
 	CFG_OPT_END
 };
 
 #define MEMB(f) offsetof(struct member_config, f)
 static const struct cfg_option member_options[] = {
 	{ "interface", CFG_STRING, MEMB(interface), 0, 0, "", NULL, NULL,
-	  "netifd interface name (wan, mob1s1a1, ...); its device, gateway and addresses come from netifd." },
+	  CFG_HELP("netifd interface name (wan, mob1s1a1, ...); its device, gateway and addresses come from netifd.") },
 	{ "device", CFG_STRING, MEMB(device), 0, 0, "", NULL, NULL,
-	  "Linux network device the uplink uses (eth1, wwan0, ...); probes are bound to it. Empty: netifd's "
-	  "device of `interface` (one of the two is needed)." },
+	  CFG_HELP("Linux network device the uplink uses (eth1, wwan0, ...); probes are bound to it. Empty: netifd's "
+	  "device of `interface` (one of the two is needed).") },
 	{ "class", CFG_ENUM, MEMB(class_cfg), 0, 0, "auto", class_names, NULL,
-	  "Uplink class; `auto` from evidence: cellular netifd proto or RutOS mob<m>s<s>a<a> name, "
-	  "Starlink dish answering through the device or a 100.64.0.0/10 address, wireless station, else lan." },
+	  CFG_HELP("Uplink class; `auto` from evidence: cellular netifd proto or RutOS mob<m>s<s>a<a> name, "
+	  "Starlink dish answering through the device or a 100.64.0.0/10 address, wireless station, else lan.") },
 	{ "priority", CFG_INT, MEMB(priority), 1, 255, "10", NULL, NULL,
-	  "Preference tier, lower is preferred (like a route metric). Not written, for a member of an "
-	  "mwan3 interface: its mwan3 metric." },
+	  CFG_HELP("Preference tier, lower is preferred (like a route metric). Not written, for a member of an "
+	  "mwan3 interface: its mwan3 metric.") },
 	{ "weight", CFG_INT, MEMB(weight), 0, 100, "50", NULL, "points",
-	  "Preference within a tier; see docs/ENGINE.md for how it enters the score." },
+	  CFG_HELP("Preference within a tier; see docs/ENGINE.md for how it enters the score.") },
 	{ "metered", CFG_BOOL, MEMB(metered), 0, 0, "0", NULL, NULL,
-	  "Data costs money: probe it less while it is not the primary." },
+	  CFG_HELP("Data costs money: probe it less while it is not the primary.") },
 	{ "enabled", CFG_BOOL, MEMB(enabled), 0, 0, "1", NULL, NULL,
-	  "0: the member is kept in the config but not used." },
+	  CFG_HELP("0: the member is kept in the config but not used.") },
 	{ "probe_targets", CFG_LIST, MEMB(probe_targets), 0, 0, "", NULL, NULL,
-	  "Probe targets of this member; empty: the global defaults." },
+	  CFG_HELP("Probe targets of this member; empty: the global defaults.") },
 	{ "reliability", CFG_INT, MEMB(reliability), 0, 8, "0", NULL, "targets",
-	  "Targets that must answer for a round to count as up; 0: the global default." },
+	  CFG_HELP("Targets that must answer for a round to count as up; 0: the global default.") },
 	{ "failback", CFG_ENUM, MEMB(failback), 0, 0, "window", failback_names, NULL,
-	  "How a member left for a failure comes back: `window` (good for restore_window_ms), "
-	  "`immediate` (as soon as it is good), `manual` (only by `failover`)." },
+	  CFG_HELP("How a member left for a failure comes back: `window` (good for restore_window_ms), "
+	  "`immediate` (as soon as it is good), `manual` (only by `failover`).") },
 	{ "flow_failback", CFG_ENUM, MEMB(flow_failback), 0, 0, "metered", flow_failback_names, NULL,
-	  "When Starfail leaves this member while it still works (failback to a preferred one): `move` "
-	  "(delete its flows so they follow), `keep` (they stay, sticky) or `metered` (move when this member is metered)." },
+	  CFG_HELP("When Starfail leaves this member while it still works (failback to a preferred one): `move` "
+	  "(delete its flows so they follow), `keep` (they stay, sticky) or `metered` (move when this member is metered).") },
 	{ "data_cap_mb", CFG_INT, MEMB(data_cap_mb), 0, 100000000, "0", NULL, "MB",
-	  "Data cap per billing cycle, MB of 1,000,000 bytes received plus sent on the member's device "
-	  "(all traffic, probes included); 0: none. See docs/DATA_CAPS.md." },
+	  CFG_HELP("Data cap per billing cycle, MB of 1,000,000 bytes received plus sent on the member's device "
+	  "(all traffic, probes included); 0: none. See docs/DATA_CAPS.md.") },
 	{ "data_cycle", CFG_ENUM, MEMB(data_cycle), 0, 0, "monthly", data_cycle_names, NULL,
-	  "Billing cycle of data_cap_mb: `daily` (resets at 00:00 UTC) or `monthly` (at data_reset_day)." },
+	  CFG_HELP("Billing cycle of data_cap_mb: `daily` (resets at 00:00 UTC) or `monthly` (at data_reset_day).") },
 	{ "data_reset_day", CFG_INT, MEMB(data_reset_day), 1, 28, "1", NULL, "day",
-	  "Monthly cycle: day of the month the count restarts, at 00:00 UTC." },
+	  CFG_HELP("Monthly cycle: day of the month the count restarts, at 00:00 UTC.") },
 	{ "data_alert_pct", CFG_INT, MEMB(data_alert_pct), 1, 100, "80", NULL, "%",
-	  "A data_alert event when the cycle's use reaches this share of data_cap_mb." },
+	  CFG_HELP("A data_alert event when the cycle's use reaches this share of data_cap_mb.") },
 	{ "data_cap_action", CFG_ENUM, MEMB(data_cap_action), 0, 0, "avoid", data_action_names, NULL,
-	  "At the cap: `avoid` (chosen only when no other member is usable) or `stop` (never chosen until the cycle resets)." },
+	  CFG_HELP("At the cap: `avoid` (chosen only when no other member is usable) or `stop` (never chosen until the cycle resets).") },
 	{ "keep_warm_ms", CFG_INT, MEMB(keep_warm_ms), 0, 60000, "0", NULL, "ms",
-	  "Warm backup: as a standby, probe at least this often (metered or not) so a cellular radio stays "
+	  CFG_HELP("Warm backup: as a standby, probe at least this often (metered or not) so a cellular radio stays "
 	  "out of RRC idle and the first packets after a failover are not delayed; 0: off. It costs bytes: "
-	  "docs/CELLULAR.md, Warm backup." },
+	  "docs/CELLULAR.md, Warm backup.") },
 	CFG_OPT_END
 };
 

@@ -54,29 +54,29 @@ const char *const ctl_flush_names[] = { "off", "dead", "all", NULL };
 
 const struct cfg_option ctl_options[] = {
 	{ "controller", CFG_STRING, offsetof(struct ctl_params, backend), 0, 0, "auto", NULL, NULL,
-	  "what acts on the system: auto (mwan3 with use_mwan3 '1', else route), route (Starfail's "
-	  "own default route via rtnetlink), mwan3 (through mwan3 at run time) or dryrun (only logs)" },
+	  CFG_HELP("what acts on the system: auto (mwan3 with use_mwan3 '1', else route), route (Starfail's "
+	  "own default route via rtnetlink), mwan3 (through mwan3 at run time) or dryrun (only logs)") },
 	{ "route_table", CFG_INT, offsetof(struct ctl_params, route_table), 1, 0x7fffffff, "7373", NULL,
-	  NULL, "routing table of Starfail's default route; 254 = main table with route_metric" },
+	  NULL, CFG_HELP("routing table of Starfail's default route; 254 = main table with route_metric") },
 	{ "route_metric", CFG_INT, offsetof(struct ctl_params, route_metric), 0, 0x7fffffff, "1", NULL,
-	  NULL, "metric of Starfail's default route (must beat netifd's in main mode)" },
+	  NULL, CFG_HELP("metric of Starfail's default route (must beat netifd's in main mode)") },
 	{ "route_rule_priority", CFG_INT, offsetof(struct ctl_params, rule_priority), 1, 32700, "32000",
-	  NULL, NULL, "priority of the first of Starfail's two ip rules (table mode)" },
+	  NULL, NULL, CFG_HELP("priority of the first of Starfail's two ip rules (table mode)") },
 	{ "route_ipv6", CFG_BOOL, offsetof(struct ctl_params, ipv6), 0, 0, "1", NULL, NULL,
-	  "also manage the IPv6 default route" },
+	  CFG_HELP("also manage the IPv6 default route") },
 	{ "mwan3_mode", CFG_ENUM, offsetof(struct ctl_params, mwan3_mode), 0, 0, "state", ctl_mwan3_mode_names,
-	  NULL, "mwan3 controller: `state` (connected/disconnected events, policies only) or `metric` "
-	  "(member metrics set at runtime with uci, never committed); see docs/DEPLOYMENT.md" },
+	  NULL, CFG_HELP("mwan3 controller: `state` (connected/disconnected events, policies only) or `metric` "
+	  "(member metrics set at runtime with uci, never committed); see docs/DEPLOYMENT.md") },
 	{ "mwan3_timeout_ms", CFG_INT, offsetof(struct ctl_params, mwan3_timeout_ms), 100, 600000, "10000", NULL,
-	  "ms", "mwan3 controller: bound of one ubus, uci or hotplug-call run (then TERM, KILL)" },
+	  "ms", CFG_HELP("mwan3 controller: bound of one ubus, uci or hotplug-call run (then TERM, KILL)") },
 	{ "mwan3_check_ms", CFG_INT, offsetof(struct ctl_params, mwan3_check_ms), 200, 3600000, "15000", NULL,
-	  "ms", "mwan3 controller: how often mwan3's state is compared with what Starfail set, and mended" },
+	  "ms", CFG_HELP("mwan3 controller: how often mwan3's state is compared with what Starfail set, and mended") },
 	{ "mwan3_state_file", CFG_STRING, offsetof(struct ctl_params, mwan3_state_file), 0, 0,
 	  "/var/run/starfail-mwan3.state", NULL, NULL,
-	  "mwan3 controller: what it changed (metrics, interfaces held down), restored on stop and after a crash" },
+	  CFG_HELP("mwan3 controller: what it changed (metrics, interfaces held down), restored on stop and after a crash") },
 	{ "flush_conntrack", CFG_ENUM, offsetof(struct ctl_params, flush_conntrack), 0, 0, "dead",
-	  ctl_flush_names, NULL, "on a switch, delete the conntrack flows of the member left: `off`, "
-	  "`dead` (when it failed; on failback as its flow_failback says) or `all` (every switch)" },
+	  ctl_flush_names, NULL, CFG_HELP("on a switch, delete the conntrack flows of the member left: `off`, "
+	  "`dead` (when it failed; on failback as its flow_failback says) or `all` (every switch)") },
 	CFG_OPT_END
 };
 

@@ -13,9 +13,9 @@
 #include <string.h>
 
 #define P(f) offsetof(struct engine_params, f)
-#define INT(n, f, lo, hi, d, u, h) { n, CFG_INT, P(f), lo, hi, d, NULL, u, h }
-#define DBL(n, f, lo, hi, d, u, h) { n, CFG_DOUBLE, P(f), lo, hi, d, NULL, u, h }
-#define BOOL(n, f, d, h) { n, CFG_BOOL, P(f), 0, 1, d, NULL, NULL, h }
+#define INT(n, f, lo, hi, d, u, h) { n, CFG_INT, P(f), lo, hi, d, NULL, u, CFG_HELP(h) }
+#define DBL(n, f, lo, hi, d, u, h) { n, CFG_DOUBLE, P(f), lo, hi, d, NULL, u, CFG_HELP(h) }
+#define BOOL(n, f, d, h) { n, CFG_BOOL, P(f), 0, 1, d, NULL, NULL, CFG_HELP(h) }
 
 const struct cfg_option engine_options[] = {
 	INT("fail_window_ms", fail_window_ms, 0, 600000, "1500", "ms",

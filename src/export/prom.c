@@ -136,9 +136,12 @@ bool prom_write_header(struct prom_out *o, const char *name, const char *type, c
 {
 	if (!family_new(o, name))
 		return false;
-	prom_out_printf(o, "# HELP %s ", name);
-	put_escaped(o, help && *help ? help : name, false);
-	prom_out_printf(o, "\n# TYPE %s %s\n", name, type);
+	if (help && *help) {	/* none without SF_HELP_TEXT: HELP is optional */
+		prom_out_printf(o, "# HELP %s ", name);
+		put_escaped(o, help, false);
+		prom_out_printf(o, "\n");
+	}
+	prom_out_printf(o, "# TYPE %s %s\n", name, type);
 	return true;
 }
 

@@ -71,7 +71,8 @@ void prom_write_table(struct prom_out *o, const struct prom_table_opts *opts,
 		      const struct metric_desc *tab, const struct prom_instance *inst, int n_inst);
 
 /*
- * One family by hand: HELP and TYPE ("gauge", "counter"). false (nothing
+ * One family by hand: HELP (left out when help is NULL or empty, as all are
+ * without SF_HELP_TEXT) and TYPE ("gauge", "counter"). false (nothing
  * written) when a family of that name was written already: two descriptors
  * that map to one name (member.probe_bytes_per_day, probe.bytes_per_day)
  * give the first one's samples only.

@@ -7,9 +7,9 @@
 #define TEL(f) offsetof(struct telemetry_params, f)
 const struct cfg_option telemetry_options[] = {
 	{ "telemetry_max_kb", CFG_INT, TEL(max_kb), 64, 65536, "1024", NULL, "KiB",
-	  "RAM for all telemetry rings (samples and events) together; oldest records are dropped first." },
+	  CFG_HELP("RAM for all telemetry rings (samples and events) together; oldest records are dropped first.") },
 	{ "telemetry_max_events", CFG_INT, TEL(max_events), 16, 10000, "512", NULL, "events",
-	  "Events kept in RAM (taken out of telemetry_max_kb first)." },
+	  CFG_HELP("Events kept in RAM (taken out of telemetry_max_kb first).") },
 	CFG_OPT_END
 };
 

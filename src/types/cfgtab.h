@@ -30,16 +30,36 @@ struct cfg_list {
 	char v[CFG_LIST_MAX][CFG_STR_MAX];
 };
 
+/* Rows are positional ({ name, type, offset, min, max, def, enum_names, unit,
+ * help }), so the order stays; type and offset are narrow so that min lands
+ * on its 8-byte boundary without padding (40 bytes a row on 32-bit targets,
+ * not 48). An offset past 65535 does not compile (-Woverflow). */
 struct cfg_option {
 	const char *name;
-	enum cfg_type type;
-	size_t offset;			/* offsetof(struct ..., field) */
+	enum cfg_type type : 8;
+	unsigned short offset;		/* offsetof(struct ..., field) */
 	double min, max;		/* CFG_INT/CFG_DOUBLE range, inclusive */
 	const char *def;		/* default, in UCI text form; NULL = empty/0 */
 	const char *const *enum_names;	/* CFG_ENUM: NULL-terminated */
 	const char *unit;		/* "ms", "%", "points", ... for docs */
-	const char *help;		/* one line for docs and `config` output */
+	const char *help;		/* one line for docs; CFG_HELP("...") */
 };
+
+/*
+ * A row's help: CFG_HELP("text"). SF_HELP_TEXT 0 (CMake -DSF_HELP_TEXT=OFF,
+ * for router packages) compiles the texts out (help is NULL), as METRIC()
+ * does in metric.h. The rows are positional, so only the macro can drop the
+ * literal; tools/cfg-help-wrap.py wraps rows that lack it (--check lists
+ * them).
+ */
+#ifndef SF_HELP_TEXT
+#define SF_HELP_TEXT 1
+#endif
+#if SF_HELP_TEXT
+#define CFG_HELP(h) (h)
+#else
+#define CFG_HELP(h) NULL
+#endif
 
 #define CFG_OPT_END { .name = NULL }
 

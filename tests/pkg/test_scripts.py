@@ -421,6 +421,10 @@ class PackageRecipe(unittest.TestCase):
         # each library of an optional feature only with that feature
         self.assertIn("+STARFAIL_STARLINK:libnghttp2 +STARFAIL_STARLINK:libprotobuf-c", mk)
         self.assertIn("-DSF_STARLINK=$(if $(CONFIG_STARFAIL_STARLINK),ON,OFF)", mk)
+        # size (docs/DEPLOYMENT.md): help texts a choice, off by default; LTO
+        self.assertIn("-DSF_HELP_TEXT=$(if $(CONFIG_STARFAIL_HELP_TEXT),ON,OFF)", mk)
+        self.assertRegex(mk, r"config STARFAIL_HELP_TEXT\n(\t.*\n)*\tdefault n\n")
+        self.assertRegex(mk, r"\nPKG_BUILD_FLAGS:=.*\blto\b")
         cm = read(os.path.join(SRC, "CMakeLists.txt")) + \
             read(os.path.join(SRC, "cmake", "starlink.cmake"))
         self.assertIn('option(SF_STARLINK', cm)

@@ -112,6 +112,20 @@ static void test_exposition(void **state)
 	assert_null(render(&a, &b, 200));
 }
 
+/* A family without a help text (all of them without SF_HELP_TEXT) has TYPE but no HELP line. */
+static void test_header_without_help(void **state)
+{
+	struct prom_out o;
+	prom_out_init(&o, 4096);
+	assert_true(prom_write_header(&o, "sf_a", "gauge", NULL));
+	assert_true(prom_write_header(&o, "sf_b", "counter", ""));
+	assert_true(prom_write_header(&o, "sf_c", "gauge", "C."));
+	assert_false(prom_write_header(&o, "sf_a", "gauge", "again"));
+	assert_non_null(o.buf);
+	assert_string_equal(o.buf, "# TYPE sf_a gauge\n# TYPE sf_b counter\n# HELP sf_c C.\n# TYPE sf_c gauge\n");
+	prom_out_free(&o);
+}
+
 static void test_names(void **state)
 {
 	char n[128];
@@ -137,6 +151,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exposition),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_header_without_help),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

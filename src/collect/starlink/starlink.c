@@ -32,21 +32,21 @@
 #define P(f) offsetof(struct starlink_params, f)
 const struct cfg_option starlink_options[] = {
 	{ "dish_host", CFG_STRING, P(host), 0, 0, "192.168.100.1", NULL, NULL,
-	  "Address of the dish's gRPC API (numeric IPv4/IPv6; no DNS)." },
+	  CFG_HELP("Address of the dish's gRPC API (numeric IPv4/IPv6; no DNS).") },
 	{ "dish_port", CFG_INT, P(port), 1, 65535, "9200", NULL, NULL,
-	  "TCP port of the dish's gRPC API." },
+	  CFG_HELP("TCP port of the dish's gRPC API.") },
 	{ "dish_timeout_ms", CFG_INT, P(timeout_ms), 100, 60000, "2000", NULL, "ms",
-	  "Deadline of one gRPC call to the dish, connect included." },
+	  CFG_HELP("Deadline of one gRPC call to the dish, connect included.") },
 	{ "dish_status_interval_ms", CFG_INT, P(status_interval_ms), 500, 600000, "2000", NULL, "ms",
-	  "How often get_status is polled." },
+	  CFG_HELP("How often get_status is polled.") },
 	{ "dish_history_interval_ms", CFG_INT, P(history_interval_ms), 1000, 600000, "10000", NULL,
-	  "ms", "How often get_history is read (only new one-second samples are used; < 900 s)." },
+	  "ms", CFG_HELP("How often get_history is read (only new one-second samples are used; < 900 s).") },
 	{ "dish_backoff_min_ms", CFG_INT, P(backoff_min_ms), 100, 600000, "1000", NULL, "ms",
-	  "First retry delay after the dish did not answer; doubles per failure." },
+	  CFG_HELP("First retry delay after the dish did not answer; doubles per failure.") },
 	{ "dish_backoff_max_ms", CFG_INT, P(backoff_max_ms), 100, 3600000, "30000", NULL, "ms",
-	  "Longest retry delay while the dish does not answer." },
+	  CFG_HELP("Longest retry delay while the dish does not answer.") },
 	{ "dish_obstruction_window_ms", CFG_INT, P(obstruction_window_ms), 2000, 600000, "60000", NULL,
-	  "ms", "Span over which the rise of the obstructed fraction is measured." },
+	  "ms", CFG_HELP("Span over which the rise of the obstructed fraction is measured.") },
 	CFG_OPT_END
 };
 #undef P

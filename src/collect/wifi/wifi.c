@@ -41,14 +41,14 @@ static const char *const provider_option_names[] = { "auto", "nl80211", "iwinfo"
 #define P(f) offsetof(struct wifi_params, f)
 const struct cfg_option wifi_options[] = {
 	{ "wifi_provider", CFG_ENUM, P(provider), 0, 0, "auto", provider_option_names, NULL,
-	  "Where Wi-Fi figures come from: auto (nl80211, then `ubus call iwinfo info` where nl80211 is not "
-	  "usable) or one of nl80211, iwinfo." },
+	  CFG_HELP("Where Wi-Fi figures come from: auto (nl80211, then `ubus call iwinfo info` where nl80211 is not "
+	  "usable) or one of nl80211, iwinfo.") },
 	{ "wifi_interval_ms", CFG_INT, P(interval_ms), 1000, 600000, "5000", NULL, "ms",
-	  "How often the station is read (slow on purpose: signal moves slowly; never on the probe path)." },
+	  CFG_HELP("How often the station is read (slow on purpose: signal moves slowly; never on the probe path).") },
 	{ "wifi_timeout_ms", CFG_INT, P(timeout_ms), 100, 60000, "2000", NULL, "ms",
-	  "Deadline of one netlink dump or ubus run (ubus: then TERM, and KILL 500 ms later)." },
+	  CFG_HELP("Deadline of one netlink dump or ubus run (ubus: then TERM, and KILL 500 ms later).") },
 	{ "wifi_backoff_max_ms", CFG_INT, P(backoff_max_ms), 1000, 3600000, "300000", NULL, "ms",
-	  "Longest retry delay of a failing provider (starts at wifi_interval_ms, doubles)." },
+	  CFG_HELP("Longest retry delay of a failing provider (starts at wifi_interval_ms, doubles).") },
 	CFG_OPT_END
 };
 #undef P
