@@ -501,6 +501,23 @@ static void s_cell_fade_dc(struct gen *g)
 	daemon_cadence(g, false);
 }
 
+/* The lab's case (bench/failover_lab.py): a clean wired primary (no
+ * background loss, so the learned baseline is the floor) at the daemon's
+ * cadence, and a loss step of 20 % or 10 % at 300 s. */
+static void s_loss_step_clean_dc(struct gen *g)
+{
+	s_loss_step_daemon(g);
+	g->m[0].base.loss = 0;
+	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=16000 max_false=0 max_switches=2");
+}
+
+static void s_loss_step10_clean_dc(struct gen *g)
+{
+	s_loss_step10_dc(g);
+	g->m[0].base.loss = 0;
+	snprintf(g->goals, sizeof(g->goals), "max_delay_ms=45000 max_false=0 max_switches=2");
+}
+
 const struct scen scens[] = {
 	{ "healthy_noisy_24h", true, s_noisy },
 	{ "healthy_starlink_24h", true, s_sl_healthy },
@@ -535,6 +552,8 @@ const struct scen scens[] = {
 	{ "flapping_dc", false, s_flap_dc },
 	{ "starlink_outage_dc", false, s_sl_outage_dc },
 	{ "cellular_fade_dc", false, s_cell_fade_dc },
+	{ "loss_step_clean_dc", false, s_loss_step_clean_dc },
+	{ "loss_step10_clean_dc", false, s_loss_step10_clean_dc },
 };
 
 const size_t n_scens = sizeof(scens) / sizeof(scens[0]);
