@@ -37,8 +37,9 @@
 #define LAT_DEV_MULT 4.0
 #define LAT_RATE_TAU_MS 60000.0
 #define SUSPECT_START 4	/* suspicion starts at 1/4 of a threshold ... */
-#define SUSPECT_CLEAR 12	/* ... and clears under 1/12 (latency; loss: at 0) */
+#define SUSPECT_CLEAR 12	/* ... and clears under 1/12 (latency) */
 #define SUSPECT_PROBE 5		/* a lost probe worth 1/5 of a threshold starts it alone */
+#define SUSPECT_H0_NATS 4.0	/* loss suspicion ends when the evidence since it began is -4 */
 
 
 void eng_lat_reset(struct eng_member *m)
@@ -53,6 +54,7 @@ void eng_lat_reset(struct eng_member *m)
 	m->suspect = false;
 	m->round_lost = 0;
 	m->loss_jump = 0;
+	m->sus_llr = 0;
 }
 
 static double lat_threshold(const struct engine_params *p, const struct eng_member *m)
@@ -122,23 +124,27 @@ bool eng_lat_bad(const struct engine *e, const struct eng_member *m)
  * lost probe on a clean link: p0 up to about 0.8 %; on a lossy link one
  * loss is weak evidence, not worth the bytes), or when the newest two or
  * more probes were all lost (one lost single-probe round is just a lost
- * probe). It holds until the loss evidence is back at 0 (the
- * CUSUM's floor: the test has accepted "healthy") and the latency evidence
- * under a twelfth of its threshold, and a probe was answered - a test with
- * two bounds: a real fault keeps the fast probing until it is decided,
- * while a chance loss on a clean link clears after about 15 answered
- * probes. A member that is down is not suspect (the outage is known).
+ * probe). It holds until the loss evidence gathered since it began (its
+ * log-likelihood ratio, not floored as the CUSUM is) has fallen to
+ * -SUSPECT_H0_NATS - the test has accepted "healthy" - and the latency
+ * evidence is under a twelfth of its threshold, and a probe was answered:
+ * a sequential test with two bounds. A real 10 % fault keeps the fast
+ * probing until it is decided in about 5 runs of 6 (a third of the time
+ * when it ended with the CUSUM at 0), while a chance loss on a clean link
+ * clears after about 35 answered probes. A member that is down is not
+ * suspect (the outage is known).
  */
 void eng_suspect_update(struct eng_member *m)
 {
 	double lh = isnan(m->lat_h) ? INFINITY : m->lat_h;
 	if (m->down || isnan(m->h))
 		m->suspect = false;
-	else if (!m->suspect)
+	else if (!m->suspect) {
 		m->suspect = m->cusum >= m->h / SUSPECT_START || m->lost_probes >= 2 ||
 			     (m->round_lost > 0 && m->loss_jump >= m->h / SUSPECT_PROBE) ||
 			     m->lat_cusum >= lh / SUSPECT_START;
-	else
-		m->suspect = m->cusum > 0 || m->lost_probes > 0 ||
+		m->sus_llr = m->cusum;
+	} else
+		m->suspect = m->sus_llr > -SUSPECT_H0_NATS || m->lost_probes > 0 ||
 			     m->lat_cusum > lh / SUSPECT_CLEAR;
 }

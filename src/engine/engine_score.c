@@ -363,6 +363,7 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 	double p0 = m->p0, p1 = p->loss_cusum_bad_pct / 100;
 	double llr = k_lost * log(p1 / p0) + (r->probes - k_lost) * log((1 - p1) / (1 - p0));
 	m->cusum += w * llr;
+	m->sus_llr += w * llr;
 	if (m->cusum < 0)
 		m->cusum = 0;
 	if (m->cusum > 2 * m->h)

@@ -693,13 +693,15 @@ static void test_lone_lost_probe_suspect_on_clean_link(void **st)
 	assert_true(si.suspect);
 	/* under a quarter of the threshold: the old rule waited for a second loss */
 	assert_true(si.loss_evidence < si.loss_threshold / 4);
-	/* clean rounds clear it, within 8 rounds (24 answered probes) */
+	/* clean rounds clear it once the evidence since the loss is -4 nats:
+	 * (3.2 + 4) / 0.22 = 33 answered probes, 11 rounds - not when the
+	 * CUSUM is back at 0 (5 rounds), so a real fault rarely clears it */
 	int64_t t0 = r->t;
 	while (rig_info(r, 0).suspect && r->t < t0 + 60000)
 		rig_run(r, r->l[0].next_ms, false);
 	assert_false(rig_info(r, 0).suspect);
-	assert_true(r->t - t0 <= 8 * 1500);
-	assert_true(r->t - t0 >= 2 * 1500);	/* not at the first answer */
+	assert_true(r->t - t0 <= 13 * 1500);
+	assert_true(r->t - t0 >= 9 * 1500);
 	assert_int_equal(r->switches, 0);
 	engine_destroy(r->e);
 }
