@@ -37,8 +37,10 @@ this process (PR_SET_PDEATHSIG): a killed bench leaves nothing holding
 /tmp/sf-lab.lock. Figures: median, p95 (nearest rank), max over the runs,
 PASS/FAIL against the goals. A missed goal is printed, not an exit failure.
 
-usage: failover_lab.py BUILD_DIR [--runs N] [--cases a,b,...]
+usage: failover_lab.py BUILD_DIR [--runs N] [--cases a,b,...] [--logdir DIR]
        (root; lab prefix sfbn; run it under flock /tmp/sf-lab.lock)
+--logdir keeps each run's daemon log (debug: every probe round, every
+decision) as DIR/CASE-N.log, to see where the time went.
 """
 import argparse
 import ctypes
@@ -46,6 +48,7 @@ import math
 import os
 import random
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -178,8 +181,9 @@ def watch(lab, S, d, t0, timeout_s, want, mon, ping):
     return t_route, dev, t_ping
 
 
-def one_run(S, lab, cfg, case, rng):
-    """Returns (seconds, ping_seconds, note); None where not seen."""
+def one_run(S, lab, cfg, case, rng, keep_log=None):
+    """Returns (seconds, ping_seconds, note); None where not seen. keep_log:
+    a path the daemon's log is copied to."""
     imp, undo, _, traffic, baseline, timeout_s = CASES[case]
     d = S.Daemon(lab, cfg, name="starfaild-bench")
     mon = ping = None
@@ -230,6 +234,10 @@ def one_run(S, lab, cfg, case, rng):
             if p:
                 stop(p)
                 p.stdout.close()
+        d.stop()
+        if keep_log:
+            os.makedirs(os.path.dirname(keep_log) or ".", exist_ok=True)
+            shutil.copyfile(d.log, keep_log)
         d.close()
         if impaired:
             lab.impair("starlink", *undo)
@@ -241,6 +249,9 @@ def main(argv):
     ap.add_argument("--runs", type=int, default=int(os.environ.get("SF_BENCH_RUNS", "0")),
                     help="runs per case (0: the default of each case)")
     ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--logdir", default=None, help="keep each run's daemon log here")
+    ap.add_argument("--seed", type=int, default=73,
+                    help="seed of the impairment phases (runs of separate invocations differ)")
     a = ap.parse_args(argv[1:])
     cases = a.cases.split(",")
     if any(c not in CASES for c in cases) or a.runs < 0:
@@ -261,7 +272,7 @@ def main(argv):
     # the daemon's defaults: config_text's own 500 ms poll is put back to the default
     cfg = S.config_text(S.router_members(), {"poll_interval_ms": str(POLL_MS),
                                              "log_level": "info"})
-    rng = random.Random(73)
+    rng = random.Random(a.seed)
     results = {}
     t_start = time.monotonic()
     print("P1: impairment of the primary (starlink) at default settings (poll %d ms, "
@@ -271,7 +282,8 @@ def main(argv):
         for case in cases:
             rs = []
             for i in range(a.runs or DEFAULT_RUNS[case]):
-                s, ping_s, why = one_run(S, lab, cfg, case, rng)
+                log = os.path.join(a.logdir, "%s-%d.log" % (case, i + 1)) if a.logdir else None
+                s, ping_s, why = one_run(S, lab, cfg, case, rng, log)
                 rs.append((s, ping_s))
                 print("  %-14s run %2d: %s s  ping %s s  %s" %
                       (case, i + 1, fmt_s(s), fmt_s(ping_s), why), flush=True)

@@ -1,13 +1,15 @@
 /*
  * probe_boost.h - adaptive evidence: when a member is suspect (the engine's
- * engine_score_info.suspect: a lost probe, evidence a third of the way to a
- * threshold, a latency jump; or the passive stall below), its prober runs
- * rounds every probe_boost_interval_ms instead of its cadence, for as long
- * as the suspicion is renewed (each renewal holds probe_boost_hold_ms), so
- * the evidence confirms or clears in seconds. The extra rounds are paid
- * from a per-member token bucket filled at probe_boost_budget_kb_day (it
- * holds one hour of that budget): when it is empty the member probes at its
- * cadence, whatever the suspicion. Idle traffic on a healthy link is the
+ * engine_score_info.suspect: a lost probe on a clean link, evidence a
+ * quarter of the way to a threshold, a latency jump; or the passive stall
+ * below), its prober runs rounds every probe_boost_interval_ms (100 ms)
+ * instead of its cadence, for as long as the suspicion is renewed (each
+ * renewal holds probe_boost_hold_ms; the engine keeps it until its test
+ * decides either way), so the evidence confirms or clears in seconds. The
+ * extra rounds are paid from a per-member token bucket filled at
+ * probe_boost_budget_kb_day (it holds PROBE_BOOST_BUCKET_DIV-th of it, 3 h
+ * of refill): when it is empty the member probes at its cadence, whatever
+ * the suspicion. Idle traffic on a healthy link is the
  * cadence's; only suspicion costs more.
  *
  * Passive stall (zero probe cost): the primary's interface counters. When,

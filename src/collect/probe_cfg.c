@@ -38,13 +38,13 @@ const struct cfg_option probe_options[] = {
 	{ "probe_dns_name", CFG_STRING, offsetof(struct probe_params, dns_name), 0, 0, ".", NULL, NULL,
 	  CFG_HELP("name asked by DNS probes (SOA query)") },
 	{ "probe_boost_interval_ms", CFG_INT, offsetof(struct probe_params, boost_interval_ms), 0, 10000,
-	  "200", NULL, "ms", CFG_HELP("round interval of a member the engine suspects (a lost probe, evidence "
+	  "100", NULL, "ms", CFG_HELP("round interval of a member the engine suspects (a lost probe, evidence "
 	  "building up, a latency jump, a passive stall), to confirm or clear quickly; 0 = off") },
 	{ "probe_boost_hold_ms", CFG_INT, offsetof(struct probe_params, boost_hold_ms), 100, 60000,
 	  "3000", NULL, "ms", CFG_HELP("a suspicion boosts the probing this long unless renewed or cleared") },
 	{ "probe_boost_budget_kb_day", CFG_INT, offsetof(struct probe_params, boost_budget_kb_day), 0,
 	  1000000, "1000", NULL, "kB/day", CFG_HELP("extra probe bytes a member may spend on suspicion per day "
-	  "(a bucket holding 1/24 of it; empty: the normal cadence)") },
+	  "(a bucket holding 1/8 of it; empty: the normal cadence)") },
 	{ "probe_passive_stall_ms", CFG_INT, offsetof(struct probe_params, passive_stall_ms), 0, 10000,
 	  "500", NULL, "ms", CFG_HELP("the primary's device sending (not probes) without receiving anything this "
 	  "long starts a confirmation round at once (interface counters; 0 = off)") },

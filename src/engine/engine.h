@@ -260,9 +260,10 @@ struct engine_score_info {
 					 * against an upper confidence bound of it) */
 	double probe_rate_per_s;	/* probes per second (EWMA over 60 s) */
 	double lost_probes_in_row;	/* consecutive lost probes (across rounds) */
-	bool suspect;			/* evidence a third of the way to its threshold or the
-					 * newest probe lost: worth probing faster to
-					 * confirm or clear (the prober's adaptive budget) */
+	bool suspect;			/* evidence a quarter of the way to its threshold,
+					 * a lost probe worth a fifth of it (a clean link)
+					 * or the newest 2+ probes all lost: worth probing
+					 * faster to confirm or clear (the prober's budget) */
 	bool restore_wait;		/* left for a failure, not yet allowed back */
 	bool recurring;			/* its drops recur: returns after recurring_quiet_ms */
 	int64_t last_drop_ms;		/* INT64_MIN: none */

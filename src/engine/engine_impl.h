@@ -106,6 +106,9 @@ struct eng_member {
 	double lat_rate;		/* answered-or-not rounds per second (EWMA) */
 	int64_t lat_t_ms;
 	bool suspect;			/* worth probing faster (eng_suspect_update) */
+	double round_lost;		/* probes lost in the newest round */
+	double sus_llr;			/* loss llr summed since the suspicion began (unfloored) */
+	double loss_jump;		/* evidence one lost probe of it added, w ln(p1/p0) */
 	double win_probes, win_lost;	/* probes / lost in the loss window (explain) */
 };
 

@@ -103,7 +103,7 @@ const struct cfg_option engine_options[] = {
 	DBL("loss_cusum_threshold", loss_cusum_threshold, 0, 1000, "0", "nats",
 	    "loss evidence at which a member is bad; 0 = derived per member from "
 	    "loss_false_alarms_per_day, its probe rate and its learned baseline loss"),
-	DBL("loss_false_alarms_per_day", loss_false_alarms_per_day, 0.0001, 100, "0.005", "1/day",
+	DBL("loss_false_alarms_per_day", loss_false_alarms_per_day, 0.0001, 100, "0.001", "1/day",
 	    "false alarms per day the loss evidence may raise on a healthy member (lower: slower)"),
 	INT("loss_baseline_tau_ms", loss_baseline_tau_ms, 60000, 86400000, "1800000", "ms",
 	    "time constant of each member's learned baseline (healthy) loss"),

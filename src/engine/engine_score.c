@@ -364,6 +364,7 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 	double p0 = m->p0, p1 = p->loss_cusum_bad_pct / 100;
 	double llr = k_lost * log(p1 / p0) + (r->probes - k_lost) * log((1 - p1) / (1 - p0));
 	m->cusum += w * llr;
+	m->sus_llr += w * llr;
 	if (m->cusum < 0)
 		m->cusum = 0;
 	if (m->cusum > 2 * m->h)
@@ -383,6 +384,8 @@ void eng_add_round(struct engine *e, int idx, const struct sample *s)
 		eng_note_drop(e, idx, s->t_ms);
 	m->lost_in_row = loss >= 1 ? m->lost_in_row + 1 : 0;
 	m->ext_lost_in_row = s->probes_lost_in_row;
+	m->round_lost = k_lost;
+	m->loss_jump = w * log(p1 / p0);	/* a slot boundary's loss weighs less */
 }
 
 #define SERIES_MIN_GAP_MS 1000	/* keeps SERIES_CAP points spanning >= 64 s */

@@ -211,7 +211,10 @@ static void test_random_losses_are_no_falling_score(void **st)
 
 static void test_threshold_follows_false_alarm_rate(void **st)
 {
-	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	struct engine_params p;
+	engine_params_defaults(&p);
+	p.loss_false_alarms_per_day = 0.01;
+	struct rig *r = rig2(&p, CLASS_LAN, CLASS_CELLULAR);
 	rig_run(r, 600000, false);
 	struct engine_score_info a = rig_info(r, 0);
 	assert_true(a.loss_threshold > 5 && a.loss_threshold < 25);
@@ -219,7 +222,6 @@ static void test_threshold_follows_false_alarm_rate(void **st)
 	assert_true(a.loss_baseline_pct < 0.6);	/* a clean link: near the 0.5 % floor */
 	engine_destroy(r->e);
 
-	struct engine_params p;
 	engine_params_defaults(&p);
 	p.loss_false_alarms_per_day = 0.0001;	/* 100 times rarer */
 	r = rig2(&p, CLASS_LAN, CLASS_CELLULAR);
@@ -705,6 +707,97 @@ static void test_suspect_hysteresis(void **st)
 	engine_destroy(r->e);
 }
 
+/* On a clean link (baseline at the floor) one lost probe is a fifth of the
+ * threshold by itself: it starts the suspicion at once, even in a round
+ * whose other probes were answered, and a few clean rounds clear it. */
+static void test_lone_lost_probe_suspect_on_clean_link(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	r->l[0].every_ms = 1500;	/* the daemon's cadence: 3 probes / 1.5 s */
+	r->l[1].every_ms = 5000;
+	/* the lab's case: 160 s learned, 0.14 % lost (one probe in 320) */
+	r->l[0].loss = 1.0 / 320;
+	rig_run(r, 160000, false);
+	r->l[0].loss = 0;
+	r->l[0].acc = 0;
+	rig_run(r, 180000, false);
+	struct engine_score_info si = rig_info(r, 0);
+	assert_false(si.suspect);
+	r->l[0].acc = 1;	/* the next round loses one probe of three */
+	rig_run(r, r->l[0].next_ms, false);
+	si = rig_info(r, 0);
+	assert_true(si.suspect);
+	/* under a quarter of the threshold: the old rule waited for a second loss */
+	assert_true(si.loss_evidence < si.loss_threshold / 4);
+	/* clean rounds clear it once the evidence since the loss is -4 nats:
+	 * (3.2 + 4) / 0.22 = 33 answered probes, 11 rounds - not when the
+	 * CUSUM is back at 0 (5 rounds), so a real fault rarely clears it */
+	int64_t t0 = r->t;
+	while (rig_info(r, 0).suspect && r->t < t0 + 60000)
+		rig_run(r, r->l[0].next_ms, false);
+	assert_false(rig_info(r, 0).suspect);
+	assert_true(r->t - t0 <= 13 * 1500);
+	assert_true(r->t - t0 >= 9 * 1500);
+	assert_int_equal(r->switches, 0);
+	engine_destroy(r->e);
+}
+
+/* On a lossy link (3 % learned) a lost probe is weak evidence (ln(0.2/0.03):
+ * 1.9 nats of 14.5): the healthy losses, spread evenly, never make it
+ * suspect, so its probing stays at the cadence. */
+static void test_lone_lost_probe_not_suspect_on_lossy_link(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	r->l[0].every_ms = 1500;
+	r->l[1].every_ms = 5000;
+	r->l[0].loss = 0.03;
+	rig_run(r, 1800000, false);
+	struct engine_score_info si = rig_info(r, 0);
+	assert_true(si.loss_baseline_pct > 2.5);
+	int suspect = 0, lost_rounds = 0;
+	for (int64_t t = r->t; t < 2400000; t += 1500) {
+		double acc = r->l[0].acc;
+		rig_run(r, r->l[0].next_ms, false);
+		lost_rounds += acc + 3 * r->l[0].loss >= 1;
+		suspect += rig_info(r, 0).suspect;
+	}
+	assert_true(lost_rounds > 20);
+	assert_int_equal(suspect, 0);
+	assert_int_equal(r->switches, 0);
+	engine_destroy(r->e);
+}
+
+/* One target per round on a link losing 1.5 %: a lost single-probe round
+ * is a lost streak of one probe, weak evidence there, and no suspicion
+ * (at 1 target every healthy loss would otherwise boost: 1.1 MB/day);
+ * two lost in a row are. */
+static void test_single_probe_loss_on_lossy_link(void **st)
+{
+	struct rig *r = rig2(NULL, CLASS_LAN, CLASS_CELLULAR);
+	r->l[0].probes = 1;
+	r->l[0].every_ms = 1000;
+	r->l[1].every_ms = 5000;
+	r->l[0].loss = 0.015;
+	rig_run(r, 1800000, false);
+	assert_true(rig_info(r, 0).loss_baseline_pct > 1.0);
+	int suspect = 0;
+	for (int64_t t = r->t; t < 2400000; t += 1000) {
+		rig_run(r, r->l[0].next_ms, false);
+		suspect += rig_info(r, 0).suspect;
+	}
+	assert_int_equal(suspect, 0);
+	r->l[0].loss = 0;
+	r->l[0].acc = 0;
+	rig_run(r, r->t + 20000, false);
+	r->l[0].dead = true;
+	rig_run(r, r->l[0].next_ms, false);
+	assert_false(rig_info(r, 0).suspect);	/* one lost probe */
+	rig_run(r, r->l[0].next_ms, false);
+	assert_true(rig_info(r, 0).suspect);	/* two in a row */
+	assert_int_equal(r->switches, 0);
+	engine_destroy(r->e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +822,9 @@ int main(void)
 		cmocka_unit_test(test_latency_lasting_move_is_learned),
 		cmocka_unit_test(test_latency_threshold_follows_its_option),
 		cmocka_unit_test(test_suspect_hysteresis),
+		cmocka_unit_test(test_lone_lost_probe_suspect_on_clean_link),
+		cmocka_unit_test(test_lone_lost_probe_not_suspect_on_lossy_link),
+		cmocka_unit_test(test_single_probe_loss_on_lossy_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
