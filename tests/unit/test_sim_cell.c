@@ -199,7 +199,8 @@ static void test_bad_radio_only_backup(void **st)
 
 /* An hour of driving on cellular (Starlink backup): the radio floor moves
  * the traffic off the cellular member in its fades, so it is almost never
- * primary while truly bad (at most 5 s an hour), and every move off it is
+ * primary while truly bad (at most 10 s an hour: the floor counts after
+ * radio_floor_dwell_ms under it), and every move off it is
  * the floor or a latency trend; the switch count stays bounded. The
  * RSRP-slope trigger is off by default (bench/cellular.sh measures it; on,
  * it fires here). */
@@ -213,7 +214,7 @@ static void test_drive(void **st)
 		run(seed, "cellular_drive_1h_dc", NULL, 0, &r);
 		const struct sim_result *x = &r.s.r[0];
 		assert_true(x->switches >= 2 && x->switches <= 16);
-		assert_true(x->time_on_bad_ms <= 5000);
+		assert_true(x->time_on_bad_ms <= 10000);	/* the floor dwell: 5 s under it first */
 		assert_int_equal(x->time_none_ms, 0);
 		assert_int_equal(r.predict_signal, 0);
 		for (int k = 1; k < r.n; k++)
