@@ -50,7 +50,9 @@ target_include_directories(sfcollect PUBLIC ${CMAKE_SOURCE_DIR}/src/collect/cell
 target_sources(sfcollect PRIVATE src/collect/cellular/cell_parse.c src/collect/cellular/cell_parse_json.c
                src/collect/cellular/cell_parse_text.c src/collect/cellular/cell_parse_at.c
                src/collect/cellular/cellular.c src/collect/cellular/cellular_metrics.c
+               src/collect/provider.c
                src/collect/cellular/cell_at_session.c src/collect/cellular/cell_at.c)
+sf_unit_test(test_provider tests/unit/test_provider.c)
 sf_unit_test(test_cell_parse tests/unit/test_cell_parse.c)
 sf_unit_test(test_cellular_collector tests/unit/test_cellular_collector.c)
 sf_unit_test(test_cell_at_session tests/unit/test_cell_at_session.c)

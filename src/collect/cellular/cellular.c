@@ -119,11 +119,7 @@ struct prov_state {
 	cell_parse_fn fn[STEPS_MAX];
 	char args[STEPS_MAX][ARGS_MAX][ARG_LEN];
 	const char *argv[STEPS_MAX][ARGS_MAX + 1];
-	bool tried, failing;
-	char reason[CELL_REASON_MAX];
-	int64_t failing_since_ms, next_try_ms, started_ms, last_duration_ms;
-	uint64_t runs, ok, failures;
-	int64_t consecutive;
+	struct provider_health h;
 };
 
 struct cellular {
@@ -194,7 +190,7 @@ static bool provider_allowed(const struct cellular *c, int prov)
 static int next_provider(struct cellular *c, int64_t now)
 {
 	for (int i = 0; i < __CELL_PROV_MAX; i++)
-		if (provider_allowed(c, i) && !c->tried_this_poll[i] && c->prov[i].next_try_ms <= now)
+		if (provider_allowed(c, i) && !c->tried_this_poll[i] && c->prov[i].h.next_try_ms <= now)
 			return i;
 	return -1;
 }
@@ -223,9 +219,9 @@ static void report_fault(struct cellular *c, bool good)
 	}
 	char why[COLLECT_FAULT_REASON_MAX] = "no modem tool answered";
 	for (int i = 0; i < __CELL_PROV_MAX; i++) {
-		if (c->prov[i].failing) {
+		if (c->prov[i].h.failing) {
 			snprintf(why, sizeof(why), "no modem tool answered; %s: %.120s", cell_provider_names[i],
-				 c->prov[i].reason);
+				 c->prov[i].h.reason);
 			break;
 		}
 	}
@@ -273,52 +269,29 @@ static void start_provider(struct cellular *c)
 	c->cur = prov;
 	c->step = 0;
 	cell_info_init(&c->poll_info);
-	c->prov[prov].tried = true;
-	c->prov[prov].runs++;
-	c->prov[prov].started_ms = now;
+	provider_health_start(&c->prov[prov].h, now);
 	run_step(c);
 }
 
 static void provider_failed(struct cellular *c, const char *reason)
 {
-	struct prov_state *ps = &c->prov[c->cur];
-	int64_t now = clock_mono_ms();
-	ps->last_duration_ms = now - ps->started_ms;
-	ps->failures++;
-	ps->consecutive++;
-	/* first retry after one interval, doubling up to the cap */
-	int64_t delay = c->p.interval_ms;
-	for (int64_t i = 1; i < ps->consecutive && delay < c->p.backoff_max_ms; i++)
-		delay *= 2;
-	if (delay > c->p.backoff_max_ms)
-		delay = c->p.backoff_max_ms;
-	ps->next_try_ms = now + delay;
-	bool changed = !ps->failing || strcmp(ps->reason, reason) != 0;
-	if (!ps->failing)
-		ps->failing_since_ms = now;
-	ps->failing = true;
-	snprintf(ps->reason, sizeof(ps->reason), "%s", reason);
-	text_sanitize(ps->reason);
+	struct provider_health *h = &c->prov[c->cur].h;
+	bool changed;
+	int64_t delay = provider_health_failed(h, clock_mono_ms(), reason, c->p.interval_ms, c->p.backoff_max_ms,
+					       &changed);
 	if (changed)
 		log_warn("cellular member=%s provider=%s failing reason=\"%s\" retry_in_ms=%lld", c->member,
-			 cell_provider_names[c->cur], ps->reason, (long long)delay);
+			 cell_provider_names[c->cur], h->reason, (long long)delay);
 	c->job = NULL;
 	start_provider(c);
 }
 
 static void provider_ok(struct cellular *c)
 {
-	struct prov_state *ps = &c->prov[c->cur];
-	ps->last_duration_ms = clock_mono_ms() - ps->started_ms;
-	ps->ok++;
-	if (ps->failing)
+	int64_t ended = provider_health_ok(&c->prov[c->cur].h, clock_mono_ms());
+	if (ended)
 		log_info("cellular member=%s provider=%s recovered after=%lld failures", c->member,
-			 cell_provider_names[c->cur], (long long)ps->consecutive);
-	ps->failing = false;
-	ps->reason[0] = '\0';
-	ps->consecutive = 0;
-	ps->failing_since_ms = -1;
-	ps->next_try_ms = 0;
+			 cell_provider_names[c->cur], (long long)ended);
 	poll_end(c, true);
 }
 
@@ -477,8 +450,7 @@ static void *cell_start(struct ev_loop *loop, const struct collector_args *args,
 	cell_info_init(&c->radio);
 	for (int i = 0; i < __CELL_PROV_MAX; i++) {
 		fill_argv(&c->prov[i], i, &c->p);
-		c->prov[i].failing_since_ms = -1;
-		c->prov[i].last_duration_ms = -1;
+		provider_health_init(&c->prov[i].h);
 	}
 	c->p.at_port[CFG_STR_MAX - 1] = c->p.at_lock_dir[CFG_STR_MAX - 1] = '\0';
 	if ((c->p.provider == CELL_PROV_AT + 1 && !c->p.at_port[0]) ||
@@ -535,7 +507,7 @@ static void cell_poll_now(void *inst)
 		return;
 	/* a recheck asks every provider again, backoff or not */
 	for (int i = 0; i < __CELL_PROV_MAX; i++)
-		c->prov[i].next_try_ms = 0;
+		c->prov[i].h.next_try_ms = 0;
 	ev_timer_again(c->loop, &c->timer);
 	poll_begin(c);
 }
@@ -561,19 +533,8 @@ static void cell_metrics_json(const void *inst, struct json_object *out)
 		cell_at_view(c->at, &atv);
 		v.at = &atv;
 	}
-	for (int i = 0; i < __CELL_PROV_MAX; i++) {
-		const struct prov_state *ps = &c->prov[i];
-		struct cell_provider_view *pv = &v.prov[i];
-		pv->status = !ps->tried ? "untried" : ps->failing ? "failing" : "ok";
-		snprintf(pv->reason, sizeof(pv->reason), "%s", ps->failing ? ps->reason : "");
-		pv->failing_for_ms = ps->failing ? now - ps->failing_since_ms : -1;
-		pv->next_try_in_ms = ps->failing && ps->next_try_ms > now ? ps->next_try_ms - now : -1;
-		pv->runs = ps->runs;
-		pv->ok = ps->ok;
-		pv->failures = ps->failures;
-		pv->consecutive_failures = ps->consecutive;
-		pv->last_duration_ms = ps->last_duration_ms;
-	}
+	for (int i = 0; i < __CELL_PROV_MAX; i++)
+		provider_health_view(&c->prov[i].h, now, &v.prov[i]);
 	json_object_object_add(out, "cellular", metric_object(cellular_view_metrics, &v));
 }
 

@@ -34,25 +34,6 @@ const struct metric_desc cell_info_metrics[] = {
 };
 #undef R
 
-#define P(f) offsetof(struct cell_provider_view, f)
-static const struct metric_desc provider_metrics[] = {
-	{ METRIC("status", METRIC_STRPTR, P(status), NULL, I, "untried, ok or failing.") },
-	{ METRIC("reason", METRIC_STRING, P(reason), NULL, I,
-		 "Why it is failing (missing, timed out, exit code, refused output); null when ok.") },
-	{ METRIC("failing_for_ms", METRIC_INT64, P(failing_for_ms), "ms", G,
-		 "Time since the first failure of the current run of failures; null when not failing."), NEG },
-	{ METRIC("next_try_in_ms", METRIC_INT64, P(next_try_in_ms), "ms", G,
-		 "Backoff left before it is tried again; null when not backing off."), NEG },
-	{ METRIC("runs", METRIC_UINT64, P(runs), "polls", C, "Polls that ran this provider.") },
-	{ METRIC("ok", METRIC_UINT64, P(ok), "polls", C, "Polls it answered with values.") },
-	{ METRIC("failures", METRIC_UINT64, P(failures), "polls", C, "Polls it failed.") },
-	{ METRIC("consecutive_failures", METRIC_INT64, P(consecutive_failures), "polls", G,
-		 "Failures since its last good poll.") },
-	{ METRIC("last_duration_ms", METRIC_INT64, P(last_duration_ms), "ms", G,
-		 "Time its last poll took (all its tool runs)."), NEG },
-	METRIC_END
-};
-#undef P
 
 #define V(f) offsetof(struct cellular_view, f)
 const struct metric_desc cellular_view_metrics[] = {
@@ -70,15 +51,15 @@ const struct metric_desc cellular_view_metrics[] = {
 	{ METRIC("radio", METRIC_OBJECT, V(radio), NULL, G,
 		 "The modem's figures of the latest poll (all null after a failed one)."), .sub = cell_info_metrics },
 	{ METRIC("rutos_ubus", METRIC_OBJECT, V(prov[CELL_PROV_RUTOS_UBUS]), NULL, G,
-		 "Provider `ubus call gsm.modemN get_signal_query`."), .sub = provider_metrics },
+		 "Provider `ubus call gsm.modemN get_signal_query`."), .sub = provider_view_metrics },
 	{ METRIC("gsmctl", METRIC_OBJECT, V(prov[CELL_PROV_GSMCTL]), NULL, G, "Provider `gsmctl -q/-o/-t/-c`."),
-	  .sub = provider_metrics },
+	  .sub = provider_view_metrics },
 	{ METRIC("mmcli", METRIC_OBJECT, V(prov[CELL_PROV_MMCLI]), NULL, G,
-		 "Provider `mmcli -J -m N --signal-get` and `mmcli -J -m N`."), .sub = provider_metrics },
+		 "Provider `mmcli -J -m N --signal-get` and `mmcli -J -m N`."), .sub = provider_view_metrics },
 	{ METRIC("uqmi", METRIC_OBJECT, V(prov[CELL_PROV_UQMI]), NULL, G,
-		 "Provider `uqmi -d DEV --get-signal-info` and `--get-serving-system`."), .sub = provider_metrics },
+		 "Provider `uqmi -d DEV --get-signal-info` and `--get-serving-system`."), .sub = provider_view_metrics },
 	{ METRIC("at", METRIC_OBJECT, V(prov[CELL_PROV_AT]), NULL, G,
-		 "Provider AT commands on the serial port cell_at_port (docs/CELLULAR.md)."), .sub = provider_metrics },
+		 "Provider AT commands on the serial port cell_at_port (docs/CELLULAR.md)."), .sub = provider_view_metrics },
 	{ METRIC("at_port", METRIC_OBJPTR, V(at), NULL, G,
 		 "The AT port's round counters; null without cell_at_port."), .sub = cell_at_view_metrics },
 	METRIC_END

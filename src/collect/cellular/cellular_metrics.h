@@ -14,18 +14,10 @@
 #include "cell_parse.h"
 #include "cellular.h"
 #include "metric.h"
+#include "provider.h"
 
 #define CELL_REASON_MAX 160
 
-struct cell_provider_view {
-	const char *status;		/* untried | ok | failing */
-	char reason[CELL_REASON_MAX];	/* why failing; "" when ok */
-	int64_t failing_for_ms;		/* since the first failure of this run; -1 when not failing */
-	int64_t next_try_in_ms;		/* backoff left; -1 when not backing off */
-	uint64_t runs, ok, failures;
-	int64_t consecutive_failures;
-	int64_t last_duration_ms;	/* -1 before the first run */
-};
 
 struct cellular_view {
 	const char *provider;		/* the cell_provider option */
@@ -36,7 +28,7 @@ struct cellular_view {
 	uint64_t polls_ok, polls_failed;
 	int64_t last_ok_age_ms;		/* -1 never */
 	struct cell_info radio;		/* the latest good poll; unknown after a failed one */
-	struct cell_provider_view prov[__CELL_PROV_MAX];
+	struct provider_view prov[__CELL_PROV_MAX];
 	const struct cell_at_view *at;	/* the AT port; NULL without cell_at_port */
 };
 

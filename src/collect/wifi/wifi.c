@@ -57,13 +57,6 @@ COLLECTOR_PARAMS_FIT(struct wifi_params);
 
 enum nl_step { NLS_FAMILY, NLS_STATION, NLS_SURVEY };
 
-struct prov_state {
-	bool tried, failing;
-	char reason[WIFI_REASON_MAX];
-	int64_t failing_since_ms, next_try_ms, started_ms, last_duration_ms;
-	uint64_t runs, ok, failures;
-	int64_t consecutive;
-};
 
 struct wifi {
 	struct ev_loop *loop;
@@ -83,7 +76,7 @@ struct wifi {
 	struct proc_job *job;
 	char argv_json[64];
 	ev_timer timer;
-	struct prov_state prov[__WIFI_PROV_MAX];
+	struct provider_health prov[__WIFI_PROV_MAX];
 	int cur;			/* provider running; -1 idle */
 	bool tried_this_poll[__WIFI_PROV_MAX];
 	struct wifi_info poll_info;
@@ -166,23 +159,10 @@ static void poll_end(struct wifi *w, bool good, enum tri associated)
 
 static void provider_failed(struct wifi *w, const char *reason)
 {
-	struct prov_state *ps = &w->prov[w->cur];
-	int64_t now = clock_mono_ms();
-	ps->last_duration_ms = now - ps->started_ms;
-	ps->failures++;
-	ps->consecutive++;
-	int64_t delay = w->p.interval_ms;
-	for (int64_t i = 1; i < ps->consecutive && delay < w->p.backoff_max_ms; i++)
-		delay *= 2;
-	if (delay > w->p.backoff_max_ms)
-		delay = w->p.backoff_max_ms;
-	ps->next_try_ms = now + delay;
-	bool changed = !ps->failing || strncmp(ps->reason, reason, sizeof(ps->reason) - 1) != 0;
-	if (!ps->failing)
-		ps->failing_since_ms = now;
-	ps->failing = true;
-	snprintf(ps->reason, sizeof(ps->reason), "%s", reason);
-	text_sanitize(ps->reason);
+	struct provider_health *ps = &w->prov[w->cur];
+	bool changed;
+	int64_t delay = provider_health_failed(ps, clock_mono_ms(), reason, w->p.interval_ms, w->p.backoff_max_ms,
+					       &changed);
 	if (changed)
 		log_info("wifi member=%s provider=%s failing reason=\"%s\" retry_in_ms=%lld", w->member,
 			 wifi_provider_names[w->cur], ps->reason, (long long)delay);
@@ -192,17 +172,10 @@ static void provider_failed(struct wifi *w, const char *reason)
 
 static void provider_ok(struct wifi *w, enum tri associated)
 {
-	struct prov_state *ps = &w->prov[w->cur];
-	ps->last_duration_ms = clock_mono_ms() - ps->started_ms;
-	ps->ok++;
-	if (ps->failing)
+	int64_t ended = provider_health_ok(&w->prov[w->cur], clock_mono_ms());
+	if (ended)
 		log_info("wifi member=%s provider=%s recovered after=%lld failures", w->member,
-			 wifi_provider_names[w->cur], (long long)ps->consecutive);
-	ps->failing = false;
-	ps->reason[0] = '\0';
-	ps->consecutive = 0;
-	ps->failing_since_ms = -1;
-	ps->next_try_ms = 0;
+			 wifi_provider_names[w->cur], (long long)ended);
 	poll_end(w, true, associated);
 }
 
@@ -414,9 +387,7 @@ static void start_provider(struct wifi *w)
 	w->tried_this_poll[prov] = true;
 	w->cur = prov;
 	wifi_info_init(&w->poll_info);
-	w->prov[prov].tried = true;
-	w->prov[prov].runs++;
-	w->prov[prov].started_ms = now;
+	provider_health_start(&w->prov[prov], now);
 	if (prov == WIFI_PROV_NL80211)
 		nl_begin(w);
 	else
@@ -473,10 +444,8 @@ static void *wifi_start(struct ev_loop *loop, const struct collector_args *args,
 	w->last_ok_ms = -1;
 	w->associated = TRI_UNKNOWN;
 	wifi_info_init(&w->radio);
-	for (int i = 0; i < __WIFI_PROV_MAX; i++) {
-		w->prov[i].failing_since_ms = -1;
-		w->prov[i].last_duration_ms = -1;
-	}
+	for (int i = 0; i < __WIFI_PROV_MAX; i++)
+		provider_health_init(&w->prov[i]);
 	w->pool = proc_pool_new(loop, 1, 0);
 	if (!w->pool || !arg) {
 		snprintf(err, errlen, "wifi: cannot run tools: %s", strerror(errno ? errno : ENOMEM));
@@ -547,19 +516,8 @@ static void wifi_metrics_json(const void *inst, struct json_object *out)
 	v.associated = w->associated;
 	v.nl80211_family = w->family;
 	v.radio = w->radio;
-	for (int i = 0; i < __WIFI_PROV_MAX; i++) {
-		const struct prov_state *ps = &w->prov[i];
-		struct wifi_provider_view *pv = &v.prov[i];
-		pv->status = !ps->tried ? "untried" : ps->failing ? "failing" : "ok";
-		snprintf(pv->reason, sizeof(pv->reason), "%s", ps->failing ? ps->reason : "");
-		pv->failing_for_ms = ps->failing ? now - ps->failing_since_ms : -1;
-		pv->next_try_in_ms = ps->failing && ps->next_try_ms > now ? ps->next_try_ms - now : -1;
-		pv->runs = ps->runs;
-		pv->ok = ps->ok;
-		pv->failures = ps->failures;
-		pv->consecutive_failures = ps->consecutive;
-		pv->last_duration_ms = ps->last_duration_ms;
-	}
+	for (int i = 0; i < __WIFI_PROV_MAX; i++)
+		provider_health_view(&w->prov[i], now, &v.prov[i]);
 	json_object_object_add(out, "wifi", metric_object(wifi_view_metrics, &v));
 }
 

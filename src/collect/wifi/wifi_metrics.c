@@ -58,24 +58,6 @@ const struct metric_desc wifi_info_metrics[] = {
 };
 #undef R
 
-#define P(f) offsetof(struct wifi_provider_view, f)
-static const struct metric_desc provider_metrics[] = {
-	{ METRIC("status", METRIC_STRPTR, P(status), NULL, I, "untried, ok or failing.") },
-	{ METRIC("reason", METRIC_STRING, P(reason), NULL, I,
-		 "Why it is failing (no family, not a wireless device, timed out, refused output); null when ok.") },
-	{ METRIC("failing_for_ms", METRIC_INT64, P(failing_for_ms), "ms", G,
-		 "Time since the first failure of the current run of failures; null when not failing."), NEG },
-	{ METRIC("next_try_in_ms", METRIC_INT64, P(next_try_in_ms), "ms", G,
-		 "Backoff left before it is tried again; null when not backing off."), NEG },
-	{ METRIC("runs", METRIC_UINT64, P(runs), "polls", C, "Polls that ran this provider.") },
-	{ METRIC("ok", METRIC_UINT64, P(ok), "polls", C, "Polls it answered.") },
-	{ METRIC("failures", METRIC_UINT64, P(failures), "polls", C, "Polls it failed.") },
-	{ METRIC("consecutive_failures", METRIC_INT64, P(consecutive_failures), "polls", G,
-		 "Failures since its last good poll.") },
-	{ METRIC("last_duration_ms", METRIC_INT64, P(last_duration_ms), "ms", G, "Time its last poll took."), NEG },
-	METRIC_END
-};
-#undef P
 
 #define V(f) offsetof(struct wifi_view, f)
 const struct metric_desc wifi_view_metrics[] = {
@@ -100,9 +82,9 @@ const struct metric_desc wifi_view_metrics[] = {
 	{ METRIC("radio", METRIC_OBJECT, V(radio), NULL, G,
 		 "The figures of the latest poll (all null after a failed one)."), .sub = wifi_info_metrics },
 	{ METRIC("nl80211", METRIC_OBJECT, V(prov[WIFI_PROV_NL80211]), NULL, G,
-		 "Provider nl80211 (station and survey dumps)."), .sub = provider_metrics },
+		 "Provider nl80211 (station and survey dumps)."), .sub = provider_view_metrics },
 	{ METRIC("iwinfo", METRIC_OBJECT, V(prov[WIFI_PROV_IWINFO]), NULL, G,
-		 "Provider `ubus call iwinfo info`."), .sub = provider_metrics },
+		 "Provider `ubus call iwinfo info`."), .sub = provider_view_metrics },
 	METRIC_END
 };
 #undef V

@@ -11,21 +11,13 @@
 #include <stdint.h>
 
 #include "metric.h"
+#include "provider.h"
 #include "sample.h"
 #include "wifi.h"
 #include "wifi_parse.h"
 
 #define WIFI_REASON_MAX 120
 
-struct wifi_provider_view {
-	const char *status;		/* untried | ok | failing */
-	char reason[WIFI_REASON_MAX];	/* why failing; "" when ok */
-	int64_t failing_for_ms;		/* -1 when not failing */
-	int64_t next_try_in_ms;		/* -1 when not backing off */
-	uint64_t runs, ok, failures;
-	int64_t consecutive_failures;
-	int64_t last_duration_ms;	/* -1 before the first run */
-};
 
 struct wifi_view {
 	const char *provider;		/* the wifi_provider option */
@@ -39,7 +31,7 @@ struct wifi_view {
 	enum tri associated;		/* the latest good poll saw the AP */
 	int nl80211_family;		/* generic netlink id; 0 unknown */
 	struct wifi_info radio;		/* the latest good poll; unknown after a failed one */
-	struct wifi_provider_view prov[__WIFI_PROV_MAX];
+	struct provider_view prov[__WIFI_PROV_MAX];
 };
 
 extern const struct metric_desc wifi_info_metrics[];
