@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
+#include "sysfs.h"
 
 struct caps_usage {
 	char name[MEMBER_NAME_MAX];	/* "" free slot */
@@ -70,34 +71,6 @@ uint64_t caps_delta(uint64_t last, uint64_t now)
 	return now;
 }
 
-/* One decimal counter file of the device; false when unreadable or not a number. */
-static bool read_u64(const char *dev, const char *file, uint64_t *out)
-{
-	char path[128], buf[32];
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", dev, file);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || buf[0] == '-')
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool dev_name_ok(const char *dev)
-{
-	size_t n = strlen(dev);
-	return n > 0 && n < 16 && !strchr(dev, '/') && strcmp(dev, ".") && strcmp(dev, "..");
-}
-
 static struct caps_usage *usage_of(struct daemon_caps *c, const char *name)
 {
 	struct caps_usage *free_slot = NULL;
@@ -119,8 +92,8 @@ static struct caps_usage *usage_of(struct daemon_caps *c, const char *name)
 static void count(struct caps_usage *u, const char *dev)
 {
 	uint64_t rx, tx, ifi;
-	if (!dev_name_ok(dev) || !read_u64(dev, "ifindex", &ifi) ||
-	    !read_u64(dev, "statistics/rx_bytes", &rx) || !read_u64(dev, "statistics/tx_bytes", &tx))
+	if (!sysfs_net_u64(dev, "ifindex", &ifi) || !sysfs_net_u64(dev, "statistics/rx_bytes", &rx) ||
+	    !sysfs_net_u64(dev, "statistics/tx_bytes", &tx))
 		return;		/* no device now: nothing counted, the last reading kept */
 	if (u->have && (int)ifi == u->ifindex) {
 		u->used_bytes += caps_delta(u->last_rx, rx) + caps_delta(u->last_tx, tx);
