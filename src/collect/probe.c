@@ -181,27 +181,9 @@ static struct probe_expect expect_of(const struct prober *p)
 static void estimate_bytes(struct prober *p)
 {
 	double b = 0;
-	for (int i = 0; i < p->cfg.n_targets; i++) {
-		const struct probe_target *t = &p->cfg.targets[i];
-		int f = fam_of(t->family);
-		if (!p->fam_ok[f])
-			continue;
-		double ip = f == F4 ? 20 : 40;
-		switch (t->kind) {
-		case PROBE_ICMP:
-			b += 2 * (ip + ICMP_ECHO_HDR_LEN +
-				  (p->cfg.payload_bytes > PROBE_COOKIE_LEN ? p->cfg.payload_bytes : PROBE_COOKIE_LEN));
-			break;
-		case PROBE_TCP:	/* SYN, SYN-ACK (with options), ACK, RST */
-			b += 4 * ip + 40 + 40 + 20 + 20;
-			break;
-		case PROBE_DNS:	/* query + answer (question + ~64 bytes of SOA) */
-			b += 2 * (ip + 8 + (double)p->dns_qlen) + 64;
-			break;
-		default:
-			break;
-		}
-	}
+	for (int i = 0; i < p->cfg.n_targets; i++)
+		if (p->fam_ok[fam_of(p->cfg.targets[i].family)])
+			b += probe_target_bytes(&p->cfg.targets[i], p->cfg.payload_bytes, p->dns_qlen);
 	p->sum.bytes_per_round = b;
 	p->sum.interval_ms = current_interval_ms(p);
 	p->sum.bytes_per_day = b * 86400000.0 / p->sum.interval_ms;

@@ -322,3 +322,18 @@ void psock_recv_burst(struct psock *s, psock_reply_fn fn)
 			return;	/* more datagrams: the watcher fires again */
 	}
 }
+
+double probe_target_bytes(const struct probe_target *t, int payload_bytes, size_t dns_qlen)
+{
+	double ip = t->family == AF_INET6 ? 40 : 20;
+	switch (t->kind) {
+	case PROBE_ICMP:
+		return 2 * (ip + ICMP_ECHO_HDR_LEN + (payload_bytes > PROBE_COOKIE_LEN ? payload_bytes : PROBE_COOKIE_LEN));
+	case PROBE_TCP:	/* SYN, SYN-ACK (with options), ACK, RST */
+		return 4 * ip + 40 + 40 + 20 + 20;
+	case PROBE_DNS:	/* query + answer (question + ~64 bytes of SOA) */
+		return 2 * (ip + 8 + (double)dns_qlen) + 64;
+	default:
+		return 0;
+	}
+}

@@ -98,6 +98,13 @@ void psock_close(struct ev_loop *loop, struct psock *s);
 /* A raw socket whose id was drawn weakly gets a strong one (and filter) once it can. */
 void psock_refresh_id(struct psock *s, struct probe_rng *rng);
 
+/*
+ * L3 bytes of one probe of t, both ways: IP headers, the echo with its
+ * payload (at least the cookie), TCP's SYN/SYN-ACK/ACK/RST, or a DNS query
+ * of dns_qlen bytes and an answer of about 64 more.
+ */
+double probe_target_bytes(const struct probe_target *t, int payload_bytes, size_t dns_qlen);
+
 /* "ping", "raw" or "none": what the ICMP sockets of a prober are. */
 const char *psock_kind_name(enum psock_kind k);
 
