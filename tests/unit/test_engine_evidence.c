@@ -4,8 +4,8 @@
  * loss_false_alarms_per_day; hard failure by lost probes, not rounds; the
  * score trend without the loss penalty; restore counted from the first good
  * round; failback policies; the restore wait on every path (a prediction on
- * the backup does not send traffic back); recurring drops; the cellular
- * radio floor; RSRP slope prediction off by default; the suspect flag;
+ * the backup does not send traffic back); recurring drops; (the
+ * cellular radio floor: test_engine_radio.c); the suspect flag;
  * latency evidence against the learned baseline latency.
  *
  * The driver here probes each member with its own targets per round and
@@ -25,139 +25,7 @@
 
 #include "engine.h"
 
-#define MAX_EV 8192
-
-struct lane {
-	int probes;		/* per round */
-	int every_ms;		/* round interval */
-	int64_t next_ms;
-	double loss;		/* share of probes lost, spread evenly (deterministic) */
-	double acc;		/* loss accumulator */
-	double rtt_ms;
-	double jitter_ms;	/* RTT + uniform(-jitter, +jitter) from a fixed LCG */
-	uint32_t lcg;
-	bool dead;		/* every probe lost */
-};
-
-struct rig {
-	struct engine *e;
-	struct engine_params p;
-	struct lane l[3];
-	int n;
-	int64_t t;
-	struct engine_event ev[MAX_EV];
-	int nev;
-	struct engine_decision d;
-	int switches;
-};
-
-static void rig_event(void *c, const struct engine_event *ev)
-{
-	struct rig *r = c;
-	if (r->nev < MAX_EV)
-		r->ev[r->nev++] = *ev;
-}
-
-static struct rig *rig_new(const struct engine_params *p, const struct engine_member *m, int n)
-{
-	static struct rig r;
-	memset(&r, 0, sizeof(r));
-	if (p)
-		r.p = *p;
-	else
-		engine_params_defaults(&r.p);
-	char err[128];
-	r.e = engine_create(&r.p, m, n, err, sizeof(err));
-	assert_non_null(r.e);
-	engine_set_event_cb(r.e, rig_event, &r);
-	r.n = n;
-	for (int i = 0; i < n; i++)
-		r.l[i] = (struct lane){ .probes = 3, .every_ms = 500, .next_ms = 7 * i, .rtt_ms = 30 };
-	return &r;
-}
-
-static struct rig *rig2(const struct engine_params *p, enum member_class c0, enum member_class c1)
-{
-	struct engine_member m[2] = {
-		{ .name = "a", .cls = c0, .priority = 1, .weight = 50, .enabled = true },
-		{ .name = "b", .cls = c1, .priority = 2, .weight = 50, .enabled = true },
-	};
-	return rig_new(p, m, 2);
-}
-
-static void rig_round(struct rig *r, int i)
-{
-	struct lane *l = &r->l[i];
-	int lost = 0;
-	for (int k = 0; k < l->probes; k++) {
-		l->acc += l->loss;
-		if (l->dead || l->acc >= 1) {
-			lost++;
-			if (!l->dead)
-				l->acc -= 1;
-		}
-	}
-	struct sample s;
-	sample_init(&s, l->next_ms);
-	s.loss_pct = 100.0 * lost / l->probes;
-	s.probes_sent = l->probes;
-	l->lcg = l->lcg * 1664525u + 1013904223u;
-	double u = (l->lcg >> 8) / 16777216.0;
-	s.latency_ms = lost < l->probes ? l->rtt_ms + l->jitter_ms * (2 * u - 1) : NAN;
-	assert_int_equal(engine_observe(r->e, i, &s), 0);
-	l->next_ms += l->every_ms;
-}
-
-/* Advance the clock to t_end: every member's rounds in time order, a
- * decision after each; returns the time of the first switch or -1. */
-static int64_t rig_run(struct rig *r, int64_t t_end, bool stop_at_switch)
-{
-	int64_t first = -1;
-	for (;;) {
-		int who = -1;
-		for (int i = 0; i < r->n; i++)
-			if (who < 0 || r->l[i].next_ms < r->l[who].next_ms)
-				who = i;
-		int64_t t = r->l[who].next_ms;
-		if (t > t_end)
-			break;
-		r->t = t;
-		rig_round(r, who);
-		engine_decide(r->e, t, &r->d);
-		if (r->d.changed && r->d.previous >= 0 && r->d.primary >= 0) {
-			r->switches++;
-			if (first < 0)
-				first = t;
-			if (stop_at_switch)
-				return t;
-		}
-	}
-	r->t = t_end;
-	return first;
-}
-
-static int rig_count(const struct rig *r, enum engine_event_type type, enum engine_reason rs)
-{
-	int n = 0;
-	for (int i = 0; i < r->nev; i++)
-		n += r->ev[i].type == type && r->ev[i].reason == rs;
-	return n;
-}
-
-static struct engine_score_info rig_info(const struct rig *r, int i)
-{
-	struct engine_score_info si;
-	assert_int_equal(engine_member_score(r->e, i, &si), 0);
-	return si;
-}
-
-static void rig_status(struct rig *r, int i, void (*fill)(struct sample *s, double v), double v)
-{
-	struct sample s;
-	sample_init(&s, r->t);
-	fill(&s, v);
-	assert_int_equal(engine_observe(r->e, i, &s), 0);
-}
+#include "engine_rig.h"
 
 /* ---- hard failure counts probes ---- */
 
@@ -446,119 +314,6 @@ static void test_obstructed_dish_drop_is_recurring_at_once(void **st)
 	engine_destroy(r->e);
 }
 
-/* ---- cellular radio: a gate, not a trigger ---- */
-
-static void fill_radio(struct sample *s, double rsrp)
-{
-	s->cell.rsrp_dbm = rsrp;
-	s->cell.sinr_db = 10;
-	s->cell.roaming = TRI_FALSE;
-}
-
-static struct rig *rig3(void)
-{
-	struct engine_member m[3] = {
-		{ .name = "wan", .cls = CLASS_LAN, .priority = 1, .weight = 50, .enabled = true },
-		{ .name = "lte1", .cls = CLASS_CELLULAR, .priority = 2, .weight = 50, .enabled = true },
-		{ .name = "lte2", .cls = CLASS_CELLULAR, .priority = 3, .weight = 50, .enabled = true },
-	};
-	return rig_new(NULL, m, 3);
-}
-
-static void test_radio_floor_gates_the_backup(void **st)
-{
-	struct rig *r = rig3();
-	for (int64_t t = 0; t <= 60000; t += 5000) {
-		rig_run(r, t, false);
-		rig_status(r, 1, fill_radio, -115);	/* the preferred backup is under the floor */
-		rig_status(r, 2, fill_radio, -90);
-	}
-	assert_true(rig_info(r, 1).below_radio_floor);
-	assert_false(rig_info(r, 2).below_radio_floor);
-	r->l[0].dead = true;
-	assert_true(rig_run(r, 70000, true) > 0);
-	assert_int_equal(r->d.primary, 2);	/* lte2 despite its worse tier */
-	engine_destroy(r->e);
-
-	/* with nothing above the floor the member below it is still used */
-	r = rig3();
-	for (int64_t t = 0; t <= 60000; t += 5000) {
-		rig_run(r, t, false);
-		rig_status(r, 1, fill_radio, -115);
-		rig_status(r, 2, fill_radio, -118);
-	}
-	r->l[0].dead = true;
-	assert_true(rig_run(r, 70000, true) > 0);
-	assert_int_equal(r->d.primary, 1);
-	engine_destroy(r->e);
-}
-
-/* One reading under the floor (a dip while driving) closes no gate: the
- * radio must stay under it for radio_floor_dwell_ms; a reading clearly over
- * it (floor + hysteresis) in between starts the dwell again. */
-static void test_radio_floor_dwell(void **st)
-{
-	struct rig *r = rig2(NULL, CLASS_CELLULAR, CLASS_WIFI);
-	int64_t t = 0;
-	assert_true(r->p.radio_floor_dwell_ms == 5000);
-	for (; t <= 60000; t += 5000) {	/* warm up above the floor */
-		rig_run(r, t, true);
-		rig_status(r, 0, fill_radio, -95);
-	}
-	for (int i = 0; i < 20; i++, t += 2500) {
-		/* under, then clearly over, alternately: never 5 s under in a row */
-		rig_run(r, t, true);
-		rig_status(r, 0, fill_radio, i % 2 ? r->p.radio_floor_rsrp_dbm + r->p.radio_floor_hysteresis_db
-						   : r->p.radio_floor_rsrp_dbm - 5);
-		assert_false(rig_info(r, 0).below_radio_floor);
-	}
-	rig_run(r, t, true);		/* the last reading (clearly over) seen */
-	assert_int_equal(r->switches, 0);
-	assert_int_equal(rig_count(r, EV_INFO, RSN_RADIO_GATE), 0);
-	/* now under and staying there: below once the dwell has passed */
-	int64_t t_under = r->t;
-	rig_status(r, 0, fill_radio, r->p.radio_floor_rsrp_dbm - 5);
-	rig_run(r, t_under + r->p.radio_floor_dwell_ms - 1500, false);
-	assert_false(rig_info(r, 0).below_radio_floor);	/* under for less than the dwell */
-	rig_status(r, 0, fill_radio, r->p.radio_floor_rsrp_dbm - 5);
-	rig_run(r, t_under + r->p.radio_floor_dwell_ms + 2000, false);
-	assert_true(rig_info(r, 0).below_radio_floor);
-	assert_int_equal(rig_count(r, EV_INFO, RSN_RADIO_GATE), 1);
-	engine_destroy(r->e);
-}
-
-static void test_radio_floor_moves_cellular_primary(void **st)
-{
-	struct rig *r = rig2(NULL, CLASS_CELLULAR, CLASS_WIFI);
-	double rsrp = -100;
-	int64_t crossed = -1, t = 0;
-	for (; t <= 200000 && r->switches == 0; t += 5000) {
-		rig_run(r, t, true);
-		if (r->switches)
-			break;
-		rig_status(r, 0, fill_radio, rsrp);
-		if (rsrp < -110 && crossed < 0)
-			crossed = t;
-		if (t >= 60000)
-			rsrp -= 1;	/* -1 dB per 5 s: no slope trigger by default */
-	}
-	assert_int_equal(r->switches, 1);
-	assert_int_equal(r->d.reason, RSN_RADIO_GATE);
-	/* after the dwell (readings every 5 s here), not on the first reading under it */
-	assert_true(r->t >= crossed + r->p.radio_floor_dwell_ms &&
-		    r->t <= crossed + r->p.radio_floor_dwell_ms + 5000);
-	assert_int_equal(rig_count(r, EV_PREDICT, RSN_PREDICT_SIGNAL), 0);
-	assert_true(rig_count(r, EV_INFO, RSN_RADIO_GATE) >= 1);
-	/* back above the floor by less than the hysteresis: still under it */
-	rig_status(r, 0, fill_radio, r->p.radio_floor_rsrp_dbm + 1);
-	rig_run(r, r->t + 1000, false);
-	assert_true(rig_info(r, 0).below_radio_floor);
-	rig_status(r, 0, fill_radio, r->p.radio_floor_rsrp_dbm + r->p.radio_floor_hysteresis_db);
-	rig_run(r, r->t + 1000, false);
-	assert_false(rig_info(r, 0).below_radio_floor);
-	engine_destroy(r->e);
-}
-
 /* ---- suspect: the hint for adaptive probing ---- */
 
 static void test_suspect_flag(void **st)
@@ -812,9 +567,6 @@ int main(void)
 		cmocka_unit_test(test_prediction_on_backup_waits_for_restore),
 		cmocka_unit_test(test_recurring_drops_stay_on_backup),
 		cmocka_unit_test(test_obstructed_dish_drop_is_recurring_at_once),
-		cmocka_unit_test(test_radio_floor_gates_the_backup),
-		cmocka_unit_test(test_radio_floor_moves_cellular_primary),
-		cmocka_unit_test(test_radio_floor_dwell),
 		cmocka_unit_test(test_suspect_flag),
 		cmocka_unit_test(test_latency_healthy_jitter_day),
 		cmocka_unit_test(test_latency_step_is_bad_by_evidence),
