@@ -410,13 +410,13 @@ class Tls(unittest.TestCase):
         self.assertGreaterEqual(st["connects"], 1)
         return st
 
-    def refused(self, why):
+    def refused(self, *why):
         st = wait_for(lambda: (lambda s: s if s["failures"] >= 2 else None)(self.mqtt()))
         self.assertGreaterEqual(st["failures"], 2, st)
         self.assertEqual(st["connects"], 0, st)
         self.assertNotEqual(st["state"], "connected", st)
         # OpenSSL's reason from libmosquitto's log, not "A TLS error occurred."
-        self.assertIn(why, st["last_error"], st)
+        self.assertTrue(any(w in st["last_error"] for w in why), (why, st))
         self.d.stop()
         return st
 
@@ -448,7 +448,9 @@ class Tls(unittest.TestCase):
     def test_client_certificate(self):
         self.broker(["IP:127.0.0.1", "DNS:localhost"], "require_certificate true\n")
         self.daemon("ca.crt")		# without one: the broker ends the handshake
-        self.refused("TLS: tlsv13 alert certificate required")
+        # the broker's alert is read as OpenSSL's reason, or, when it ends the
+        # handshake inside connect (seen under ASan), as connect's EPROTO
+        self.refused("TLS: tlsv13 alert certificate required", "connect: Protocol error")
         self.daemon("ca.crt", ("mqtt_tls_cert_file", self.pki["client.crt"]),
                     ("mqtt_tls_key_file", self.pki["client.key"]))
         self.connected()
