@@ -68,7 +68,11 @@ s390x test_ctl_mwan3 its stand-in ubus/uci/hotplug-call/mwan3 is a target binary
 armhf test_sim_cell it execs starfail-tracegen, a target binary: qemu-user without binfmt_misc cannot run it
 arm64 test_sim_cell it execs starfail-tracegen, a target binary: qemu-user without binfmt_misc cannot run it
 mipsel test_sim_cell it execs starfail-tracegen, a target binary: qemu-user without binfmt_misc cannot run it
-s390x test_sim_cell it execs starfail-tracegen, a target binary: qemu-user without binfmt_misc cannot run it"
+s390x test_sim_cell it execs starfail-tracegen, a target binary: qemu-user without binfmt_misc cannot run it
+armhf test_wifi_collector qemu-user 7.2 opens no NETLINK_GENERIC socket (protocol 16: Protocol not supported), so nl80211 cannot be asked
+arm64 test_wifi_collector qemu-user 7.2 opens no NETLINK_GENERIC socket (protocol 16: Protocol not supported), so nl80211 cannot be asked
+mipsel test_wifi_collector qemu-user 7.2 opens no NETLINK_GENERIC socket (protocol 16: Protocol not supported), so nl80211 cannot be asked
+s390x test_wifi_collector qemu-user 7.2 opens no NETLINK_GENERIC socket (protocol 16: Protocol not supported), so nl80211 cannot be asked"
 
 # MQTT (libmosquitto) and the webhook (libcurl) are left out of the cross
 # builds: both need libssl3:ARCH, and Debian 12's foreign architectures lag
