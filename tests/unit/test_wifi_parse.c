@@ -32,10 +32,19 @@ static const char *data_dir(void)
 	return d ? d : "tests/data/wifi";
 }
 
+/*
+ * name in the data directory. A netlink message (NAME.nl) is read in the
+ * host's byte order: NAME.be.nl on a big-endian host (gen-wifi-data.py
+ * writes both).
+ */
 static char *slurp(const char *name, size_t *len)
 {
 	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", data_dir(), name);
+	size_t n = strlen(name);
+	if (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ && n > 3 && !strcmp(name + n - 3, ".nl"))
+		snprintf(path, sizeof(path), "%s/%.*s.be.nl", data_dir(), (int)(n - 3), name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", data_dir(), name);
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;

@@ -22,7 +22,15 @@ read, ints for signal/noise (dBm) and bitrate (kbit/s).
 Run from anywhere: python3 tests/data/wifi/gen-wifi-data.py
 """
 import os
+import subprocess
+import sys
 import struct
+
+# Netlink is in the host's byte order. The messages are written little-endian
+# (NAME.KIND.nl, what x86 and ARM kernels send) and, by a second run of this
+# script with SF_WIFI_ENDIAN=">", big-endian (NAME.KIND.be.nl, what an s390x
+# or big-endian MIPS kernel sends); the test reads the one of its host.
+E = os.environ.get("SF_WIFI_ENDIAN", "<")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "..", "..", "..", "fuzz", "corpus", "wifi")
@@ -56,31 +64,31 @@ IFINDEX = 5      # the member's device in test_wifi_parse (want_ifindex)
 
 def attr(t, payload):
     n = 4 + len(payload)
-    return struct.pack("<HH", n, t) + payload + b"\0" * ((4 - n % 4) % 4)
+    return struct.pack(E + "HH", n, t) + payload + b"\0" * ((4 - n % 4) % 4)
 
 
 def raw_attr(t, declared_len, payload):
     """An attribute whose length field is declared_len, whatever the payload."""
-    return struct.pack("<HH", declared_len, t) + payload
+    return struct.pack(E + "HH", declared_len, t) + payload
 
 
 def nest(t, *attrs):
     return attr(t | NLA_F_NESTED, b"".join(attrs))
 
 
-def u8(t, v): return attr(t, struct.pack("<B", v & 0xff))
-def s8(t, v): return attr(t, struct.pack("<b", v))
-def u16(t, v): return attr(t, struct.pack("<H", v))
-def u32(t, v): return attr(t, struct.pack("<I", v))
-def u64(t, v): return attr(STA_PAD, b"") + attr(t, struct.pack("<Q", v))
+def u8(t, v): return attr(t, struct.pack(E + "B", v & 0xff))
+def s8(t, v): return attr(t, struct.pack(E + "b", v))
+def u16(t, v): return attr(t, struct.pack(E + "H", v))
+def u32(t, v): return attr(t, struct.pack(E + "I", v))
+def u64(t, v): return attr(STA_PAD, b"") + attr(t, struct.pack(E + "Q", v))
 def flag(t): return attr(t, b"")
 def strz(t, s): return attr(t, s.encode() + b"\0")
 
 
 def msg(nl_type, cmd, body, seq=1700000000, portid=4242, declared_len=None, flags=0x2):
     n = 16 + 4 + len(body)
-    hdr = struct.pack("<IHHII", declared_len if declared_len is not None else n, nl_type, flags, seq, portid)
-    return hdr + struct.pack("<BBH", cmd, 1, 0) + body
+    hdr = struct.pack(E + "IHHII", declared_len if declared_len is not None else n, nl_type, flags, seq, portid)
+    return hdr + struct.pack(E + "BBH", cmd, 1, 0) + body
 
 
 def station(ifindex, mac, *info, extra=b""):
@@ -259,9 +267,9 @@ ignored=0
 # attributes of the wrong size: each ignored and counted, the rest kept
 CASES["sta_wrong_len"] = ({
     "station": station(IFINDEX, AP,
-                       attr(STA_SIGNAL, struct.pack("<h", -60)),          # u8 sent as 2 bytes
-                       attr(STA_TX_RETRIES, struct.pack("<H", 9)),        # u32 sent as 2 bytes
-                       attr(STA_TX_FAILED, struct.pack("<Q", 1)),         # u32 sent as 8 bytes
+                       attr(STA_SIGNAL, struct.pack(E + "h", -60)),          # u8 sent as 2 bytes
+                       attr(STA_TX_RETRIES, struct.pack(E + "H", 9)),        # u32 sent as 2 bytes
+                       attr(STA_TX_FAILED, struct.pack(E + "Q", 1)),         # u32 sent as 8 bytes
                        s8(STA_SIGNAL_AVG, -61),
                        nest(STA_TX_BITRATE, attr(RATE_BITRATE32, b"\x10\x05\x00"), u8(RATE_MCS, 4)),
                        attr(STA_CONNECTED_TIME, b"\x01\x00\x00\x00\x00")),  # u32 sent as 5 bytes
@@ -303,7 +311,7 @@ err=nlmsg_len %d does not fit the 80 bytes received
 
 # an attribute inside the station info whose length runs past the nest
 CASES["sta_overrun"] = ({
-    "station": station(IFINDEX, AP, s8(STA_SIGNAL, -62), raw_attr(STA_TX_RETRIES, 40, struct.pack("<I", 5))),
+    "station": station(IFINDEX, AP, s8(STA_SIGNAL, -62), raw_attr(STA_TX_RETRIES, 40, struct.pack(E + "I", 5))),
 }, """station_rc=-1
 err=station info: attribute 11 of length 40 overruns its 8 bytes
 """)
@@ -502,6 +510,12 @@ err=text after the JSON value
 
 
 def main():
+    if E == ">":
+        for name, (files, golden) in CASES.items():
+            for kind, data in files.items():
+                with open(os.path.join(HERE, "%s.%s.be.nl" % (name, kind)), "wb") as f:
+                    f.write(data)
+        return
     os.makedirs(CORPUS, exist_ok=True)
     for name in os.listdir(HERE):
         if name.endswith((".nl", ".golden", ".json")):
@@ -522,6 +536,8 @@ def main():
             f.write(golden)
         with open(os.path.join(CORPUS, name), "wb") as f:
             f.write(b"\x03" + text.encode())
+    subprocess.run([sys.executable, os.path.abspath(__file__)], check=True,
+                   env=dict(os.environ, SF_WIFI_ENDIAN=">"))
 
 
 def first_message(data):
