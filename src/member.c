@@ -86,10 +86,9 @@ static const struct member_collector *essential_fault(const struct member *m)
  */
 static void link_report(struct member *m)
 {
-	const struct member_collector *ef = essential_fault(m);
-	bool ok = link_ok(&m->link) && !ef;
-	enum tri up = ok ? TRI_TRUE : TRI_FALSE;
-	m->last.link_up = link_ok(&m->link) ? TRI_TRUE : TRI_FALSE;	/* the device's own state */
+	bool dev_ok = link_ok(&m->link);
+	enum tri up = dev_ok && !essential_fault(m) ? TRI_TRUE : TRI_FALSE;
+	m->last.link_up = dev_ok ? TRI_TRUE : TRI_FALSE;	/* the device's own state */
 	if (m->engine_up == up)
 		return;
 	m->engine_up = up;
