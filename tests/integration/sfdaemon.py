@@ -15,6 +15,15 @@ STARFAILD = os.path.join(BUILD, "starfaild")
 STARFAILCTL = os.path.join(BUILD, "starfailctl")
 
 
+def write_atomic(path, text):
+    """Replace a stand-in's control file whole (written aside, then renamed):
+    a stand-in the daemon runs at any moment must never read it half written."""
+    tmp = path + ".new"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def api_call(path, method, params=None, timeout=5.0, raw=None):
     """One request over the unix socket; returns the parsed reply object."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sfdaemon import Daemon  # noqa: E402
+from sfdaemon import Daemon, write_atomic  # noqa: E402
 
 DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "cellular"))
 
@@ -98,8 +98,7 @@ class Cellular(unittest.TestCase):
             self.mode(tool, mode)
 
     def mode(self, tool, mode):
-        with open(os.path.join(self.ctl, tool + ".mode"), "w") as f:
-            f.write(mode)
+        write_atomic(os.path.join(self.ctl, tool + ".mode"), mode)
 
     def start(self, **opts):
         text = "".join("\toption %s '%s'\n" % kv for kv in opts.items())

@@ -126,8 +126,7 @@ class CellularSim(unittest.TestCase):
         self.assertEqual(rc, 0, "starfaild exit status; log:\n" + log[-2000:])
 
     def put(self, name, text):
-        with open(os.path.join(self.ctl, name), "w") as f:
-            f.write(text)
+        sfdaemon.write_atomic(os.path.join(self.ctl, name), text)
 
     def start(self, **opts):
         for tool in ("ubus", "sim_switch"):

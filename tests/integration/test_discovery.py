@@ -13,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sfdaemon import BUILD, Daemon  # noqa: E402
+from sfdaemon import BUILD, Daemon, write_atomic  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -52,8 +52,8 @@ class Stub:
         self.env["PATH"] = (os.path.join(ROOT, "tests", "bin") + ":" + os.environ["PATH"]) if path else "/nonexistent"
 
     def set(self, mode):
-        with open(self.mode_file, "w") as f:
-            f.write(mode + "\n")
+        # the daemon's own ubus calls (the cellular collector's) read it at any moment
+        write_atomic(self.mode_file, mode + "\n")
 
     def calls(self):
         """Discovery's calls: the cellular collector's own (`call gsm.modem0 ...`, the
@@ -179,7 +179,10 @@ class Discovery(unittest.TestCase):
             stub.set(mode)
             self.d.call("discover")
             self.assertTrue(wait_for(lambda: len(stub.calls()) > n and text in self.d.read_log()), self.d.read_log())
-            r = wait_for(lambda: (lambda r: r if r["netifd"]["error"] else None)(self.d.call("discover")["result"]))
+            # a dump already in flight when the mode changed may still report the
+            # previous mode's error: wait for this mode's
+            r = wait_for(lambda: (lambda r: r if text in (r["netifd"]["error"] or "") else None)(self.d.call("discover")["result"]))
+            self.assertIsNotNone(r, self.d.read_log())
             self.assertIn(text, r["netifd"]["error"])
             self.assertEqual(members(self.d)["starlink"]["device"], "eth1")
         self.assertIn("(the last good one is kept)", self.d.read_log())

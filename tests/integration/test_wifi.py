@@ -18,6 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import standin  # noqa: E402
+from sfdaemon import write_atomic  # noqa: E402
 
 DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "wifi"))
 
@@ -83,8 +84,7 @@ class WifiDaemon(unittest.TestCase):
         self.assertEqual(rc, 0, "starfaild exit status; log:\n" + log[-2000:])
 
     def set(self, name, value):
-        with open(os.path.join(self.ctl, name), "w") as f:
-            f.write(value)
+        write_atomic(os.path.join(self.ctl, name), value)
 
     def metrics(self):
         r = self.s.call("metrics", {"member": "wlan"})
