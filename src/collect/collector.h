@@ -126,6 +126,10 @@ struct collector_ops {
 	const struct cfg_option *member_options;
 	size_t params_size;
 	const char *options_title;	/* heading in docs/CONFIGURATION.md */
+	/* Optional: what the table's ranges cannot say (options that need each
+	 * other); 0, or -1 with err set. Run by the config loader (so by
+	 * --check-config) on every member, and by start(). */
+	int (*check_params)(const void *params, char *err, size_t errlen);
 
 	/* Start measuring; NULL with err set (and logged) when it cannot. */
 	void *(*start)(struct ev_loop *loop, const struct collector_args *args,

@@ -332,6 +332,13 @@ static void load_member(struct ctx *c, struct sf_config *cfg, const struct uci_s
 		report(c, true, s->line, "section '%s' option 'device': '%s' is longer than %d characters",
 		       m.name, m.device, IFNAMSIZ - 1);
 	m.cls = m.class_cfg == CLASS_AUTO ? guess_class(&m) : m.class_cfg;
+	for (int i = 0; collectors[i]; i++) {
+		char why[160];
+		if (collectors[i]->check_params && collectors[i]->member_options &&
+		    collectors[i]->params_size <= sizeof(struct collector_params) &&
+		    collectors[i]->check_params(&m.collect[i], why, sizeof(why)) < 0)
+			report(c, true, s->line, "section '%s': %s", m.name, why);
+	}
 
 	for (int i = 0; i < cfg->n_members; i++) {
 		const struct member_config *o = &cfg->members[i];

@@ -299,11 +299,27 @@ static void test_keep_warm(void **state)
 	assert_error("option 'keep_warm_ms'", NULL);
 }
 
+/* what the ranges cannot say: a collector's options that need each other */
+static void test_collector_check(void **state)
+{
+	(void)state;
+	assert_int_equal(load("config member 'mob1s1a1'\n\toption device 'wwan0'\n\toption cell_provider 'at'\n"), -1);
+	assert_error("test.conf:1: section 'mob1s1a1'", "'cell_provider' is 'at' but 'cell_at_port' is not set");
+	assert_int_equal(load("config member 'mob1s1a1'\n\toption device 'wwan0'\n\toption cell_provider 'at'\n"
+			      "\toption cell_at_port '/dev/ttyUSB2'\n"), 0);
+	assert_int_equal(load("config member 'mob1s1a1'\n\toption device 'wwan0'\n\toption cell_sim_switch '1'\n"
+			      "\toption cell_sim_command 'at'\n"), -1);
+	assert_error("section 'mob1s1a1'", "'cell_sim_command' is 'at' but 'cell_at_port' is not set");
+	/* the command alone, without switching, asks nothing of the port */
+	assert_int_equal(load("config member 'mob1s1a1'\n\toption device 'wwan0'\n\toption cell_sim_command 'at'\n"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_keep_warm),
+		cmocka_unit_test(test_collector_check),
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_out_of_range),

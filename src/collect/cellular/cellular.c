@@ -420,6 +420,23 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	poll_begin(w->data);
 }
 
+/* The AT provider's port is what two other options need. */
+static int cell_check_params(const void *params, char *err, size_t errlen)
+{
+	const struct cellular_params *p = params;
+	if (p->at_port[0])
+		return 0;
+	if (p->provider == CELL_PROV_AT + 1) {
+		snprintf(err, errlen, "option 'cell_provider' is 'at' but 'cell_at_port' is not set");
+		return -1;
+	}
+	if (p->sim_switch && p->sim_command == CELL_SIM_CMD_AT) {
+		snprintf(err, errlen, "option 'cell_sim_command' is 'at' but 'cell_at_port' is not set");
+		return -1;
+	}
+	return 0;
+}
+
 static void *cell_start(struct ev_loop *loop, const struct collector_args *args,
 			const struct collector_host *host, char *err, size_t errlen)
 {
@@ -453,10 +470,9 @@ static void *cell_start(struct ev_loop *loop, const struct collector_args *args,
 		provider_health_init(&c->prov[i].h);
 	}
 	c->p.at_port[CFG_STR_MAX - 1] = c->p.at_lock_dir[CFG_STR_MAX - 1] = '\0';
-	if ((c->p.provider == CELL_PROV_AT + 1 && !c->p.at_port[0]) ||
-	    (c->p.at_port[0] && (c->p.at_timeout_ms < 1 || c->p.at_timeout_ms > 60000))) {
-		snprintf(err, errlen, "cellular: %s", c->p.at_port[0] ? "cell_at_timeout_ms out of range"
-								   : "cell_provider at needs cell_at_port");
+	char why[160];
+	if (cell_check_params(&c->p, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "cellular: %s", why);
 		log_err("cellular member=%s %s", c->member, err);
 		free(c);
 		return NULL;
@@ -545,6 +561,7 @@ const struct collector_ops cellular_collector = {
 	.member_options = cellular_options,
 	.params_size = sizeof(struct cellular_params),
 	.options_title = "Member of class cellular: the modem (docs/CELLULAR.md)",
+	.check_params = cell_check_params,
 	.start = cell_start,
 	.stop = cell_stop,
 	.poll_now = cell_poll_now,
