@@ -96,6 +96,16 @@ class Daemon:
     def call(self, method, params=None, **kw):
         return api_call(self.sock, method, params, **kw)
 
+    def call_until(self, method, ok, timeout=3.0):
+        """The first reply to method that ok(reply) accepts, else the last one:
+        for what the daemon does on its next loop pass (closed clients freed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            r = self.call(method)
+            if ok(r) or time.monotonic() > deadline:
+                return r
+            time.sleep(0.05)
+
     def read_log(self):
         with open(self.log) as f:
             return f.read()

@@ -199,8 +199,8 @@ class Cellular(unittest.TestCase):
         took = time.time() - t0
         self.assertEqual(c["mmcli"]["reason"], "mmcli: timed out after 1000 ms")
         self.assertGreaterEqual(c["mmcli"]["last_duration_ms"], 1000)
-        self.assertLess(c["mmcli"]["last_duration_ms"], 2500)
-        self.assertLess(took, 4)
+        self.assertLess(c["mmcli"]["last_duration_ms"], 3000)	# TERM, KILL 500 ms later, a loaded machine
+        self.assertLess(took, 6)
         sys.stderr.write("[hang: mmcli run ended after %d ms, reported %.1f s after start] "
                          % (c["mmcli"]["last_duration_ms"], took))
         self.assertIsNone(c["active"])
@@ -234,7 +234,7 @@ class Cellular(unittest.TestCase):
         self.tools(mmcli="fail")
         self.start(cell_provider="mmcli", cell_interval_ms=1000, cell_backoff_max_ms=4000)
         time.sleep(5.5)
-        c = self.cell()
+        c = self.wait(lambda c: c["polls_failed"] >= 5, timeout=5)	# a slow start shifts them
         m = c["mmcli"]
         # polls at ~0, 1, 2, 3, 4, 5 s; tries at ~0, 1, 3 (delay 1 s, 2 s, then 4 s)
         self.assertGreaterEqual(m["runs"], 2)

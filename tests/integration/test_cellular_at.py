@@ -130,13 +130,16 @@ class CellularAt(unittest.TestCase):
         self.assertLess(a["last_round_ms"], 1000)
         deadline = time.time() + 3
         free = looks = 0
+        rounds0 = self.cell()["at_port"]["rounds_ok"]
         while time.time() < deadline:
             looks += 1
             if not pid_holds(self.d.proc.pid, self.modem.path):
                 free += 1
             time.sleep(0.01)
-        self.assertGreater(free, 0.8 * looks, "the port is closed between rounds most of the time")
-        self.assertGreaterEqual(self.cell()["at_port"]["rounds_ok"], 3, "one round a second meanwhile")
+        # a round takes ~10 ms here, 200 ms on a loaded machine: at one a second,
+        # open more than half the time would mean it is not let go
+        self.assertGreater(free, 0.5 * looks, "the port is closed between rounds most of the time")
+        self.assertGreaterEqual(self.cell()["at_port"]["rounds_ok"] - rounds0, 2, "one round a second meanwhile")
         self.assertEqual(os.listdir(self.lockdir), [], "the lock file goes with the round")
         sys.stderr.write("[at round %d ms] " % a["last_round_ms"])
 
@@ -204,8 +207,8 @@ class CellularAt(unittest.TestCase):
         took = time.time() - t0
         self.assertEqual(c["at"]["reason"], "at: AT+CESQ: no answer within 800 ms")
         self.assertGreaterEqual(c["at"]["last_duration_ms"], 800)
-        self.assertLess(c["at"]["last_duration_ms"], 1500)
-        self.assertLess(took, 4)
+        self.assertLess(c["at"]["last_duration_ms"], 2800)	# the deadline + a loaded machine
+        self.assertLess(took, 6)
         self.assertFalse(pid_holds(self.d.proc.pid, self.modem.path), "port closed after the stall")
         self.assertTrue(all(v is None for v in c["radio"].values()), c["radio"])
         m = self.member()

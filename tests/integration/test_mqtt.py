@@ -85,6 +85,14 @@ def sub(port, topic, wait_s=1.5, count=None, retained_only=False):
     return out
 
 
+def retained(port, topic, n):
+    """sub(--retained-only) once at least n retained topics are there: the
+    publishes made on connecting may still be on their way to the broker."""
+    got = wait_for(lambda: (lambda g: g if len(g) >= n else None)(sub(port, topic, wait_s=1.5, retained_only=True)),
+                   timeout=8, step=0.2)
+    return got or sub(port, topic, wait_s=1.5, retained_only=True)
+
+
 def config(port, extra=""):
     return f"""
 config starfail 'main'
@@ -139,7 +147,7 @@ class Mqtt(unittest.TestCase):
 
     def test_retained_state_discovery_and_events(self):
         self.assertTrue(wait_for(self.connected), self.status())
-        got = sub(self.port, "#", wait_s=1.5, retained_only=True)
+        got = retained(self.port, "#", 2 * 6 + 1 + 5)	# discovery, availability, active, state, 2 members
         self.assertEqual(got["starfail/r1/availability"], ["online"])
         self.assertEqual(got["starfail/r1/active"], ["none"])
         state = json.loads(got["starfail/r1/state"][-1])
@@ -169,17 +177,22 @@ class Mqtt(unittest.TestCase):
         got = sub(self.port, "starfail/r1/member/mob", wait_s=2.5)
         self.assertGreaterEqual(len(got["starfail/r1/member/mob"]), 2)
         # events: a manual failover and its end, as the events method shows them
-        box = {}
-        t = threading.Thread(target=lambda: box.update(sub(self.port, "starfail/r1/event", wait_s=4, count=2)))
-        t.start()
-        time.sleep(0.7)
+        # (events are not retained: the subscriber must be in place first; the
+        # retained availability it gets on subscribing says it is)
+        p = subprocess.Popen([SUB, "-h", "127.0.0.1", "-p", str(self.port), "-v", "-W", "15", "-C", "3",
+                              "-t", "starfail/r1/availability", "-t", "starfail/r1/event"],
+                             stdout=subprocess.PIPE, text=True)
+        self.addCleanup(p.kill)
+        lines = [p.stdout.readline()]
+        self.assertTrue(lines[0].startswith("starfail/r1/availability "), lines)
         self.d.call("failover", {"member": "wan"})
         pinned = json.loads(sub(self.port, "starfail/r1/state", wait_s=1, retained_only=True)
                             ["starfail/r1/state"][-1])["pinned"]
         self.d.call("restore")
-        t.join()
+        lines += p.stdout.read().splitlines()
+        p.wait(5)
         self.assertEqual(pinned, "wan")
-        evs = [json.loads(e) for e in box["starfail/r1/event"]]
+        evs = [json.loads(ln.partition(" ")[2]) for ln in lines if ln.startswith("starfail/r1/event ")]
         self.assertEqual([e["reason"] for e in evs], ["manual_pin", "manual_unpin"])
         self.assertEqual(evs[0]["member"], "wan")
         self.assertEqual(evs[0]["to"], "wan")
@@ -216,10 +229,10 @@ class Mqtt(unittest.TestCase):
         self.broker.start()	# persistence off: the broker forgot every retained message
         self.assertTrue(wait_for(self.connected, timeout=10), self.status())
         self.assertEqual(self.status()["connects"], 2)
-        got = sub(self.port, "starfail/r1/#", wait_s=1.5, retained_only=True)
+        got = retained(self.port, "starfail/r1/#", 5)
         self.assertEqual(got["starfail/r1/availability"], ["online"])
         self.assertIn("starfail/r1/state", got)
-        got = sub(self.port, "homeassistant/#", wait_s=1.5, retained_only=True)
+        got = retained(self.port, "homeassistant/#", 13)
         self.assertEqual(len(got), 13)
 
 
@@ -486,7 +499,7 @@ class BrokerNames(unittest.TestCase):
         self.assertIn(st["state"], ("backoff", "resolving"))
         self.assertEqual(st["connects"], 0)
         worst, _ = api_latencies(d, 2.0)
-        self.assertLess(worst, 0.3)
+        self.assertLess(worst, 1.0)	# a blocked loop would take the resolve timeout
         self.assertIsNone(d.proc.poll())
         stop_clean(self, d)
 
@@ -564,17 +577,18 @@ class HangingDns(unittest.TestCase):
         return n
 
     def test_api_answers_while_dns_hangs(self):
-        # the first 4.5 s: the resolution (mqtt_resolve_timeout_ms 5000) is pending
-        worst, states = api_latencies(self.d, 4.5)
+        # the first 3.5 s: the resolution (mqtt_resolve_timeout_ms 5000, counted
+        # from the daemon's start) is pending
+        worst, states = api_latencies(self.d, 3.5)
         self.assertEqual(set(states), {"resolving"}, self.d.read_log()[-2000:])
         self.assertEqual(self.resolver_children(), 1)
         st = self.d.call("status")["result"]["mqtt"]
         self.assertIsNone(st["last_error"])
         # through the timeout and the next attempt: still answering at once
-        worst2, states = api_latencies(self.d, 5.5)
+        worst2, states = api_latencies(self.d, 6.5)
         worst = max(worst, worst2)
         print(f"HangingDns: worst status/version latency over 10 s: {worst * 1000:.1f} ms", file=sys.stderr)
-        self.assertLess(worst, 0.3)
+        self.assertLess(worst, 1.0)	# a loop blocked on the resolver: 5 s
         st = self.d.call("status")["result"]["mqtt"]
         self.assertEqual(st["last_error"], f"resolve {self.NAME}: timed out after 5000 ms", st)
         self.assertGreaterEqual(st["failures"], 1)

@@ -258,8 +258,9 @@ class Defaults(unittest.TestCase):
             st = d.call("status")["result"]["prometheus"]
             self.assertFalse(st["enabled"])
             self.assertIsNone(st["listen"])
-            with self.assertRaises(OSError):
-                socket.create_connection(("127.0.0.1", 9811), timeout=1).close()
+            # and no listening socket of its own (whatever else the host runs)
+            ls = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True).stdout
+            self.assertNotIn("pid=%d," % d.proc.pid, ls)
             # enabled by reload: listens on 127.0.0.1 only (the default)
             d.write_config(config(port))
             self.assertTrue(d.call("reload")["result"]["reloaded"])
@@ -269,6 +270,8 @@ class Defaults(unittest.TestCase):
             self.assertIn(f"127.0.0.1:{port}", out)
             self.assertNotIn(f"0.0.0.0:{port}", out)
             self.assertNotIn(f"*:{port}", out)
+            self.assertIn("pid=%d," % d.proc.pid, subprocess.run(["ss", "-Hltnp"], capture_output=True,
+                                                                  text=True).stdout)   # what the check above reads
         finally:
             d.cleanup()
 

@@ -156,14 +156,16 @@ class WifiDaemon(unittest.TestCase):
         self.assertIsNone(weak["wifi"]["radio"]["snr_db"])
 
         # the stand-in hangs: killed at the timeout, the fault shown beside the state
+        f0 = self.metrics()["wifi"]["polls_failed"]
         self.set("mode", "hang")
         t0 = time.time()
-        m = self.wait(lambda m: m["wifi"]["polls_failed"] >= 1, "a failed poll")
+        m = self.wait(lambda m: m["wifi"]["polls_failed"] > f0 and "timed out" in (m["wifi"]["iwinfo"]["reason"] or ""),
+                      "a failed poll")
         took = time.time() - t0
         w = m["wifi"]
         self.assertEqual(w["iwinfo"]["reason"], "iwinfo: ubus timed out after 800 ms")
         self.assertGreaterEqual(w["iwinfo"]["last_duration_ms"], 800)
-        self.assertLess(w["iwinfo"]["last_duration_ms"], 1800)
+        self.assertLess(w["iwinfo"]["last_duration_ms"], 2800)	# the timeout + a loaded machine
         self.assertIsNone(w["active"])
         self.assertIsNone(w["radio"]["signal_dbm"], "a failed poll is unknown, not the last value")
         sys.stderr.write("[hang: ubus killed after %d ms, seen %.1f s after the switch] "

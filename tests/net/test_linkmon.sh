@@ -36,20 +36,23 @@ check "carrier loss reported within 200 ms + kernel linkwatch delay (<= 1 s)" [ 
 T=$(now_ms); ina ip link set "$AR" up
 L=$(latency "dev=$RA exists=1 carrier=1 usable4=1")
 echo "measured: carrier return reported in $L ms"
-check "carrier return reported within 200 ms + kernel linkwatch delay (<= 1 s)" [ "$L" -lt 1200 ]
+check "carrier return reported within 500 ms + kernel linkwatch delay (<= 1 s)" [ "$L" -lt 1500 ]
 
+# address and route events are not rate-limited by the kernel: reported after
+# the 50 ms coalescing; 500 ms leaves room for a loaded machine (tests run
+# three at a time) and still tells them from the 15 s slow check
 T=$(now_ms); inr ip addr del 10.201.2.2/24 dev "$RB"
 L=$(latency "dev=$RB .*usable4=0")
-check "IPv4 address removal: member B not usable for IPv4 ($L ms)" [ "$L" -lt 200 ]
+check "IPv4 address removal: member B not usable for IPv4 ($L ms)" [ "$L" -lt 500 ]
 
 inr ip addr add 10.201.2.2/24 dev "$RB"
 T=$(now_ms); inr ip route add default via 10.201.2.1 dev "$RB" metric 20 proto static
 L=$(latency "dev=$RB .*usable4=1 usable6=1 gw4=10.201.2.1")
-check "address and default route back: B usable again ($L ms)" [ "$L" -lt 200 ]
+check "address and default route back: B usable again ($L ms)" [ "$L" -lt 500 ]
 
 T=$(now_ms); inr ip route del default via 10.201.2.1 dev "$RB"
 L=$(latency "dev=$RB .*usable4=0")
-check "default route removal reported ($L ms)" [ "$L" -lt 200 ]
+check "default route removal reported ($L ms)" [ "$L" -lt 500 ]
 inr ip route add default via 10.201.2.1 dev "$RB" metric 20 proto static
 
 # a route of Starfail's own protocol is not taken for the system's
@@ -64,7 +67,7 @@ i=0; while [ $i -lt 500 ]; do echo "route add 10.250.$((i / 250)).$((i % 250))/3
 sed 's/^route add/route del/' "$OUT.add" > "$OUT.del"
 cat "$OUT.add" "$OUT.del" > "$OUT.batch"
 inr ip -batch "$OUT.batch" || fail "ip -batch"
-sleep 0.3
+sleep 1
 kill -TERM $LM
 wait $LM
 msgs=$(sed -n 's/^linkmon messages=\([0-9]*\).*/\1/p' "$OUT")

@@ -201,16 +201,19 @@ class InitScript(unittest.TestCase):
 
 
 class Hotplug(unittest.TestCase):
-    BOUND_S = 0.1   # netifd runs hotplug scripts one at a time
+    # netifd runs hotplug scripts one at a time; the requests themselves take
+    # >= 1 s against a hung daemon, so 0.5 s still tells a script that waits
+    BOUND_S = 0.5
 
     def setUp(self):
         self.r = Root()
         # starfailctl behind a shim that writes each call's arguments to
-        # calls.log, so the test sees which requests the script makes
+        # calls.log before it runs and "done ..." after, so the test sees which
+        # requests the script makes and when each has finished
         ctl = self.r.path("sbin/starfailctl")
         with open(ctl, "w") as f:
-            f.write('#!/bin/sh\necho "starfailctl $*" >> "$SF_PKG_LOG"\nexec %s "$@"\n'
-                    % os.path.abspath(STARFAILCTL))
+            f.write('#!/bin/sh\necho "starfailctl $*" >> "$SF_PKG_LOG"\n%s "$@"\nrc=$?\n'
+                    'echo "done $*" >> "$SF_PKG_LOG"\nexit $rc\n' % os.path.abspath(STARFAILCTL))
         os.chmod(ctl, 0o755)
         self.hp = self.r.script("starfail.hotplug", [("/usr/sbin/starfailctl", ctl)])
         self.d = None
@@ -218,6 +221,9 @@ class Hotplug(unittest.TestCase):
     def ctl_calls(self):
         """The starfailctl requests so far, as their last argument (the method)."""
         return [c.split()[-1] for c in self.r.calls() if c.startswith("starfailctl ")]
+
+    def ctl_done(self):
+        return [c.split()[-1] for c in self.r.calls() if c.startswith("done ")]
 
     def tearDown(self):
         if self.d:
@@ -256,17 +262,16 @@ class Hotplug(unittest.TestCase):
     def test_events_reach_the_daemon(self):
         self.start_daemon()
         for action in ("ifup", "ifdown", "ifupdate"):
-            before = self.requests()    # this status call is one request
+            before = self.requests()    # counts itself
             self.assertLess(self.hotplug(action), self.BOUND_S)
-            deadline = time.monotonic() + 3
-            while self.requests() - before < 3 and time.monotonic() < deadline:
-                time.sleep(0.05)        # status + recheck + this status
-            self.assertGreaterEqual(self.requests() - before, 3, action)
-            # discover first (netifd's state), then recheck, once each
-            deadline = time.monotonic() + 3
-            while len(self.ctl_calls()) < 2 and time.monotonic() < deadline:
+            # discover first (netifd's state), then recheck, once each: both done
+            deadline = time.monotonic() + 5
+            while len(self.ctl_done()) < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
             self.assertEqual(self.ctl_calls(), ["discover", "recheck"], action)
+            self.assertEqual(self.ctl_done(), ["discover", "recheck"], action)
+            # the daemon counted them: 2 more than this status call
+            self.assertEqual(self.requests() - before, 3, action)
             open(self.r.log, "w").close()
         # mwan3track's and netifd's other events: nothing sent
         for action in ("connected", "disconnected", "ifup-failed", "free", "iflink"):
@@ -282,10 +287,15 @@ class Hotplug(unittest.TestCase):
         self.d.send_signal(signal.SIGSTOP)
         for _ in range(3):
             self.assertLess(self.hotplug("ifup"), self.BOUND_S)
-        # the background requests give up by themselves (-t 1000 each)
-        time.sleep(2.5)
-        ps = subprocess.run(["pgrep", "-f", "starfailctl -s %s" % self.r.sock],
-                            stdout=subprocess.PIPE).stdout.split()
+        # the background requests give up by themselves (-t 1000 each, two in
+        # a row per event): gone within a few seconds, with the daemon still stopped
+        deadline = time.monotonic() + 6
+        while True:
+            ps = subprocess.run(["pgrep", "-f", "starfailctl -s %s" % self.r.sock],
+                                stdout=subprocess.PIPE).stdout.split()
+            if not ps or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         self.assertEqual(ps, [], "starfailctl still waiting on a hung daemon")
 
 

@@ -228,9 +228,9 @@ def t_carrier():
         el = time.monotonic() - t0
         note("route moved to %s %.3f s after carrier loss", dev, el)
         require(dev in ("mob1s1a1", "wan"), "the default route left starlink (%s)" % dev)
-        # poll_interval_ms is 500 and hard_fail_rounds 3: anything under 1.5 s
-        # cannot have come from lost probe rounds
-        check(el < 1.5, "switched within 1.5 s (%.3f s): driven by the link event" % el)
+        # the reason below says it was the link event; the bound allows the
+        # kernel's linkwatch delay (up to 1 s after another test's link event)
+        check(el < 2.5, "switched within 2.5 s (%.3f s)" % el)
         ev = switch_events(d, to=dev, frm="starlink")
         check(ev and ev[-1]["reason"] == "hard_fail_link",
               "event: switch reason %s" % (ev[-1]["reason"] if ev else "none"))
@@ -441,6 +441,7 @@ def t_reconcile():
             time.sleep(0.5)
             for what, cmds in breaks:
                 ev0 = len([e for e in d.events() if e["type"] in ("drift", "repair")])
+                drifts0 = d.status()["controller"]["drifts"]
                 rules0 = S.sf_rules(lab)
                 t_break = time.monotonic()
                 cp = subprocess.run(["ip", "-n", lab.ns("router"), "-batch", "-"], input="\n".join(cmds) + "\n",
@@ -453,8 +454,12 @@ def t_reconcile():
                      "%.0f ms" % (repair_s * 1000) if repair_s is not None else "NEVER")
                 check(repair_s is not None and repair_s < 1.0,
                       "%s: LAN traffic flows again within 1 s (%s s)" % (what, repair_s))
+                # the drifted/repairing state lasts ~50 ms: a 10 ms status poll
+                # usually sees it, a starved one may not; the counter always does
                 drift = w.drift_seen(t_break, t_break + 1.5)
-                check(drift, "%s: status showed the drift while it lasted (%s)" % (what, drift[:2]))
+                drifts = d.status()["controller"]["drifts"] - drifts0
+                check(drifts >= 1, "%s: status counted the drift (%d; states seen while it lasted: %s)"
+                      % (what, drifts, drift[:2] or "none in the 10 ms polls"))
                 ev = [e for e in d.events() if e["type"] in ("drift", "repair")][ev0:]
                 types = [e["type"] for e in ev]
                 check("drift" in types and "repair" in types,
