@@ -178,6 +178,7 @@ void daemon_sim_observe(struct daemon *d, struct member *m, const struct sample 
 		.answered = v.answered,
 		.reg = v.radio->reg,
 		.slot = v.radio->sim_slot,
+		.empty = v.radio->sim_empty,
 		.rsrp_dbm = v.radio->rsrp_dbm,
 		.sinr_db = v.radio->sinr_db,
 		.roaming = v.radio->roaming,

@@ -138,6 +138,7 @@ class Cellular(unittest.TestCase):
                          ("LTE", "home", False, 1, "OperatorName"))
         self.assertIsNone(r["nr_rsrp_dbm"])
         self.assertIsNone(r["temp_c"])
+        self.assertIsNone(r["sim_slots"], "the recording lists no sim-slots: unknown")
         # the RutOS providers come first and are not installed here
         for p in ("rutos_ubus", "gsmctl"):
             self.assertEqual(c[p]["status"], "failing")

@@ -47,6 +47,8 @@ static void dump(char *buf, size_t cap, int rc, const char *err, const struct ce
 		      cell_tech_name(ci->tech), cell_reg_name(ci->reg),
 		      ci->roaming == TRI_UNKNOWN ? "null" : ci->roaming == TRI_TRUE ? "true" : "false",
 		      ci->sim_slot, ci->operator_name[0] ? ci->operator_name : "null");
+	if (ci->sim_slots[0])	/* only where a provider tells it: the older goldens stay */
+		p += snprintf(p, (size_t)(end - p), "sim_slots=%s\nsim_empty=%#x\n", ci->sim_slots, ci->sim_empty);
 }
 
 static char *slurp(const char *path, size_t *len)

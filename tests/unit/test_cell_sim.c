@@ -6,8 +6,8 @@
  * and a probe round up after the command; a SIM that does not come up is
  * switched back once and not tried again while marked failed; weak and
  * roaming never cut a member carrying traffic (another one usable); a weak
- * switch onto a SIM as weak is not verified; unknown slot and one slot
- * never switch.
+ * switch onto a SIM as weak is not verified; unknown slot, one slot and a
+ * slot the provider lists empty never switch.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -333,6 +333,48 @@ static void test_weak_not_cured_reverts(void **state)
 	assert_int_equal(out.result, CELL_SIM_RES_VERIFIED);
 }
 
+/* the provider lists slot 2 without a card (mmcli sim-slots "/"): down on slot 1 never switches */
+static struct cell_sim_obs down_slot2_empty(int64_t t)
+{
+	struct cell_sim_obs o = down(t);
+	o.empty = 1u << 2;
+	return o;
+}
+
+static void test_empty_slot_not_a_target(void **state)
+{
+	(void)state;
+	struct cell_sim s;
+	struct cell_sim_params p = params();
+	cell_sim_init(&s, &p, 0);
+	struct cell_sim_out out;
+	assert_int_equal(run(&s, down_slot2_empty, 0, 100, &out), -1);
+	assert_string_equal(s.hold, "other slot empty");
+	/* a card put in (the next answer lists it): the switch follows on the next bad poll */
+	assert_int_equal(run(&s, down, 1000000, 1, &out), 1000000);
+	assert_int_equal(out.action, CELL_SIM_ACT_SWITCH);
+	assert_int_equal(out.slot, 2);
+	/* three slots, 2 empty: 3 is the target */
+	p.slots = 3;
+	cell_sim_init(&s, &p, 0);
+	assert_int_equal(run(&s, down_slot2_empty, 0, 100, &out), 60000);
+	assert_int_equal(out.slot, 3);
+	/* an unanswered poll keeps what the last answer said */
+	p.slots = 2;
+	cell_sim_init(&s, &p, 0);
+	struct cell_sim_obs o = down_slot2_empty(0);
+	cell_sim_step(&s, &o, &out);
+	o = down(10000);
+	o.answered = false;
+	o.empty = 0;
+	for (int64_t t = 10000; t < 100000; t += POLL_MS) {
+		o.t_ms = t;
+		cell_sim_step(&s, &o, &out);
+		assert_int_equal(out.action, CELL_SIM_ACT_NONE);
+	}
+	assert_string_equal(s.hold, "other slot empty");
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -350,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_verify_and_cooldown),
 		cmocka_unit_test(test_not_up_reverts_once),
 		cmocka_unit_test(test_weak_not_cured_reverts),
+		cmocka_unit_test(test_empty_slot_not_a_target),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,8 @@ void cell_info_init(struct cell_info *ci)
 	ci->reg = CELL_REG_UNKNOWN;
 	ci->roaming = TRI_UNKNOWN;
 	ci->sim_slot = -1;
+	ci->sim_slots[0] = '\0';
+	ci->sim_empty = 0;
 	ci->temp_c = NAN;
 	ci->operator_name[0] = '\0';
 }
@@ -60,6 +62,10 @@ void cell_info_merge(struct cell_info *dst, const struct cell_info *src)
 		dst->roaming = src->roaming;
 	if (src->sim_slot >= 1)
 		dst->sim_slot = src->sim_slot;
+	if (src->sim_slots[0]) {
+		memcpy(dst->sim_slots, src->sim_slots, sizeof(dst->sim_slots));
+		dst->sim_empty = src->sim_empty;
+	}
 	if (src->operator_name[0])
 		memcpy(dst->operator_name, src->operator_name, sizeof(dst->operator_name));
 }

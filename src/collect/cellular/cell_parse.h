@@ -27,6 +27,7 @@
 #include "sample.h"
 
 #define CELL_OPERATOR_MAX 48
+#define CELL_SIM_SLOTS_SEEN 8		/* slots a provider may list */
 #define CELL_INPUT_MAX (64 * 1024)	/* longer input is refused */
 
 /* Radio access technology of the serving cell. */
@@ -61,6 +62,10 @@ struct cell_info {
 	int reg;			/* enum cell_reg */
 	enum tri roaming;
 	int sim_slot;			/* 1..; -1 unknown */
+	/* what the provider says each slot holds (mmcli's sim-slots): "1:sim 2:empty";
+	 * "" unknown. sim_empty: bit s set for slot s listed as empty. */
+	char sim_slots[CELL_SIM_SLOTS_SEEN * 8];
+	unsigned sim_empty;
 	double temp_c;			/* modem temperature */
 	char operator_name[CELL_OPERATOR_MAX];	/* sanitised; "" unknown */
 };

@@ -8,6 +8,7 @@
 #include "cell_parse_impl.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -194,6 +195,37 @@ static struct json_object *mm_modem(struct json_object *o, char *err, size_t err
 	return m;
 }
 
+/*
+ * mmcli's "sim-slots" (MM >= 1.16, modems with more than one slot): one SIM
+ * object path per slot, "/" for a slot without a card. Anything else in the
+ * list (not a string, not a path) makes the whole list unknown.
+ */
+static int mm_sim_slots(struct json_object *a, struct cell_info *out)
+{
+	if (!a || !json_object_is_type(a, json_type_array))
+		return 0;
+	size_t n = json_object_array_length(a);
+	if (n < 1 || n > CELL_SIM_SLOTS_SEEN)
+		return 0;
+	char text[sizeof(out->sim_slots)] = "";
+	unsigned empty = 0;
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+		const char *p = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
+		if (!p || p[0] != '/')
+			return 0;
+		bool none = p[1] == '\0';
+		if (none)
+			empty |= 1u << (i + 1);
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%zu:%s", i ? " " : "", i + 1,
+					 none ? "empty" : "sim");
+	}
+	memcpy(out->sim_slots, text, sizeof(out->sim_slots));
+	out->sim_empty = empty;
+	return 1;
+}
+
 int cell_parse_mmcli_modem(const char *in, size_t len, struct cell_info *out, char *err, size_t errlen)
 {
 	struct json_object *o = parse_json(in, len, err, errlen);
@@ -242,6 +274,7 @@ int cell_parse_mmcli_modem(const char *in, size_t len, struct cell_info *out, ch
 		out->sim_slot = (int)slot;
 		n++;
 	}
+	n += mm_sim_slots(gen ? jobj(gen, "sim-slots") : NULL, out);
 	json_object_put(o);
 	return n;
 }

@@ -66,18 +66,23 @@ static int trigger_of(const struct cell_sim *s, const struct cell_sim_obs *o)
 	return CELL_SIM_TRIG_NONE;
 }
 
-/* The next slot after the active one holding a SIM not marked failed, or -1. */
+/* The next slot after the active one holding a SIM not marked failed: the
+ * slot, or -1 (active unknown), -2 (the others failed), -3 (the others empty). */
 static int target_of(const struct cell_sim *s, int64_t now)
 {
 	int n = s->p.slots < CELL_SIM_SLOTS_MAX ? s->p.slots : CELL_SIM_SLOTS_MAX;
 	if (s->slot < 1 || s->slot > n)
 		return -1;
+	bool failed = false;
 	for (int k = 1; k < n; k++) {
 		int t = (s->slot - 1 + k) % n + 1;
+		if (s->empty & (1u << t))
+			continue;
 		if (s->failed_until_ms[t] <= now)
 			return t;
+		failed = true;
 	}
-	return -2;
+	return failed ? -2 : -3;
 }
 
 static void verify(struct cell_sim *s, const struct cell_sim_obs *o, struct cell_sim_out *out)
@@ -116,6 +121,8 @@ void cell_sim_step(struct cell_sim *s, const struct cell_sim_obs *o, struct cell
 		return;
 	if (o->answered && o->slot >= 1 && s->state == CELL_SIM_IDLE)
 		s->slot = o->slot;
+	if (o->answered)
+		s->empty = o->empty;
 	if (s->state == CELL_SIM_SWITCHING || s->state == CELL_SIM_REVERTING)
 		return;		/* the command still runs */
 	if (s->state == CELL_SIM_VERIFYING) {
@@ -144,7 +151,8 @@ void cell_sim_step(struct cell_sim *s, const struct cell_sim_obs *o, struct cell
 	}
 	int t = target_of(s, now);
 	if (t < 0) {
-		s->hold = s->p.slots < 2 ? "no other SIM" : t == -1 ? "active slot unknown" : "other SIM failed";
+		s->hold = s->p.slots < 2 ? "no other SIM" : t == -1 ? "active slot unknown"
+			: t == -2 ? "other SIM failed" : "other slot empty";
 		return;
 	}
 	s->hold = "";
@@ -211,7 +219,7 @@ const struct metric_desc cell_sim_view_metrics[] = {
 		 "none, down, weak or roaming: the latest poll's (the switch's while one is under way).") },
 	{ METRIC("hold", METRIC_STRPTR, V(hold), NULL, METRIC_INFO,
 		 "Why that trigger did not switch: rounds, startup, cooldown, no other SIM, active slot "
-		 "unknown, other SIM failed; null none.") },
+		 "unknown, other SIM failed, other slot empty; null none.") },
 	{ METRIC("bad_rounds", METRIC_INT, V(bad_rounds), "polls", METRIC_GAUGE,
 		 "Polls in a row with a trigger.") },
 	{ METRIC("cooldown_left_ms", METRIC_INT64, V(cooldown_left_ms), "ms", METRIC_GAUGE,

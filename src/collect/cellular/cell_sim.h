@@ -18,7 +18,8 @@
  * A switch needs: the trigger in `rounds` polls in a row (one bad reading is
  * not enough), startup_ms since the logic started, cooldown_ms since the
  * previous switch or revert (every path: a failed command too), the active
- * slot known, another slot (slots >= 2) not marked failed. After the
+ * slot known, another slot (slots >= 2) not marked failed and not listed
+ * empty by the provider (mmcli's sim-slots; the last answer's). After the
  * command worked the new SIM must be registered (and on the target slot
  * when the provider tells the slot), no longer below the floor (a weak
  * switch) or roaming (a roaming switch), and a probe round must be up after
@@ -53,6 +54,7 @@ struct cell_sim_obs {
 	bool answered;			/* a modem tool answered this poll */
 	int reg;			/* enum cell_reg */
 	int slot;			/* active slot 1..; -1 unknown */
+	unsigned empty;			/* bit s: the provider lists slot s without a card */
 	double rsrp_dbm, sinr_db;	/* NAN unknown */
 	enum tri roaming;
 	int data;			/* member's probes: 1 up, 0 down, -1 unknown */
@@ -81,6 +83,7 @@ struct cell_sim {
 	int bad_rounds;			/* polls in a row with a trigger */
 	int trigger;			/* of the latest poll */
 	int slot;			/* last known active slot, -1 */
+	unsigned empty;			/* slots the last answer listed without a card */
 	int from, to;			/* of the switch under way */
 	int64_t last_switch_ms;		/* start of the latest switch or revert; -1 never */
 	int64_t cmd_done_ms, verify_until_ms;

@@ -65,7 +65,7 @@ const struct cfg_option cellular_options[] = {
 	  CFG_HELP("How: sim_switch (`sim_switch change simN`), ubus_sim (`ubus call sim change`, toggles), "
 	  "at (AT+QUIMSLOT=N through the AT provider).") },
 	{ "cell_sim_slots", CFG_INT, P(sim_slots), 1, 4, "2", NULL, NULL,
-	  CFG_HELP("SIM slots holding a SIM (no provider reports the other slot's card).") },
+	  CFG_HELP("SIM slots holding a SIM; a slot ModemManager lists empty is skipped.") },
 	{ "cell_sim_rounds", CFG_INT, P(sim_rounds), 1, 100, "3", NULL, "polls",
 	  CFG_HELP("Polls in a row the active SIM must be down, weak or roaming before a switch.") },
 	{ "cell_sim_cooldown_ms", CFG_INT, P(sim_cooldown_ms), 10000, 86400000, "600000", NULL, "ms",

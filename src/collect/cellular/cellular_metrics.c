@@ -28,6 +28,8 @@ const struct metric_desc cell_info_metrics[] = {
 		 "Network registration: home, roaming, registered, searching, denied, ..."), .names = &reg },
 	{ METRIC("roaming", METRIC_TRI, R(roaming), NULL, G, "Registered on a visited network.") },
 	{ METRIC("sim_slot", METRIC_INT, R(sim_slot), NULL, I, "Active SIM slot (1, 2, ...)."), NEG },
+	{ METRIC("sim_slots", METRIC_STRING, R(sim_slots), NULL, I,
+		 "What each slot holds, where the provider tells (mmcli): \"1:sim 2:empty\"."), },
 	{ METRIC("temp_c", METRIC_DOUBLE, R(temp_c), "°C", G, "Modem temperature.") },
 	{ METRIC("operator", METRIC_STRING, R(operator_name), NULL, I, "Operator name as the modem gives it.") },
 	METRIC_END
