@@ -17,6 +17,9 @@ target_link_libraries(sf-metrics-doc PRIVATE sfcore)
 if(SF_TESTS)
   add_test(NAME daemon_api COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py)
   set_tests_properties(daemon_api PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
+  # admission and limits: per-uid slots, hostile clients, sizes, EMFILE
+  add_test(NAME daemon_admission COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_admission.py)
+  set_tests_properties(daemon_admission PROPERTIES ENVIRONMENT "SF_BUILD=${CMAKE_BINARY_DIR}" TIMEOUT 120)
   # the same file's tests that need a network namespace of their own (root)
   add_test(NAME daemon_netns COMMAND ${SF_ISOLATE} /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/integration/test_daemon.py DaemonNetns DaemonNetnsUnpriv)
   set_tests_properties(daemon_netns PROPERTIES LABELS net TIMEOUT 60
