@@ -35,7 +35,7 @@ config member 'mob1s1a1'
 # tests/data/cellular/at_quectel_lte.at(.golden): +QENG wins over +CSQ/+CESQ
 LTE = {"rssi_dbm": -46, "rsrp_dbm": -70, "rsrq_db": -9, "sinr_db": 25, "tech": "LTE",
        "registration": "home", "roaming": False, "sim_slot": 1, "operator": "Telia FI",
-       "nr_rsrp_dbm": None, "nr_rsrq_db": None, "nr_sinr_db": None, "temp_c": None}
+       "nr_rsrp_dbm": None, "nr_rsrq_db": None, "nr_sinr_db": None, "temp_c": None, "sim_slots": None}
 
 
 def pid_holds(pid, path):
