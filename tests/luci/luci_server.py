@@ -15,10 +15,22 @@ to load the LuCI app's views in a real browser (tests only, standard library).
                                every other call checked against the
                                session's ACL (-32002 Access denied as uhttpd
                                says it); `uci get` reads the daemon's config
-                               file, `uci set` is staged in memory (no
-                               apply); `starfail` calls run the real rpcd
-                               plugin `starfailctl call METHOD` with the
-                               arguments (plus ubus_rpc_session) on stdin.
+                               file, `uci set` is staged in memory;
+                               `starfail` calls run the real rpcd plugin
+                               `starfailctl call METHOD` with the arguments
+                               (plus ubus_rpc_session) on stdin.
+  POST /cgi-bin/luci/admin/uci/apply_rollback, apply_unchecked, confirm
+                               what luci-base's controller admin/uci.uc and
+                               rpcd's `uci apply` / `uci confirm` do: the
+                               staged changes written to the file, procd's
+                               reload trigger (on_apply: the daemon gets
+                               SIGHUP, as its init script asks), a rollback
+                               token; without a confirm within rollback_s
+                               the old file comes back and on_apply runs
+                               again. Status codes as admin/uci.uc maps
+                               rpcd's: 200 {token}, 204 nothing to apply or
+                               nothing to confirm, 403 a wrong token.
+                               rollback_s is the test's (real LuCI: >= 90 s).
 
 The ACL comes from the app's acl.d file, the logins from a dict shaped like
 /etc/config/rpcd's `config login` (read / write lists of group patterns).
@@ -77,6 +89,41 @@ body.modal-overlay-active #modal_overlay{display:block}
 """
 
 
+def uci_quote(v):
+    return "'" + str(v).replace("'", "'\\''") + "'"
+
+
+def uci_set_text(text, changes):
+    """text with every staged `uci set` (section, {option: value}) written in:
+    the option's line replaced in its section, else added at the section's end."""
+    lines = text.splitlines()
+    for sec, vals in changes:
+        start = None
+        for i, line in enumerate(lines):
+            w = line.split()
+            if w[:1] == ["config"] and len(w) > 2 and w[2].strip("'\"") == sec:
+                start = i
+                break
+        if start is None:
+            lines += ["", "config starfail " + uci_quote(sec)] if sec == "main" else ["", "config member " + uci_quote(sec)]
+            start = len(lines) - 1
+        end = start + 1
+        while end < len(lines) and not lines[end].split()[:1] == ["config"]:
+            end += 1
+        for k, v in vals.items():
+            new = "\toption %s %s" % (k, uci_quote(v))
+            for i in range(start + 1, end):
+                if lines[i].split()[:2] == ["option", k]:
+                    lines[i] = new
+                    break
+            else:
+                while end > start + 1 and not lines[end - 1].strip():
+                    end -= 1
+                lines.insert(end, new)
+                end += 1
+    return "\n".join(lines) + "\n"
+
+
 def parse_uci(text):
     """The sections of a UCI file as rpcd's `uci get` returns them (quoted values, as the tests write them)."""
     import shlex
@@ -119,7 +166,7 @@ class Acl:
 
 
 class LuciServer:
-    def __init__(self, luci_base, starfailctl, sock, uci_path, poll_interval_s=2):
+    def __init__(self, luci_base, starfailctl, sock, uci_path, poll_interval_s=2, on_apply=None, rollback_s=8):
         self.luci_base = luci_base
         self.starfailctl = starfailctl
         self.sock = sock                  # the daemon's socket; the test may point it elsewhere
@@ -130,6 +177,11 @@ class LuciServer:
         self.uci_path = uci_path          # the daemon's config, what `uci get starfail` shows
         self.uci_changes = []             # (op, section, values) staged by `uci set`
         self.no_object = False            # the test's switch: rpcd without the starfail object
+        self.on_apply = on_apply or (lambda: None)   # procd's reload trigger for the package
+        self.rollback_s = rollback_s
+        self.rollback = None              # {token, until, backup, timer} while an apply waits for its confirm
+        self.unreachable = False          # the test's switch: no confirm gets through (the admin cut off)
+        self.applies = []                 # ("apply" | "confirm" | "rollback", file text after it)
         self.sessions = {}
         self.calls = []                   # (object, method, outcome) of every ubus call, for the test
         self.lock = threading.Lock()
@@ -152,6 +204,8 @@ class LuciServer:
         self.thread.start()
 
     def close(self):
+        if self.rollback:
+            self.rollback["timer"].cancel()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -230,7 +284,7 @@ class LuciServer:
                    "dispatchpath": ["admin", "services", "starfail", page],
                    "pollinterval": self.poll_interval_s, "ubuspath": "/ubus/", "sessionid": sid,
                    "token": secrets.token_hex(16), "nodespec": self.nodespec(s, page),
-                   "apply_rollback": 90, "apply_holdoff": 4, "apply_timeout": 5, "apply_display": 1.5,
+                   "apply_rollback": self.rollback_s, "apply_holdoff": 1, "apply_timeout": 5, "apply_display": 1.5,
                    "rollback_token": None}
             text = PAGE % {"page": html.escape(page), "env": json.dumps(env).replace("/", "\\/"),
                            "view": json.dumps("starfail/" + page)}
@@ -238,7 +292,11 @@ class LuciServer:
         return self.reply(h, 404, "not found")
 
     def post(self, h):
-        path = urllib.parse.urlsplit(h.path).path
+        url = urllib.parse.urlsplit(h.path)
+        path = url.path
+        if path.startswith("/cgi-bin/luci/admin/uci/"):
+            q = dict(urllib.parse.parse_qsl(url.query))
+            return self.uci_action(h, path.rsplit("/", 1)[1], q)
         if not path.startswith("/ubus"):
             return self.reply(h, 404, "not found")
         n = int(h.headers.get("Content-Length") or 0)
@@ -251,6 +309,62 @@ class LuciServer:
         else:
             out = self.rpc(req)
         self.reply(h, 200, json.dumps(out), "application/json")
+
+    # --- luci-base admin/uci.uc over rpcd's uci apply / confirm ------------
+    def uci_action(self, h, action, q):
+        if action == "confirm":
+            with self.lock:
+                rb = self.rollback
+                if self.unreachable:        # what a browser cut off sees: no answer
+                    return self.reply(h, 503, "unreachable")
+                if not rb:
+                    return self.reply(h, 204, "")           # nothing to confirm (or rolled back)
+                if q.get("token") != rb["token"]:
+                    return self.reply(h, 403, "Permission denied")
+                rb["timer"].cancel()
+                self.rollback = None
+                self.applies.append(("confirm", self.read_conf()))
+            return self.reply(h, 200, "OK")
+        if action not in ("apply_rollback", "apply_unchecked"):
+            return self.reply(h, 404, "not found")
+        s = self.session(q.get("sid"))
+        if not s or ("ubus", "uci", "apply") not in s["grants"]:
+            return self.reply(h, 403, "Permission denied")
+        with self.lock:
+            if not self.uci_changes:
+                return self.reply(h, 204, "")
+            backup = self.read_conf()
+            with open(self.uci_path + ".new", "w") as f:
+                f.write(uci_set_text(backup, [(sec, vals) for _, sec, vals in self.uci_changes]))
+            os.replace(self.uci_path + ".new", self.uci_path)
+            self.uci_changes = []
+            self.applies.append(("apply", self.read_conf()))
+            token = None
+            if action == "apply_rollback":
+                token = secrets.token_hex(16)
+                timer = threading.Timer(self.rollback_s, self.roll_back, (token,))
+                self.rollback = {"token": token, "backup": backup, "timer": timer}
+                timer.start()
+        self.on_apply()
+        if token:
+            return self.reply(h, 200, json.dumps({"token": token}), "application/json; charset=UTF-8")
+        return self.reply(h, 204, "")
+
+    def read_conf(self):
+        with open(self.uci_path) as f:
+            return f.read()
+
+    def roll_back(self, token):
+        with self.lock:
+            rb = self.rollback
+            if not rb or rb["token"] != token:
+                return
+            with open(self.uci_path + ".new", "w") as f:
+                f.write(rb["backup"])
+            os.replace(self.uci_path + ".new", self.uci_path)
+            self.rollback = None
+            self.applies.append(("rollback", self.read_conf()))
+        self.on_apply()
 
     # --- uhttpd's ubus JSON-RPC ------------------------------------------
     @staticmethod

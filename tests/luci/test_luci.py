@@ -114,7 +114,56 @@ def set_input(b, expr, value):
            "i.dispatchEvent(new Event(e, {bubbles: true}))); })()" % (expr, json.dumps(value)))
 
 
-def settings(b, srv, admin, viewer, art, ok):
+def daemon_main(lab, key):
+    return lab.call("config")["result"]["main"][key]
+
+
+def wait_until(fn, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if fn():
+            return True
+        time.sleep(0.1)
+    return fn()
+
+
+def apply_and_rollback(b, srv, lab, ok):
+    """Save & Apply: LuCI's checked apply through admin/uci (the stand-in's
+    rpcd): the file written, the daemon re-reads it (SIGHUP, the init
+    script's reload), the browser's confirm keeps it. Then one whose confirm
+    never arrives: rolled back after the window, and the daemon with it."""
+    b.eval("window.sfOldPage = true; document.querySelector('.cbi-page-actions .cbi-button-apply').click()")
+    b.wait_for("/Configuration changes applied/.test(document.body.innerText)", 20, "changes applied")
+    ok([k for k, _ in srv.applies] == ["apply", "confirm"], "apply: applied, then confirmed (%r)"
+       % [k for k, _ in srv.applies])
+    text = srv.read_conf()
+    ok("option poll_interval_ms '1000'" in text and "option priority '5'" in text,
+       "apply: the file has poll_interval_ms 1000 and lte's priority 5")
+    ok(wait_until(lambda: daemon_main(lab, "poll_interval_ms") == 1000, 5),
+       "apply: the daemon re-read it (poll_interval_ms %s)" % daemon_main(lab, "poll_interval_ms"))
+    # then LuCI reloads the page: the form as the file now is
+    b.wait_for("!window.sfOldPage && !!" + JS_POLL_INPUT + " && " + JS_POLL_INPUT + ".value == '1000'", 20,
+               "the page reloaded")
+
+    srv.unreachable = True
+    set_input(b, JS_POLL_INPUT, "2000")
+    b.eval("document.querySelector('.cbi-page-actions .cbi-button-apply').click()")
+    ok(wait_until(lambda: daemon_main(lab, "poll_interval_ms") == 2000, 10),
+       "unconfirmed apply: in force meanwhile (%s)" % daemon_main(lab, "poll_interval_ms"))
+    # the browser gives up confirming at the deadline and waits for the rollback
+    b.wait_for("/Failed to confirm apply/.test(document.body.innerText)", srv.rollback_s + 10, "LuCI waiting for the rollback")
+    ok(wait_until(lambda: [k for k, _ in srv.applies][2:] == ["apply", "rollback"], 5),
+       "unconfirmed apply: rolled back (%r)" % [k for k, _ in srv.applies])
+    srv.unreachable = False     # the old config back: the router answers again
+    b.wait_for("/have been rolled back/.test(document.body.innerText)", 10, "the rollback said")
+    ok("option poll_interval_ms '1000'" in srv.read_conf(), "rollback: the file is the one before")
+    ok(wait_until(lambda: daemon_main(lab, "poll_interval_ms") == 1000, 5),
+       "rollback: the daemon re-read it (poll_interval_ms %s)" % daemon_main(lab, "poll_interval_ms"))
+    b.eval("Array.from(document.querySelectorAll('.modal button')).filter(x => /Dismiss/.test(x.textContent))"
+           ".forEach(x => x.click())")
+
+
+def settings(b, srv, lab, admin, viewer, art, ok):
     open_page(b, srv, admin, "settings")
     ok(b.eval(JS_POLL_INPUT + ".value") == str(MAIN["poll_interval_ms"]), "settings: the file's poll_interval_ms")
     names = b.eval("Array.from(document.querySelectorAll('.cbi-section-node[id^=\"cbi-starfail-\"]'))"
@@ -142,7 +191,7 @@ def settings(b, srv, admin, viewer, art, ok):
     staged = {(sec, k): v for _, sec, vals in srv.uci_changes for k, v in vals.items()}
     ok(staged.get(("main", "poll_interval_ms")) == "1000" and staged.get(("lte", "priority")) == "5",
        "settings: Save sent uci set main.poll_interval_ms=1000, lte.priority=5 (%r)" % staged)
-    srv.uci_changes.clear()
+    apply_and_rollback(b, srv, lab, ok)
     open_page(b, srv, viewer, "settings")
     ok(b.eval(JS_POLL_INPUT + ".disabled") and b.eval("document.querySelector('.cbi-button-save').disabled"),
        "settings: read-only login gets disabled inputs and no Save")
@@ -269,7 +318,7 @@ def run(b, srv, lab, art, ok):
     ok(lab.call("status")["result"]["pinned"] is None, "nothing pinned by the viewer")
     b.screenshot(os.path.join(art, "luci-status-readonly.png"))
 
-    settings(b, srv, admin, viewer, art, ok)
+    settings(b, srv, lab, admin, viewer, art, ok)
     open_page(b, srv, viewer)
 
     # the session expires: LuCI says so (and the page says access denied)
@@ -298,7 +347,8 @@ def main():
     try:
         lab = standin.StandInDaemon(MEMBERS, MAIN)
         srv = luci_server.LuciServer(luci_base(), sfdaemon.STARFAILCTL, lab.d.sock, lab.d.config,
-                                     poll_interval_s=POLL_S)
+                                     poll_interval_s=POLL_S, rollback_s=8,
+                                     on_apply=lambda: os.kill(lab.d.proc.pid, signal.SIGHUP))
         b = cdp.Browser(profile)
         run(b, srv, lab, art, ok)
     except Exception:
@@ -308,6 +358,7 @@ def main():
             try:
                 b.screenshot(os.path.join(art, "luci-failure.png"))
                 print(b.eval(JS_VIEW_TEXT)[:3000])
+                print("modal and address at the failure:", b.eval("(document.querySelector('#modal_overlay') || {}).innerText"), b.eval("location.href"))
             except Exception:
                 pass
     finally:
