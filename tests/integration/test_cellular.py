@@ -116,6 +116,18 @@ class Cellular(unittest.TestCase):
         self.assertNotIn("error", r, r)
         return r["result"]["cellular"]
 
+    def member(self):
+        return [x for x in self.d.call("members")["result"] if x["name"] == "mob1s1a1"][0]
+
+    def wait_member(self, cond, timeout=8.0):
+        deadline = time.time() + timeout
+        m = self.member()
+        while not cond(m) and time.time() < deadline:
+            time.sleep(0.1)
+            m = self.member()
+        self.assertTrue(cond(m), m)
+        return m
+
     def wait(self, cond, timeout=8.0):
         deadline = time.time() + timeout
         c = None
@@ -186,11 +198,23 @@ class Cellular(unittest.TestCase):
         self.assertEqual((r["rsrp_dbm"], r["sinr_db"], r["nr_rsrp_dbm"], r["nr_sinr_db"], r["tech"]),
                          (-70, 30, -75, 18.5, "5G NSA"))
         self.assertEqual((r["operator"], r["registration"]), ("Telia FI", "home"))
+        # the provider to use is failing: a fault beside the member's state, though uqmi answered
+        # (gsmctl, not installed here, is none)
+        m = self.member()
+        self.assertEqual(m["fault"], "cellular: uqmi answered; rutos_ubus: " + c["rutos_ubus"]["reason"], m)
         # mmcli recovers: after its backoff it is used again, ahead of uqmi
         self.mode("mmcli", "replay")
         c = self.wait(lambda c: c["active"] == "mmcli", timeout=6)
         self.assertEqual(c["mmcli"]["status"], "ok")
         self.assertEqual(c["radio"]["rsrp_dbm"], -95)
+        m = self.wait_member(lambda m: m["fault"] == "cellular: mmcli answered; rutos_ubus: " + c["rutos_ubus"]["reason"])
+        # and the RutOS provider: no fault left, one event for each reason and one for the end
+        self.mode("ubus", "replay")
+        c = self.wait(lambda c: c["active"] == "rutos_ubus", timeout=8)
+        self.wait_member(lambda m: m["fault"] is None)
+        evs = [e["type"] for e in self.d.call("events", {"limit": 100})["result"]["events"]
+               if e["type"].startswith("fault") and e["member"] == "mob1s1a1"]
+        self.assertEqual(evs, ["fault", "fault", "fault_cleared"])
 
     def test_hang_killed_at_timeout(self):
         self.tools(mmcli="hang")
@@ -209,7 +233,7 @@ class Cellular(unittest.TestCase):
         self.assertEqual(c["rutos_ubus"]["status"], "untried", "cell_provider mmcli runs only mmcli")
         self.mode("mmcli", "replay")  # the tool answers again: the fault clears with one event
         self.wait(lambda c: c["active"] == "mmcli", timeout=8)
-        m = [x for x in self.d.call("members")["result"] if x["name"] == "mob1s1a1"][0]
+        m = self.member()
         self.assertIsNone(m["fault"], m)
         evs = [e["type"] for e in self.d.call("events", {"limit": 200})["result"]["events"]
                if e["type"].startswith("fault") and e["member"] == "mob1s1a1"]
@@ -246,7 +270,7 @@ class Cellular(unittest.TestCase):
         self.assertEqual(c["polls_ok"], 0)
         self.assertGreaterEqual(c["polls_failed"], 5, "every poll reports, with unknown values")
         # the collector's fault: shown beside the member's state, one event for all those polls
-        m = [x for x in self.d.call("members")["result"] if x["name"] == "mob1s1a1"][0]
+        m = self.member()
         self.assertEqual(m["fault"], "cellular: no modem tool answered; mmcli: " + c["mmcli"]["reason"], m)
         self.assertGreaterEqual(m["fault_failures"], 5, m)
         self.assertNotIn("modem tool", m["reason"] or "", "a failing modem tool is not essential")

@@ -120,6 +120,7 @@ struct prov_state {
 	char args[STEPS_MAX][ARGS_MAX][ARG_LEN];
 	const char *argv[STEPS_MAX][ARGS_MAX + 1];
 	struct provider_health h;
+	bool absent;		/* its last failure: the tool is not installed */
 };
 
 struct cellular {
@@ -206,18 +207,29 @@ static void emit(struct cellular *c, const struct cell_info *ci, int64_t t_ms)
 }
 
 /*
- * The collector's fault (collector.h): none while a provider answers; else
- * the first failing provider in order, with its reason (no counters in it).
+ * The collector's fault (collector.h), its reason without counters: when no
+ * provider answered, the first failing one in order; when one answered but
+ * a provider before it in order is failing for another reason than not
+ * being installed (auto: it was the one to use), that one, naming the
+ * provider that answered in its place; else none.
  */
 static void report_fault(struct cellular *c, bool good)
 {
 	if (!c->host.fault)
 		return;
+	char why[COLLECT_FAULT_REASON_MAX] = "no modem tool answered";
 	if (good) {
+		for (int i = 0; i < c->active; i++) {
+			if (provider_allowed(c, i) && c->prov[i].h.failing && !c->prov[i].absent) {
+				snprintf(why, sizeof(why), "%s answered; %s: %.120s", cell_provider_names[c->active],
+					 cell_provider_names[i], c->prov[i].h.reason);
+				c->host.fault(c->host.ctx, why);
+				return;
+			}
+		}
 		c->host.fault(c->host.ctx, NULL);
 		return;
 	}
-	char why[COLLECT_FAULT_REASON_MAX] = "no modem tool answered";
 	for (int i = 0; i < __CELL_PROV_MAX; i++) {
 		if (c->prov[i].h.failing) {
 			snprintf(why, sizeof(why), "no modem tool answered; %s: %.120s", cell_provider_names[i],
@@ -267,6 +279,7 @@ static void start_provider(struct cellular *c)
 	}
 	c->tried_this_poll[prov] = true;
 	c->cur = prov;
+	c->prov[prov].absent = false;
 	c->step = 0;
 	cell_info_init(&c->poll_info);
 	provider_health_start(&c->prov[prov].h, now);
@@ -327,6 +340,7 @@ static void on_done(const struct proc_result *res, void *ctx)
 				snprintf(reason, sizeof(reason), "%s: output over %d bytes", tool, CELL_INPUT_MAX);
 			else
 				run_reason(reason, sizeof(reason), tool, res);
+			ps->absent = !res->ok && res->start_failed && res->start_errno == ENOENT;
 			provider_failed(c, reason);
 			return;
 		}
