@@ -179,6 +179,7 @@ void daemon_sim_observe(struct daemon *d, struct member *m, const struct sample 
 		.reg = v.radio->reg,
 		.slot = v.radio->sim_slot,
 		.empty = v.radio->sim_empty,
+		.empty_known = v.radio->sim_slots[0] != '\0',
 		.rsrp_dbm = v.radio->rsrp_dbm,
 		.sinr_db = v.radio->sinr_db,
 		.roaming = v.radio->roaming,

@@ -204,8 +204,10 @@ class LuciServer:
         self.thread.start()
 
     def close(self):
-        if self.rollback:
-            self.rollback["timer"].cancel()
+        with self.lock:
+            if self.rollback:
+                self.rollback["timer"].cancel()
+                self.rollback = None
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -331,6 +333,8 @@ class LuciServer:
         if not s or ("ubus", "uci", "apply") not in s["grants"]:
             return self.reply(h, 403, "Permission denied")
         with self.lock:
+            if self.rollback:                       # rpcd: one apply waits for its confirm at a time
+                return self.reply(h, 403, "Permission denied")
             if not self.uci_changes:
                 return self.reply(h, 204, "")
             backup = self.read_conf()
@@ -343,6 +347,7 @@ class LuciServer:
             if action == "apply_rollback":
                 token = secrets.token_hex(16)
                 timer = threading.Timer(self.rollback_s, self.roll_back, (token,))
+                timer.daemon = True
                 self.rollback = {"token": token, "backup": backup, "timer": timer}
                 timer.start()
         self.on_apply()
@@ -364,7 +369,10 @@ class LuciServer:
             os.replace(self.uci_path + ".new", self.uci_path)
             self.rollback = None
             self.applies.append(("rollback", self.read_conf()))
-        self.on_apply()
+        try:
+            self.on_apply()
+        except OSError:             # the daemon already gone (the test is ending)
+            pass
 
     # --- uhttpd's ubus JSON-RPC ------------------------------------------
     @staticmethod
@@ -425,7 +433,8 @@ class LuciServer:
                 values.setdefault(sec, {}).update(vals)
             return self.result(rid, 0, {"values": values})
         if method == "set" and isinstance(args.get("values"), dict):
-            self.uci_changes.append(("set", args.get("section"), args["values"]))
+            with self.lock:
+                self.uci_changes.append(("set", args.get("section"), args["values"]))
             return self.result(rid, 0)
         if method == "changes":
             return self.result(rid, 0, {"changes": {"starfail": [

@@ -180,9 +180,9 @@ static const char *get(const char *sec, const char *opt, char *buf, size_t len)
 static int online(const char *iface)
 {
 	char f[128], t[32], h[32];
-	snprintf(f, sizeof(f), "track.%s", iface);
+	snprintf(f, sizeof(f), "track.%.100s", iface);
 	read_word(f, t, sizeof(t), "online");
-	snprintf(f, sizeof(f), "hp.%s", iface);
+	snprintf(f, sizeof(f), "hp.%.100s", iface);
 	read_word(f, h, sizeof(h), "online");
 	return strcmp(t, "online") == 0 && strcmp(h, "online") == 0;
 }
@@ -226,7 +226,7 @@ static void policies(void)
 			const char *met = get(tok, "metric", b2, sizeof(b2));
 			if (!ifc || !online(ifc))
 				continue;
-			snprintf(ifs[cnt], 64, "%s", ifc);
+			snprintf(ifs[cnt], 64, "%.63s", ifc);
 			metrics[cnt] = met ? atoi(met) : 1;
 			if (metrics[cnt] < best)
 				best = metrics[cnt];
@@ -338,7 +338,7 @@ int main(int argc, char **argv)
 		if (!action || !iface || getenv("FIRSTCONNECT") || getenv("MWAN3_SHUTDOWN"))
 			return 0;	/* what 15-mwan3 ignores */
 		char f[128];
-		snprintf(f, sizeof(f), "hp.%s", iface);
+		snprintf(f, sizeof(f), "hp.%.100s", iface);
 		if (strcmp(action, "connected") == 0 && getenv("DEVICE") && *getenv("DEVICE"))
 			write_word(f, "online");
 		else if (strcmp(action, "disconnected") == 0)

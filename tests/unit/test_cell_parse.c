@@ -88,7 +88,7 @@ static void test_golden(void **state)
 		char path[512], gpath[600];
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		snprintf(gpath, sizeof(gpath), "%s.golden", path);
-		size_t len, glen;
+		size_t len = 0, glen = 0;
 		char *in = slurp(path, &len);
 		assert_non_null(in);
 		/* an exact-size copy: a read past the end is ASan's to see */

@@ -338,6 +338,15 @@ static struct cell_sim_obs down_slot2_empty(int64_t t)
 {
 	struct cell_sim_obs o = down(t);
 	o.empty = 1u << 2;
+	o.empty_known = true;
+	return o;
+}
+
+/* the next answer lists a card in slot 2 */
+static struct cell_sim_obs down_slot2_card(int64_t t)
+{
+	struct cell_sim_obs o = down(t);
+	o.empty_known = true;
 	return o;
 }
 
@@ -350,8 +359,12 @@ static void test_empty_slot_not_a_target(void **state)
 	struct cell_sim_out out;
 	assert_int_equal(run(&s, down_slot2_empty, 0, 100, &out), -1);
 	assert_string_equal(s.hold, "other slot empty");
-	/* a card put in (the next answer lists it): the switch follows on the next bad poll */
-	assert_int_equal(run(&s, down, 1000000, 1, &out), 1000000);
+	/* polls that answer without the list (mmcli's second step failed, uqmi
+	 * answered instead) keep the last list: still no switch */
+	assert_int_equal(run(&s, down, 1000000, 10, &out), -1);
+	assert_string_equal(s.hold, "other slot empty");
+	/* a card put in (the next answer lists it): the switch follows on that bad poll */
+	assert_int_equal(run(&s, down_slot2_card, 2000000, 1, &out), 2000000);
 	assert_int_equal(out.action, CELL_SIM_ACT_SWITCH);
 	assert_int_equal(out.slot, 2);
 	/* three slots, 2 empty: 3 is the target */
@@ -359,14 +372,13 @@ static void test_empty_slot_not_a_target(void **state)
 	cell_sim_init(&s, &p, 0);
 	assert_int_equal(run(&s, down_slot2_empty, 0, 100, &out), 60000);
 	assert_int_equal(out.slot, 3);
-	/* an unanswered poll keeps what the last answer said */
+	/* an unanswered poll keeps what the last answer said, whatever it carries */
 	p.slots = 2;
 	cell_sim_init(&s, &p, 0);
 	struct cell_sim_obs o = down_slot2_empty(0);
 	cell_sim_step(&s, &o, &out);
-	o = down(10000);
+	o = down_slot2_card(10000);
 	o.answered = false;
-	o.empty = 0;
 	for (int64_t t = 10000; t < 100000; t += POLL_MS) {
 		o.t_ms = t;
 		cell_sim_step(&s, &o, &out);

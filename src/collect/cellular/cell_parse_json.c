@@ -200,6 +200,8 @@ static struct json_object *mm_modem(struct json_object *o, char *err, size_t err
  * object path per slot, "/" for a slot without a card. Anything else in the
  * list (not a string, not a path) makes the whole list unknown.
  */
+_Static_assert(CELL_SIM_SLOTS_SEEN <= 9, "sim_slots text: one digit per slot, 8 bytes each at most");
+
 static int mm_sim_slots(struct json_object *a, struct cell_info *out)
 {
 	if (!a || !json_object_is_type(a, json_type_array))
@@ -215,7 +217,7 @@ static int mm_sim_slots(struct json_object *a, struct cell_info *out)
 		const char *p = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
 		if (!p || p[0] != '/')
 			return 0;
-		bool none = p[1] == '\0';
+		bool none = json_object_get_string_len(e) == 1;
 		if (none)
 			empty |= 1u << (i + 1);
 		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%zu:%s", i ? " " : "", i + 1,

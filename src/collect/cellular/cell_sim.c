@@ -121,7 +121,7 @@ void cell_sim_step(struct cell_sim *s, const struct cell_sim_obs *o, struct cell
 		return;
 	if (o->answered && o->slot >= 1 && s->state == CELL_SIM_IDLE)
 		s->slot = o->slot;
-	if (o->answered)
+	if (o->answered && o->empty_known)
 		s->empty = o->empty;
 	if (s->state == CELL_SIM_SWITCHING || s->state == CELL_SIM_REVERTING)
 		return;		/* the command still runs */

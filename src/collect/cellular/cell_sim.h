@@ -55,6 +55,7 @@ struct cell_sim_obs {
 	int reg;			/* enum cell_reg */
 	int slot;			/* active slot 1..; -1 unknown */
 	unsigned empty;			/* bit s: the provider lists slot s without a card */
+	bool empty_known;		/* this poll listed the slots (else the last list stands) */
 	double rsrp_dbm, sinr_db;	/* NAN unknown */
 	enum tri roaming;
 	int data;			/* member's probes: 1 up, 0 down, -1 unknown */

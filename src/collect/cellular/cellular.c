@@ -120,7 +120,6 @@ struct prov_state {
 	char args[STEPS_MAX][ARGS_MAX][ARG_LEN];
 	const char *argv[STEPS_MAX][ARGS_MAX + 1];
 	struct provider_health h;
-	bool absent;		/* its last failure: the tool is not installed */
 };
 
 struct cellular {
@@ -209,9 +208,11 @@ static void emit(struct cellular *c, const struct cell_info *ci, int64_t t_ms)
 /*
  * The collector's fault (collector.h), its reason without counters: when no
  * provider answered, the first failing one in order; when one answered but
- * a provider before it in order is failing for another reason than not
- * being installed (auto: it was the one to use), that one, naming the
- * provider that answered in its place; else none.
+ * a provider before it in order that has answered before is failing now
+ * (auto: it was this modem's and stopped), that one, naming the provider
+ * that answered in its place; else none. A provider that never answered is
+ * not this router's (a RutOS object on OpenWrt, mmcli without
+ * ModemManager running): no fault while another answers.
  */
 static void report_fault(struct cellular *c, bool good)
 {
@@ -220,7 +221,7 @@ static void report_fault(struct cellular *c, bool good)
 	char why[COLLECT_FAULT_REASON_MAX] = "no modem tool answered";
 	if (good) {
 		for (int i = 0; i < c->active; i++) {
-			if (provider_allowed(c, i) && c->prov[i].h.failing && !c->prov[i].absent) {
+			if (provider_allowed(c, i) && c->prov[i].h.failing && c->prov[i].h.ok > 0) {
 				snprintf(why, sizeof(why), "%s answered; %s: %.120s", cell_provider_names[c->active],
 					 cell_provider_names[i], c->prov[i].h.reason);
 				c->host.fault(c->host.ctx, why);
@@ -279,7 +280,6 @@ static void start_provider(struct cellular *c)
 	}
 	c->tried_this_poll[prov] = true;
 	c->cur = prov;
-	c->prov[prov].absent = false;
 	c->step = 0;
 	cell_info_init(&c->poll_info);
 	provider_health_start(&c->prov[prov].h, now);
@@ -340,7 +340,6 @@ static void on_done(const struct proc_result *res, void *ctx)
 				snprintf(reason, sizeof(reason), "%s: output over %d bytes", tool, CELL_INPUT_MAX);
 			else
 				run_reason(reason, sizeof(reason), tool, res);
-			ps->absent = !res->ok && res->start_failed && res->start_errno == ENOENT;
 			provider_failed(c, reason);
 			return;
 		}

@@ -582,7 +582,7 @@ int wifi_parse_iwinfo(const char *text, size_t len, struct wifi_info *wi, char *
 		else
 			wi->ignored++;
 	}
-	int64_t q, qmax;
+	int64_t q = 0, qmax = 0;
 	bool hq = jint(o, "quality", &q, &wi->ignored), hqm = jint(o, "quality_max", &qmax, &wi->ignored);
 	if (hq && hqm && qmax > 0 && qmax <= 1000 && q >= 0 && q <= qmax) {
 		wi->quality = (int)q;
