@@ -344,12 +344,8 @@ int netifd_dump_result(const struct proc_result *res, struct netifd_state *out, 
 		return fail(err, errlen, "ubus: output larger than %d bytes", NETIFD_DUMP_MAX_BYTES);
 	if (!res->ok) {
 		/* ubus says why on stderr ("Command failed: Not found"): its first line */
-		char why[120] = "";
-		size_t n = strcspn(res->err, "\n");
-		if (n >= sizeof(why))
-			n = sizeof(why) - 1;
-		memcpy(why, res->err, n);
-		why[n] = 0;
+		char why[120];
+		proc_err_line(res, why, sizeof(why));
 		return fail(err, errlen, "ubus: %s%s%s", res->reason, *why ? ": " : "", why);
 	}
 	return netifd_parse_dump(res->out, res->out_len, out, err, errlen);

@@ -82,8 +82,8 @@ static void hook_done(const struct proc_result *r, void *ctx)
 	n->st.hooks_failed++;
 	if (r->timed_out)
 		n->st.hooks_timed_out++;
-	char first[120] = "";
-	sscanf(r->err, "%119[^\n]", first);
+	char first[120];
+	proc_err_line(r, first, sizeof(first));
 	snprintf(n->hook_error, sizeof(n->hook_error), "%s%s%s", r->reason, *first ? ": " : "", first);
 	text_sanitize(n->hook_error);
 	log_warn("notify: hook failed: %s", n->hook_error);

@@ -697,3 +697,15 @@ out:
 	dst[n < len ? n : len - 1] = 0;
 	return text_sanitize(dst);
 }
+
+char *proc_err_line(const struct proc_result *res, char *dst, size_t len)
+{
+	if (!len)
+		return dst;
+	size_t n = strcspn(res->err, "\r\n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, res->err, n);
+	dst[n] = '\0';
+	return text_sanitize(dst);
+}

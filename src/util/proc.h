@@ -155,4 +155,11 @@ void proc_abandon(struct proc_job *job);
  */
 char *proc_format_argv(char *dst, size_t len, const char *const *argv);
 
+/*
+ * The first line of what the child wrote on stderr (up to its first \r or
+ * \n; "Command failed: Not found"), cut to fit len and sanitised (text.h);
+ * "" when it wrote nothing. Tools say why they failed there. Returns dst.
+ */
+char *proc_err_line(const struct proc_result *res, char *dst, size_t len);
+
 #endif

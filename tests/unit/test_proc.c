@@ -596,6 +596,22 @@ static void test_format_argv(void **state)
 	assert_string_equal(proc_format_argv(tiny, sizeof(tiny), a), "");
 }
 
+static void test_err_line(void **state)
+{
+	(void)state;
+	char buf[16];
+	struct proc_result r = { .err = "Command failed: Not found\nmore\n" };
+	assert_string_equal(proc_err_line(&r, buf, sizeof(buf)), "Command failed:");
+	char big[64];
+	assert_string_equal(proc_err_line(&r, big, sizeof(big)), "Command failed: Not found");
+	r.err = "busy\r\n";
+	assert_string_equal(proc_err_line(&r, big, sizeof(big)), "busy");
+	r.err = "a\tb\x1b[31m";		/* a tool's bytes: sanitised */
+	assert_string_equal(proc_err_line(&r, big, sizeof(big)), "a\tb?[31m");	/* tab kept, ESC not */
+	r.err = "";
+	assert_string_equal(proc_err_line(&r, big, sizeof(big)), "");
+}
+
 static void test_pool_free(void **state)
 {
 	/* jobs running, draining and queued: free kills and reaps, calls nobody */
@@ -643,6 +659,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test(test_format_argv),
+		cmocka_unit_test(test_err_line),
 		cmocka_unit_test_setup_teardown(test_pool_free, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,6 @@
 #include "log.h"
 #include "metric_impl.h"
 #include "proc.h"
-#include "text.h"
 
 #define STEPS_MAX 4
 #define ARGS_MAX 6
@@ -311,15 +310,8 @@ static void provider_ok(struct cellular *c)
 /* "exited 1: error: couldn't find modem" - the proc reason and stderr's first line. */
 static void run_reason(char *dst, size_t len, const char *tool, const struct proc_result *res)
 {
-	char first[96] = "";
-	if (res->err_len) {
-		size_t n = strcspn(res->err, "\r\n");
-		if (n >= sizeof(first))
-			n = sizeof(first) - 1;
-		memcpy(first, res->err, n);
-		first[n] = '\0';
-		text_sanitize(first);
-	}
+	char first[96];
+	proc_err_line(res, first, sizeof(first));
 	if (res->start_failed && res->start_errno == ENOENT)
 		snprintf(dst, len, "%s: not installed", tool);
 	else

@@ -29,7 +29,6 @@
 #include "metric_impl.h"
 #include "nl.h"
 #include "proc.h"
-#include "text.h"
 #include "wifi_metrics.h"
 #include "wifi_parse.h"
 
@@ -316,19 +315,15 @@ static void nl_begin(struct wifi *w)
 
 static void run_reason(char *dst, size_t len, const struct proc_result *res)
 {
-	char first[64] = "";
-	if (res->err_len) {
-		size_t n = strcspn(res->err, "\r\n");
-		if (n >= sizeof(first))
-			n = sizeof(first) - 1;
-		memcpy(first, res->err, n);
-		first[n] = '\0';
-		text_sanitize(first);
-	}
-	if (res->start_failed && res->start_errno == ENOENT)
+	char first[64];
+	proc_err_line(res, first, sizeof(first));
+	if (res->start_failed && res->start_errno == ENOENT) {
 		snprintf(dst, len, "iwinfo: ubus not installed");
-	else
-		snprintf(dst, len, "iwinfo: ubus %.60s%s%s", res->reason, first[0] ? ": " : "", first);
+		return;
+	}
+	int n = snprintf(dst, len, "iwinfo: ubus %.60s", res->reason);
+	if (first[0] && n >= 0 && (size_t)n < len)	/* cut to len: a long stderr line loses its end */
+		snprintf(dst + n, len - (size_t)n, ": %s", first);
 }
 
 static void on_ubus_done(const struct proc_result *res, void *ctx)
