@@ -26,8 +26,8 @@
 #include "cfgtab_impl.h"
 #include "cellular.h"
 #include "log.h"
+#include "standin_tools.h"
 
-static char dir[64];
 
 struct host_log {
 	int n;
@@ -42,51 +42,30 @@ static void on_sample(void *ctx, const struct sample *s, const struct collector_
 	h->last = *s;
 }
 
-/* mmcli stand-in: $dir/mode says replay | fail | hang */
+/* mmcli stand-in: the mode file says replay | fail | hang */
 static void write_mmcli(void)
 {
-	char path[128];
-	snprintf(path, sizeof(path), "%s/mmcli", dir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f, "#!/bin/sh\nmode=$(cat %s/mode)\n"
+	standin_script("mmcli", "#!/bin/sh\nmode=$(cat %s/mode)\n"
 		"case \"$mode\" in\nhang) echo $$ > %s/pid; exec sleep 600 ;;\nfail) exit 1 ;;\nesac\n"
 		"case \"$*\" in\n*--signal-get*) echo '{\"modem\":{\"signal\":{\"lte\":{\"rsrp\":\"-101.00\","
 		"\"rsrq\":\"-12.00\",\"rssi\":\"-71.00\",\"snr\":\"4.20\"}}}}' ;;\n"
-		"*) echo '{\"modem\":{\"3gpp\":{\"registration-state\":\"roaming\"}}}' ;;\nesac\n", dir, dir);
-	fclose(f);
-	chmod(path, 0755);
-}
-
-static void set_mode(const char *mode)
-{
-	char path[128];
-	snprintf(path, sizeof(path), "%s/mode", dir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(mode, f);
-	fclose(f);
+		"*) echo '{\"modem\":{\"3gpp\":{\"registration-state\":\"roaming\"}}}' ;;\nesac\n",
+		standin_dir, standin_dir);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/sf-cellut.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	standin_make("sf-cellut");
 	write_mmcli();
-	set_mode("replay");
-	char path[256];
-	snprintf(path, sizeof(path), "%s:/usr/bin:/bin", dir);
-	setenv("PATH", path, 1);
+	standin_set_mode("replay");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return standin_remove();
 }
 
 static void defaults(struct cellular_params *p)
@@ -192,7 +171,7 @@ static void t_replay_then_fail(void **state)
 	assert_true(isnan(h.last.latency_ms) && h.last.link_up == TRI_UNKNOWN);
 	int64_t t1 = h.last.t_ms;
 
-	set_mode("fail");
+	standin_set_mode("fail");
 	run_until(&h, 2, 5);
 	assert_int_equal(h.n, 2);
 	assert_true(isnan(h.last.cell.rsrp_dbm) && h.last.cell.roaming == TRI_UNKNOWN);
@@ -207,7 +186,7 @@ static void t_replay_then_fail(void **state)
 	json_object_put(o);
 
 	/* backing off now (next try in 2 s); a recheck asks at once */
-	set_mode("replay");
+	standin_set_mode("replay");
 	ev_tstamp t0 = ev_time();
 	cellular_collector.poll_now(c);
 	run_until(&h, 3, 5);
@@ -223,9 +202,9 @@ static void t_stop_while_hanging(void **state)
 	struct cellular_params p;
 	defaults(&p);
 	p.provider = CELL_PROV_MMCLI + 1;
-	set_mode("hang");
+	standin_set_mode("hang");
 	char pidf[128];
-	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
+	snprintf(pidf, sizeof(pidf), "%s/pid", standin_dir);
 	unlink(pidf);
 	struct host_log h = { 0 };
 	void *c = start(&p, &h);

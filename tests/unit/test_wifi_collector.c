@@ -26,9 +26,9 @@
 
 #include "cfgtab_impl.h"
 #include "log.h"
+#include "standin_tools.h"
 #include "wifi.h"
 
-static char dir[64];
 
 struct host_log {
 	int n, faults, clears;		/* faults: new reasons, clears: NULL calls */
@@ -56,51 +56,30 @@ static void on_fault(void *ctx, const char *reason)
 	}
 }
 
-/* ubus stand-in: $dir/mode says replay | fail | hang; the call's arguments go to $dir/args */
+/* ubus stand-in: the mode file says replay | fail | hang; the call's arguments go to args */
 static void write_ubus(void)
 {
 	const char *data = getenv("SF_WIFI_DATA");
-	char path[128];
-	snprintf(path, sizeof(path), "%s/ubus", dir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f, "#!/bin/sh\necho \"$*\" > %s/args\nmode=$(cat %s/mode)\n"
+	standin_script("ubus", "#!/bin/sh\necho \"$*\" > %s/args\nmode=$(cat %s/mode)\n"
 		"case \"$mode\" in\nhang) echo $$ > %s/pid; exec sleep 600 ;;\n"
 		"fail) echo 'Command failed: Not found' >&2; exit 4 ;;\nesac\n"
-		"cat '%s/iwinfo_client.iwinfo.json'\n", dir, dir, dir, data ? data : "tests/data/wifi");
-	fclose(f);
-	chmod(path, 0755);
-}
-
-static void set_mode(const char *mode)
-{
-	char path[128];
-	snprintf(path, sizeof(path), "%s/mode", dir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(mode, f);
-	fclose(f);
+		"cat '%s/iwinfo_client.iwinfo.json'\n", standin_dir, standin_dir, standin_dir,
+		data ? data : "tests/data/wifi");
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/sf-wifiut.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	standin_make("sf-wifiut");
 	write_ubus();
-	set_mode("replay");
-	char path[256];
-	snprintf(path, sizeof(path), "%s:/usr/bin:/bin", dir);
-	setenv("PATH", path, 1);
+	standin_set_mode("replay");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return standin_remove();
 }
 
 static void defaults(struct wifi_params *p)
@@ -174,7 +153,7 @@ static void t_fallback_then_fault(void **state)
 	p.interval_ms = 1000;
 	p.timeout_ms = 500;
 	struct host_log h = { 0 };
-	set_mode("replay");
+	standin_set_mode("replay");
 	void *w = start(&p, "lo", &h);
 	assert_non_null(w);
 	run_until(&h, 1, 5);
@@ -204,7 +183,7 @@ static void t_fallback_then_fault(void **state)
 	assert_string_equal(s, "true");
 	char args[256] = "";
 	char path[128];
-	snprintf(path, sizeof(path), "%s/args", dir);
+	snprintf(path, sizeof(path), "%s/args", standin_dir);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(args, sizeof(args), f));
@@ -212,7 +191,7 @@ static void t_fallback_then_fault(void **state)
 	assert_string_equal(args, "call iwinfo info {\"device\":\"lo\"}\n");
 
 	/* ubus fails: every failing provider is in the fault, the sample is all unknown */
-	set_mode("fail");
+	standin_set_mode("fail");
 	run_until(&h, 2, 5);
 	assert_int_equal(h.n, 2);
 	assert_true(isnan(h.last.wifi.signal_dbm) && isnan(h.last.wifi.noise_dbm) && isnan(h.last.wifi.bitrate_mbps));
@@ -221,7 +200,7 @@ static void t_fallback_then_fault(void **state)
 	assert_non_null(strstr(h.reason, "; iwinfo: ubus exited 4: Command failed: Not found"));
 
 	/* hangs: killed at the 500 ms timeout, the fault's reason changes */
-	set_mode("hang");
+	standin_set_mode("hang");
 	ev_tstamp t0 = ev_time();
 	run_until_reason(&h, "; iwinfo: ubus timed out after 500 ms", 6);
 	double took = ev_time() - t0;
@@ -235,7 +214,7 @@ static void t_fallback_then_fault(void **state)
 	assert_true(ms >= 500 && ms < 1500);
 
 	/* a recheck asks at once, backoff or not, and the fault clears */
-	set_mode("replay");
+	standin_set_mode("replay");
 	t0 = ev_time();
 	wifi_collector.poll_now(w);
 	assert_int_equal(h.n, n);	/* not from inside the ops call */
@@ -273,9 +252,9 @@ static void t_stop_while_hanging(void **state)
 	struct wifi_params p;
 	defaults(&p);
 	p.provider = WIFI_PROV_IWINFO + 1;
-	set_mode("hang");
+	standin_set_mode("hang");
 	char pidf[128];
-	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
+	snprintf(pidf, sizeof(pidf), "%s/pid", standin_dir);
 	unlink(pidf);
 	struct host_log h = { 0 };
 	void *w = start(&p, "lo", &h);
