@@ -24,6 +24,12 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def assert_clean_exit(test, rc, log):
+    """A daemon's end as the tests want it: exit status 0, no sanitizer report."""
+    test.assertNotIn("Sanitizer", log, log[-4000:])
+    test.assertEqual(rc, 0, "starfaild exit status; log:\n" + log[-2000:])
+
+
 def api_call(path, method, params=None, timeout=5.0, raw=None):
     """One request over the unix socket; returns the parsed reply object."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -120,6 +126,13 @@ class Daemon:
                 self.proc.wait()
         self.logf.close()
         return self.proc.returncode
+
+    def finish(self):
+        """Stop (SIGTERM), read the log, remove the files: (exit status, log)."""
+        rc = self.stop()
+        log = self.read_log()
+        self.cleanup()
+        return rc, log
 
     def cleanup(self):
         self.stop()

@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sfdaemon import Daemon, write_atomic  # noqa: E402
+from sfdaemon import Daemon, assert_clean_exit, write_atomic  # noqa: E402
 
 DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "cellular"))
 
@@ -70,11 +70,7 @@ class Cellular(unittest.TestCase):
         self.d = None
 
     def tearDown(self):
-        rc, log = 0, ""
-        if self.d:
-            rc = self.d.stop()
-            log = self.d.read_log()
-            self.d.cleanup()
+        rc, log = self.d.finish() if self.d else (0, "")
         for tool in REPLAY:
             pidf = os.path.join(self.ctl, tool + ".pid")
             if os.path.exists(pidf):
@@ -83,8 +79,7 @@ class Cellular(unittest.TestCase):
                 except (OSError, ValueError):
                     pass
         shutil.rmtree(self.dir)
-        self.assertNotIn("Sanitizer", log, log[-4000:])
-        self.assertEqual(rc, 0, "starfaild exit status; log:\n" + log[-2000:])
+        assert_clean_exit(self, rc, log)
 
     def tools(self, **modes):
         """Install the stand-ins named (mode per tool); the others are not installed."""

@@ -18,7 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from at_modem import PtyModem  # noqa: E402
-from sfdaemon import Daemon  # noqa: E402
+from sfdaemon import Daemon, assert_clean_exit  # noqa: E402
 
 DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "cellular"))
 
@@ -59,16 +59,11 @@ class CellularAt(unittest.TestCase):
         self.modem = None
 
     def tearDown(self):
-        rc, log = 0, ""
-        if self.d:
-            rc = self.d.stop()
-            log = self.d.read_log()
-            self.d.cleanup()
+        rc, log = self.d.finish() if self.d else (0, "")
         if self.modem:
             self.modem.stop()
         shutil.rmtree(self.dir)
-        self.assertNotIn("Sanitizer", log, log[-4000:])
-        self.assertEqual(rc, 0, "starfaild exit status; log:\n" + log[-2000:])
+        assert_clean_exit(self, rc, log)
 
     def make_modem(self, recording="at_quectel_lte.at", vendor="Quectel"):
         self.modem = PtyModem(os.path.join(DATA, recording), vendor)

@@ -24,7 +24,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import sfdaemon  # noqa: E402
 from at_modem import PtyModem  # noqa: E402
-from sfdaemon import Daemon  # noqa: E402
+from sfdaemon import Daemon, assert_clean_exit  # noqa: E402
 
 DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "cellular"))
 
@@ -116,14 +116,9 @@ class CellularSim(unittest.TestCase):
         self.d = None
 
     def tearDown(self):
-        rc, log = 0, ""
-        if self.d:
-            rc = self.d.stop()
-            log = self.d.read_log()
-            self.d.cleanup()
+        rc, log = self.d.finish() if self.d else (0, "")
         shutil.rmtree(self.dir)
-        self.assertNotIn("Sanitizer", log, log[-4000:])
-        self.assertEqual(rc, 0, "starfaild exit status; log:\n" + log[-2000:])
+        assert_clean_exit(self, rc, log)
 
     def put(self, name, text):
         sfdaemon.write_atomic(os.path.join(self.ctl, name), text)

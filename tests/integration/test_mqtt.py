@@ -22,7 +22,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sfdaemon import Daemon  # noqa: E402
+from sfdaemon import Daemon, assert_clean_exit  # noqa: E402
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 SUB = shutil.which("mosquitto_sub")
@@ -360,8 +360,7 @@ def api_latencies(d, seconds, step=0.1):
 
 def stop_clean(test, d):
     """Stop d with SIGTERM: a clean exit (under ASan: no leak, no error report)."""
-    rc = d.stop()
-    test.assertEqual(rc, 0, d.read_log()[-3000:])
+    assert_clean_exit(test, d.stop(), d.read_log())
 
 
 def make_pki(d, server_names):

@@ -22,7 +22,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sfdaemon import Daemon  # noqa: E402
+from sfdaemon import Daemon, assert_clean_exit  # noqa: E402
 
 
 class Hook(http.server.BaseHTTPRequestHandler):
@@ -106,10 +106,7 @@ def read(path):
 
 def stop_clean(test, d):
     """Stop the daemon; it must exit 0 (under ASan: no leak, no error report)."""
-    rc = d.stop()
-    log = d.read_log()
-    d.cleanup()
-    test.assertEqual(rc, 0, log[-3000:])
+    assert_clean_exit(test, *d.finish())
 
 
 def wait_for(fn, timeout=10.0):
