@@ -31,56 +31,45 @@ def skip_comment(s, i):
     return s.index("*/", i) + 2
 
 
-def rows(s, start):
-    """Yield (begin, end) of each top-level { ... } row of the table whose
-    opening brace is at start - 1; stops at the table's closing brace."""
-    i = start
-    while True:
-        c = s[i]
-        if c in "\"'":
+def code(s, i):
+    """Yield (index, char) of s from i on, string and char literals and
+    comments left out."""
+    while i < len(s):
+        if s[i] in "\"'":
             i = skip_literal(s, i)
         elif s.startswith(("/*", "//"), i):
             i = skip_comment(s, i)
-        elif c == "{":
-            b = i
-            depth = 0
-            while True:
-                c = s[i]
-                if c in "\"'":
-                    i = skip_literal(s, i)
-                    continue
-                if s.startswith(("/*", "//"), i):
-                    i = skip_comment(s, i)
-                    continue
-                if c in "({[":
-                    depth += 1
-                elif c in ")}]":
-                    depth -= 1
-                    if depth == 0:
-                        yield b, i
-                        i += 1
-                        break
-                i += 1
-        elif c == "}":
-            return
         else:
+            yield i, s[i]
             i += 1
+
+
+def rows(s, start):
+    """Yield (begin, end) of each top-level { ... } row of the table whose
+    opening brace is at start - 1; stops at the table's closing brace."""
+    depth = 0
+    for i, c in code(s, start):
+        if depth == 0:
+            if c == "{":
+                b, depth = i, 1
+            elif c == "}":
+                return
+        elif c in "({[":
+            depth += 1
+        elif c in ")}]":
+            depth -= 1
+            if depth == 0:
+                yield b, i
 
 
 def elements(s, b, e):
     """(begin, end) of each comma-separated element of the row s[b..e]."""
     out = []
     depth = 0
-    i = b + 1
-    el = i
-    while i < e:
-        c = s[i]
-        if c in "\"'":
-            i = skip_literal(s, i)
-            continue
-        if s.startswith(("/*", "//"), i):
-            i = skip_comment(s, i)
-            continue
+    el = b + 1
+    for i, c in code(s, b + 1):
+        if i >= e:
+            break
         if c in "({[":
             depth += 1
         elif c in ")}]":
@@ -88,7 +77,6 @@ def elements(s, b, e):
         elif c == "," and depth == 0:
             out.append((el, i))
             el = i + 1
-        i += 1
     out.append((el, e))
     return out
 
