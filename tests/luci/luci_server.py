@@ -42,9 +42,13 @@ import json
 import os
 import secrets
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "integration"))
+from sfdaemon import write_atomic  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -181,7 +185,7 @@ class LuciServer:
         self.rollback_s = rollback_s
         self.rollback = None              # {token, until, backup, timer} while an apply waits for its confirm
         self.unreachable = False          # the test's switch: no confirm gets through (the admin cut off)
-        self.applies = []                 # ("apply" | "confirm" | "rollback", file text after it)
+        self.applies = []                 # "apply" | "confirm" | "rollback", in order
         self.sessions = {}
         self.calls = []                   # (object, method, outcome) of every ubus call, for the test
         self.lock = threading.Lock()
@@ -325,7 +329,7 @@ class LuciServer:
                     return self.reply(h, 403, "Permission denied")
                 rb["timer"].cancel()
                 self.rollback = None
-                self.applies.append(("confirm", self.read_conf()))
+                self.applies.append("confirm")
             return self.reply(h, 200, "OK")
         if action not in ("apply_rollback", "apply_unchecked"):
             return self.reply(h, 404, "not found")
@@ -338,11 +342,9 @@ class LuciServer:
             if not self.uci_changes:
                 return self.reply(h, 204, "")
             backup = self.read_conf()
-            with open(self.uci_path + ".new", "w") as f:
-                f.write(uci_set_text(backup, [(sec, vals) for _, sec, vals in self.uci_changes]))
-            os.replace(self.uci_path + ".new", self.uci_path)
+            write_atomic(self.uci_path, uci_set_text(backup, [(sec, vals) for _, sec, vals in self.uci_changes]))
             self.uci_changes = []
-            self.applies.append(("apply", self.read_conf()))
+            self.applies.append("apply")
             token = None
             if action == "apply_rollback":
                 token = secrets.token_hex(16)
@@ -364,11 +366,9 @@ class LuciServer:
             rb = self.rollback
             if not rb or rb["token"] != token:
                 return
-            with open(self.uci_path + ".new", "w") as f:
-                f.write(rb["backup"])
-            os.replace(self.uci_path + ".new", self.uci_path)
+            write_atomic(self.uci_path, rb["backup"])
             self.rollback = None
-            self.applies.append(("rollback", self.read_conf()))
+            self.applies.append("rollback")
         try:
             self.on_apply()
         except OSError:             # the daemon already gone (the test is ending)

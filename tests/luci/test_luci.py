@@ -134,8 +134,8 @@ def apply_and_rollback(b, srv, lab, ok):
     never arrives: rolled back after the window, and the daemon with it."""
     b.eval("window.sfOldPage = true; document.querySelector('.cbi-page-actions .cbi-button-apply').click()")
     b.wait_for("/Configuration changes applied/.test(document.body.innerText)", 20, "changes applied")
-    ok([k for k, _ in srv.applies] == ["apply", "confirm"], "apply: applied, then confirmed (%r)"
-       % [k for k, _ in srv.applies])
+    ok(srv.applies == ["apply", "confirm"], "apply: applied, then confirmed (%r)"
+       % srv.applies)
     text = srv.read_conf()
     ok("option poll_interval_ms '1000'" in text and "option priority '5'" in text,
        "apply: the file has poll_interval_ms 1000 and lte's priority 5")
@@ -152,8 +152,8 @@ def apply_and_rollback(b, srv, lab, ok):
        "unconfirmed apply: in force meanwhile (%s)" % daemon_main(lab, "poll_interval_ms"))
     # the browser gives up confirming at the deadline and waits for the rollback
     b.wait_for("/Failed to confirm apply/.test(document.body.innerText)", srv.rollback_s + 10, "LuCI waiting for the rollback")
-    ok(wait_until(lambda: [k for k, _ in srv.applies][2:] == ["apply", "rollback"], 5),
-       "unconfirmed apply: rolled back (%r)" % [k for k, _ in srv.applies])
+    ok(wait_until(lambda: srv.applies[2:] == ["apply", "rollback"], 5),
+       "unconfirmed apply: rolled back (%r)" % srv.applies)
     srv.unreachable = False     # the old config back: the router answers again
     b.wait_for("/have been rolled back/.test(document.body.innerText)", 10, "the rollback said")
     ok("option poll_interval_ms '1000'" in srv.read_conf(), "rollback: the file is the one before")
