@@ -141,6 +141,12 @@ static const struct table_ref main_tables[] = {
 #define N_TABLES(t) (sizeof(t) / sizeof((t)[0]))
 #define MEMBER_TABLES_MAX (1 + COLLECT_SLOTS_MAX)
 
+/* A collector whose options live in each member's collect[] (too big: test_collector says so). */
+static bool member_params(const struct collector_ops *c)
+{
+	return c->member_options && c->params_size <= sizeof(struct collector_params);
+}
+
 /* The member's own options, then those of every registered collector. */
 static size_t member_tables(struct table_ref out[MEMBER_TABLES_MAX])
 {
@@ -148,8 +154,8 @@ static size_t member_tables(struct table_ref out[MEMBER_TABLES_MAX])
 	out[n++] = (struct table_ref){ member_options, 0, "Member" };
 	for (int i = 0; collectors[i]; i++) {
 		const struct collector_ops *c = collectors[i];
-		if (!c->member_options || c->params_size > sizeof(struct collector_params))
-			continue;	/* too big: test_collector says so */
+		if (!member_params(c))
+			continue;
 		out[n++] = (struct table_ref){ c->member_options,
 					       offsetof(struct member_config, collect) +
 						       (size_t)i * sizeof(struct collector_params),
@@ -334,8 +340,7 @@ static void load_member(struct ctx *c, struct sf_config *cfg, const struct uci_s
 	m.cls = m.class_cfg == CLASS_AUTO ? guess_class(&m) : m.class_cfg;
 	for (int i = 0; collectors[i]; i++) {
 		char why[160];
-		if (collectors[i]->check_params && collectors[i]->member_options &&
-		    collectors[i]->params_size <= sizeof(struct collector_params) &&
+		if (collectors[i]->check_params && member_params(collectors[i]) &&
 		    collectors[i]->check_params(&m.collect[i], why, sizeof(why)) < 0)
 			report(c, true, s->line, "section '%s': %s", m.name, why);
 	}
