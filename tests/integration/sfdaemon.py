@@ -24,6 +24,18 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def wait_for(fn, timeout=10.0, step=0.05):
+    """fn() every step seconds until it returns something true, for at most
+    timeout seconds: that value, else fn()'s value at the deadline."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
+
+
 def assert_clean_exit(test, rc, log):
     """A daemon's end as the tests want it: exit status 0, no sanitizer report."""
     test.assertNotIn("Sanitizer", log, log[-4000:])

@@ -14,6 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from sfdaemon import BUILD, Daemon, write_atomic  # noqa: E402
+from sfdaemon import wait_for as sfdaemon_wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -74,14 +75,8 @@ def members(d):
     return {m["name"]: m for m in d.call("members")["result"]}
 
 
-def wait_for(pred, timeout=6.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
+def wait_for(pred, timeout=6.0):		# its own default: 6 s
+    return sfdaemon_wait_for(pred, timeout)
 
 
 class Discovery(unittest.TestCase):

@@ -23,14 +23,13 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import xml.etree.ElementTree as ET
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 import standin  # noqa: E402
-from sfdaemon import STARFAILCTL, Daemon  # noqa: E402
+from sfdaemon import STARFAILCTL, Daemon, wait_for  # noqa: E402
 
 MAIN = {"poll_interval_ms": 200, "standby_interval_ms": 200, "probe_timeout_ms": 400,
         "min_uptime_ms": 500, "restore_window_ms": 2000, "restore_backoff_max_ms": 4000,
@@ -38,16 +37,6 @@ MAIN = {"poll_interval_ms": 200, "standby_interval_ms": 200, "probe_timeout_ms":
         "recurring_quiet_ms": 3000,
         "log_level": "debug"}
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def wait_for(fn, timeout_s):
-    end = time.time() + timeout_s
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    return fn()
 
 
 def ctl(sock, *args, stdin=None):

@@ -22,7 +22,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sfdaemon import Daemon, assert_clean_exit  # noqa: E402
+from sfdaemon import Daemon, assert_clean_exit, wait_for  # noqa: E402
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 SUB = shutil.which("mosquitto_sub")
@@ -113,16 +113,6 @@ config member 'mob'
 	option device 'sft-wwan0'
 	list probe_targets '192.0.2.1'
 """
-
-
-def wait_for(fn, timeout=10.0, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
 
 
 class Mqtt(unittest.TestCase):

@@ -128,13 +128,7 @@ def uci_show(path, pkg="mwan3"):
 
 
 def wait_for(pred, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    return pred()
+    return sfdaemon.wait_for(pred, timeout, 0.1)
 
 
 class Mwan3Daemon(unittest.TestCase):

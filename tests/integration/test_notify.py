@@ -22,7 +22,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sfdaemon import Daemon, assert_clean_exit  # noqa: E402
+from sfdaemon import Daemon, assert_clean_exit, wait_for  # noqa: E402
 
 
 class Hook(http.server.BaseHTTPRequestHandler):
@@ -107,16 +107,6 @@ def read(path):
 def stop_clean(test, d):
     """Stop the daemon; it must exit 0 (under ASan: no leak, no error report)."""
     assert_clean_exit(test, *d.finish())
-
-
-def wait_for(fn, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    return fn()
 
 
 class Webhook(unittest.TestCase):

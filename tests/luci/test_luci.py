@@ -118,15 +118,6 @@ def daemon_main(lab, key):
     return lab.call("config")["result"]["main"][key]
 
 
-def wait_until(fn, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if fn():
-            return True
-        time.sleep(0.1)
-    return fn()
-
-
 def apply_and_rollback(b, srv, lab, ok):
     """Save & Apply: LuCI's checked apply through admin/uci (the stand-in's
     rpcd): the file written, the daemon re-reads it (SIGHUP, the init
@@ -139,7 +130,7 @@ def apply_and_rollback(b, srv, lab, ok):
     text = srv.read_conf()
     ok("option poll_interval_ms '1000'" in text and "option priority '5'" in text,
        "apply: the file has poll_interval_ms 1000 and lte's priority 5")
-    ok(wait_until(lambda: daemon_main(lab, "poll_interval_ms") == 1000, 5),
+    ok(sfdaemon.wait_for(lambda: daemon_main(lab, "poll_interval_ms") == 1000, 5),
        "apply: the daemon re-read it (poll_interval_ms %s)" % daemon_main(lab, "poll_interval_ms"))
     # then LuCI reloads the page: the form as the file now is
     b.wait_for("!window.sfOldPage && !!" + JS_POLL_INPUT + " && " + JS_POLL_INPUT + ".value == '1000'", 20,
@@ -148,16 +139,16 @@ def apply_and_rollback(b, srv, lab, ok):
     srv.unreachable = True
     set_input(b, JS_POLL_INPUT, "2000")
     b.eval("document.querySelector('.cbi-page-actions .cbi-button-apply').click()")
-    ok(wait_until(lambda: daemon_main(lab, "poll_interval_ms") == 2000, 10),
+    ok(sfdaemon.wait_for(lambda: daemon_main(lab, "poll_interval_ms") == 2000, 10),
        "unconfirmed apply: in force meanwhile (%s)" % daemon_main(lab, "poll_interval_ms"))
     # the browser gives up confirming at the deadline and waits for the rollback
     b.wait_for("/Failed to confirm apply/.test(document.body.innerText)", srv.rollback_s + 10, "LuCI waiting for the rollback")
-    ok(wait_until(lambda: srv.applies[2:] == ["apply", "rollback"], 5),
+    ok(sfdaemon.wait_for(lambda: srv.applies[2:] == ["apply", "rollback"], 5),
        "unconfirmed apply: rolled back (%r)" % srv.applies)
     srv.unreachable = False     # the old config back: the router answers again
     b.wait_for("/have been rolled back/.test(document.body.innerText)", 10, "the rollback said")
     ok("option poll_interval_ms '1000'" in srv.read_conf(), "rollback: the file is the one before")
-    ok(wait_until(lambda: daemon_main(lab, "poll_interval_ms") == 1000, 5),
+    ok(sfdaemon.wait_for(lambda: daemon_main(lab, "poll_interval_ms") == 1000, 5),
        "rollback: the daemon re-read it (poll_interval_ms %s)" % daemon_main(lab, "poll_interval_ms"))
     b.eval("Array.from(document.querySelectorAll('.modal button')).filter(x => /Dismiss/.test(x.textContent))"
            ".forEach(x => x.click())")
