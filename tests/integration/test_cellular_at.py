@@ -19,18 +19,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from at_modem import PtyModem  # noqa: E402
 from sfdaemon import Daemon, assert_clean_exit  # noqa: E402
+from test_cellular import CONFIG, DATA  # noqa: E402  (the same member and recordings)
 
-DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "cellular"))
-
-CONFIG = """
-config starfail 'main'
-	option poll_interval_ms '1500'
-
-config member 'mob1s1a1'
-	option device 'sft-wwan0'
-	list probe_targets '192.0.2.1'
-%(opts)s
-"""
 
 # tests/data/cellular/at_quectel_lte.at(.golden): +QENG wins over +CSQ/+CESQ
 LTE = {"rssi_dbm": -46, "rsrp_dbm": -70, "rsrq_db": -9, "sinr_db": 25, "tech": "LTE",
