@@ -14,6 +14,22 @@ BUILD = os.environ.get("SF_BUILD", os.path.join(os.path.dirname(__file__), "..",
 STARFAILD = os.path.join(BUILD, "starfaild")
 STARFAILCTL = os.path.join(BUILD, "starfailctl")
 
+# starfaild in a network namespace of its own: NETNS_WRAPPER % (more setup
+# commands, a command prefix for starfaild, the starfaild path)
+NETNS_WRAPPER = """#!/bin/sh
+# starfaild in a network namespace of its own (gone when it exits): a veth
+# pair up, one end with an IPv4 address and a default route, nothing else.
+exec unshare -n sh -c 'set -e
+ip link set lo up
+ip link add sft-d0 type veth peer name sft-d1
+ip link set sft-d1 up
+ip link set sft-d0 up
+ip addr add 192.0.2.2/24 dev sft-d0
+ip route add default dev sft-d0
+%s
+exec %s "$0" "$@"' "%s" "$@"
+"""
+
 
 def write_atomic(path, text):
     """Replace a stand-in's control file whole (written aside, then renamed):

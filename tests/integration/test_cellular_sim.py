@@ -25,19 +25,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import sfdaemon  # noqa: E402
 from at_modem import PtyModem  # noqa: E402
 from sfdaemon import Daemon, assert_clean_exit  # noqa: E402
+from test_cellular import DATA  # noqa: E402
 
-DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "cellular"))
-
-WRAPPER = """#!/bin/sh
-exec unshare -n sh -c 'set -e
-ip link set lo up
-ip link add sft-d0 type veth peer name sft-d1
-ip link set sft-d1 up
-ip link set sft-d0 up
-ip addr add 192.0.2.2/24 dev sft-d0
-ip route add default dev sft-d0
-exec "$0" "$@"' "%s" "$@"
-"""
 
 UBUS = """#!/bin/sh
 ctl='%(ctl)s'
@@ -133,7 +122,7 @@ class CellularSim(unittest.TestCase):
         env["PATH"] = self.bin + ":/usr/bin:/bin"
         wrapper = os.path.join(self.dir, "starfaild")
         with open(wrapper, "w") as f:
-            f.write(WRAPPER % os.path.abspath(sfdaemon.STARFAILD))
+            f.write(sfdaemon.NETNS_WRAPPER % ("", "", os.path.abspath(sfdaemon.STARFAILD)))
         os.chmod(wrapper, 0o755)
         self.t0 = time.time()
         saved = sfdaemon.STARFAILD

@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sfdaemon import STARFAILCTL, STARFAILD, Daemon, api_call  # noqa: E402
+from sfdaemon import NETNS_WRAPPER, STARFAILCTL, STARFAILD, Daemon, api_call  # noqa: E402
 
 BASE = """
 config starfail 'main'
@@ -384,19 +384,6 @@ config member 'wan'
 # never completes a probe round, so the engine never gives it a state; the
 # member is unusable, and says why.
 
-NETNS_WRAPPER = """#!/bin/sh
-# starfaild in a network namespace of its own (gone when it exits): a veth
-# pair up, one end with an IPv4 address and a default route, nothing else.
-exec unshare -n sh -c 'set -e
-ip link set lo up
-ip link add sft-d0 type veth peer name sft-d1
-ip link set sft-d1 up
-ip link set sft-d0 up
-ip addr add 192.0.2.2/24 dev sft-d0
-ip route add default dev sft-d0
-%s
-exec %s "$0" "$@"' "%s" "$@"
-"""
 
 
 @unittest.skipUnless(os.environ.get("SF_NETNS_TESTS") == "1",
