@@ -31,6 +31,20 @@ exec %s "$0" "$@"' "%s" "$@"
 """
 
 
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def kill_pidfile(path):
+    """SIGKILL the process whose pid a stand-in wrote to path (a hanging one
+    the daemon left behind); nothing when there is none."""
+    try:
+        os.kill(int(read(path)), 9)
+    except (OSError, ValueError):
+        pass
+
+
 def write_atomic(path, text):
     """Replace a stand-in's control file whole (written aside, then renamed):
     a stand-in the daemon runs at any moment must never read it half written."""

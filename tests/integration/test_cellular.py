@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sfdaemon import Daemon, assert_clean_exit, write_atomic  # noqa: E402
+from sfdaemon import Daemon, assert_clean_exit, kill_pidfile, read, write_atomic  # noqa: E402
 
 DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "cellular"))
 
@@ -55,11 +55,6 @@ config member 'mob1s1a1'
 """
 
 
-def read(path):
-    with open(path) as f:
-        return f.read()
-
-
 class Cellular(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="sf-cell-")
@@ -72,12 +67,7 @@ class Cellular(unittest.TestCase):
     def tearDown(self):
         rc, log = self.d.finish() if self.d else (0, "")
         for tool in REPLAY:
-            pidf = os.path.join(self.ctl, tool + ".pid")
-            if os.path.exists(pidf):
-                try:
-                    os.kill(int(read(pidf)), 9)
-                except (OSError, ValueError):
-                    pass
+            kill_pidfile(os.path.join(self.ctl, tool + ".pid"))
         shutil.rmtree(self.dir)
         assert_clean_exit(self, rc, log)
 

@@ -22,7 +22,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sfdaemon import Daemon, assert_clean_exit, wait_for  # noqa: E402
+from sfdaemon import Daemon, assert_clean_exit, read, wait_for  # noqa: E402
 
 
 class Hook(http.server.BaseHTTPRequestHandler):
@@ -97,11 +97,6 @@ config member 'wan'
 	option device 'sft-wan0'
 	list probe_targets '192.0.2.1'
 """
-
-
-def read(path):
-    with open(path) as f:
-        return f.read()
 
 
 def stop_clean(test, d):

@@ -18,7 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import standin  # noqa: E402
-from sfdaemon import assert_clean_exit, write_atomic  # noqa: E402
+from sfdaemon import assert_clean_exit, kill_pidfile, read, write_atomic  # noqa: E402
 
 DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "data", "wifi"))
 
@@ -37,11 +37,6 @@ garbage) printf 'Segmentation fault {{{'; exit 0 ;;
 esac
 cat "%(data)s/$(cat "$ctl/file")"
 """
-
-
-def read(path):
-    with open(path) as f:
-        return f.read()
 
 
 @unittest.skipIf(standin.usable(), standin.usable() or "")
@@ -73,12 +68,7 @@ class WifiDaemon(unittest.TestCase):
             rc = self.s.stop()
             log = self.s.d.read_log()
             self.s.cleanup()
-        pidf = os.path.join(self.ctl, "pid")
-        if os.path.exists(pidf):
-            try:
-                os.kill(int(read(pidf)), 9)
-            except (OSError, ValueError):
-                pass
+        kill_pidfile(os.path.join(self.ctl, "pid"))
         shutil.rmtree(self.dir)
         assert_clean_exit(self, rc, log)
 

@@ -23,12 +23,7 @@ SRC = os.path.normpath(os.path.join(HERE, "..", ".."))
 FILES = os.path.join(SRC, "package", "openwrt", "files")
 STUBS = os.path.join(HERE, "stubs")
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
-from sfdaemon import STARFAILCTL, STARFAILD, api_call  # noqa: E402
-
-
-def read(path):
-    with open(path) as f:
-        return f.read()
+from sfdaemon import STARFAILCTL, STARFAILD, api_call, read  # noqa: E402
 
 
 def config(sock, extra=""):
